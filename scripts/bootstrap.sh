@@ -1,0 +1,167 @@
+#!/bin/sh
+# bootstrap.sh - install what the project needs on a Debian 12 (bookworm) host.
+#
+# Adds apt sources for the few packages that come from newer suites, pins
+# them so that nothing else is taken from there, enables arm64 as a foreign
+# architecture (for busybox-static:arm64) and installs the build and test
+# dependencies.  Idempotent: a second run only checks.
+set -eu
+
+usage() {
+    cat <<USAGE
+Usage: scripts/bootstrap.sh [--help] [--check]
+
+Prepares a Debian 12 (bookworm) machine for this project (needs root):
+  * /etc/apt/sources.list.d/dwc-ep.sources: trixie (deb + deb-src, for the
+    QEMU 10.0 source and python3-pycotap), sid (linux-source-7.2, avocado),
+    bookworm-backports (meson >= 1.5), all amd64 only;
+  * /etc/apt/preferences.d/dwc-ep: bookworm 900, backports 100, trixie and
+    sid 50, so only the packages we name come from them; libc and python
+    stay bookworm's;
+  * dpkg --add-architecture arm64, so that scripts/build-initramfs.sh can
+    download busybox-static:arm64 (it is unpacked into the cache, never
+    installed on the host);
+  * build packages (compilers, QEMU and kernel build dependencies).
+
+  --check   only report whether the machine is ready (exit 1 if not)
+
+Environment:
+  DWC_EP_NO_APT=1   skip everything (you manage the packages yourself)
+USAGE
+}
+
+check_only=0
+for a in "$@"; do
+    case "$a" in
+    -h|--help) usage; exit 0 ;;
+    --check) check_only=1 ;;
+    *) echo "bootstrap.sh: unknown option '$a' (see --help)" >&2; exit 2 ;;
+    esac
+done
+
+[ "${DWC_EP_NO_APT:-0}" = 1 ] && exit 0
+
+# Host packages from bookworm (and bookworm-backports for meson).
+HOST_PKGS="build-essential git ninja-build pkg-config flex bison bc cpio xz-utils
+ zstd dpkg-dev python3 python3-venv python3-setuptools libglib2.0-dev
+ libpixman-1-dev zlib1g-dev libfdt-dev libslirp-dev gcc-aarch64-linux-gnu
+ libc6-dev-arm64-cross libssl-dev kmod rsync socat file"
+
+ready() {
+    for p in $HOST_PKGS python3-pycotap avocado; do
+        dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q 'install ok installed' || return 1
+    done
+    dpkg --print-foreign-architectures | grep -qx arm64 || return 1
+    [ -f /etc/apt/sources.list.d/dwc-ep.sources ] || return 1
+    v=$(meson --version 2>/dev/null || echo 0)
+    /usr/bin/python3 - "$v" <<'PY' || return 1
+import sys
+v = tuple(int(x) for x in sys.argv[1].split('.')[:2] if x.isdigit())
+sys.exit(0 if v >= (1, 5) else 1)
+PY
+    return 0
+}
+
+if ready; then
+    echo "bootstrap: host already prepared"
+    exit 0
+fi
+if [ "$check_only" = 1 ]; then
+    echo "bootstrap: host not prepared; run scripts/bootstrap.sh as root" >&2
+    exit 1
+fi
+if [ "$(id -u)" != 0 ]; then
+    echo "bootstrap: packages are missing and this is not root." >&2
+    echo "  run 'sudo scripts/bootstrap.sh', or set DWC_EP_NO_APT=1 and install them yourself" >&2
+    exit 1
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+src=/etc/apt/sources.list.d/dwc-ep.sources
+pref=/etc/apt/preferences.d/dwc-ep
+changed=0
+
+want_src=$(cat <<SRC
+Types: deb deb-src
+URIs: http://deb.debian.org/debian
+Suites: trixie
+Components: main
+Architectures: amd64
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+Types: deb
+URIs: http://deb.debian.org/debian
+Suites: sid
+Components: main
+Architectures: amd64
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+Types: deb
+URIs: http://deb.debian.org/debian
+Suites: bookworm-backports
+Components: main
+Architectures: amd64
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+)
+# Stanzas must be separated by blank lines or apt ignores them silently.
+want_pref=$(cat <<PREF
+Package: *
+Pin: release n=bookworm
+Pin-Priority: 900
+
+Package: *
+Pin: release n=bookworm-backports
+Pin-Priority: 100
+
+Package: *
+Pin: release n=trixie
+Pin-Priority: 50
+
+Package: *
+Pin: release n=sid
+Pin-Priority: 50
+PREF
+)
+if [ "$(cat "$src" 2>/dev/null)" != "$want_src" ]; then
+    printf '%s\n' "$want_src" > "$src"; changed=1
+fi
+if [ "$(cat "$pref" 2>/dev/null)" != "$want_pref" ]; then
+    printf '%s\n' "$want_pref" > "$pref"; changed=1
+fi
+if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+    dpkg --add-architecture arm64; changed=1
+fi
+
+stamp=/var/lib/apt/periodic/dwc-ep-update-stamp
+if [ "$changed" = 1 ] || [ ! -f "$stamp" ] || [ -n "$(find "$stamp" -mmin +720)" ]; then
+    echo "bootstrap: apt-get update"
+    apt-get update -q >/dev/null
+    mkdir -p "$(dirname "$stamp")"; touch "$stamp"
+fi
+
+echo "bootstrap: installing build packages"
+# shellcheck disable=SC2086
+apt-get install -y -q --no-install-recommends $HOST_PKGS >/dev/null
+echo "bootstrap: meson from bookworm-backports"
+apt-get install -y -q --no-install-recommends -t bookworm-backports meson >/dev/null
+
+# Arch-all packages from newer suites, installed alone so that apt does not
+# pull newer dependencies (they depend only on python3).
+tmp=$(mktemp -d); chmod 755 "$tmp"
+trap 'rm -rf "$tmp"' EXIT
+for spec in python3-pycotap/trixie avocado/sid; do
+    name=${spec%/*}
+    if ! dpkg-query -W -f='${Status}\n' "$name" 2>/dev/null | grep -q 'install ok installed'; then
+        echo "bootstrap: $spec"
+        (cd "$tmp" && apt-get download -q "$spec" >/dev/null) || {
+            echo "bootstrap: cannot download $spec from Debian; is the suite reachable?" >&2
+            exit 1
+        }
+    fi
+done
+if ls "$tmp"/*.deb >/dev/null 2>&1; then
+    dpkg -i "$tmp"/*.deb >/dev/null || apt-get install -y -q -f --no-install-recommends >/dev/null
+fi
+ready || { echo "bootstrap: packages still missing after install" >&2; exit 1; }
+echo "bootstrap: done"

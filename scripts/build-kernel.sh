@@ -1,0 +1,133 @@
+#!/bin/sh
+# build-kernel.sh - unpack Linux 7.2 from Debian, apply our series, build Image.
+set -eu
+DWC_EP_TOP=$(cd "$(dirname "$0")/.." && pwd)
+. "$DWC_EP_TOP/scripts/lib.sh"
+
+usage() {
+    cat <<USAGE
+Usage: scripts/build-kernel.sh [--help] [--print-dir]
+
+Builds an arm64 Image for both guests:
+  1. downloads the Debian binary package \$LINUX_SOURCE_PKG (default
+     $LINUX_SOURCE_PKG) and unpacks its tarball into the cache, once, as a
+     git tree with the pristine source committed;
+  2. resets that tree to pristine and applies kernel-patches/series (git
+     apply, in series order) whenever the series changes; files the series
+     does not touch keep their timestamps, so rebuilds are incremental;
+  3. configures with 'make allnoconfig' plus kernel-patches/config.fragment
+     and checks that every option of the fragment took;
+  4. builds Image and modules, and installs headers (for the selftest) and
+     modules (for the initramfs) into the build directory.
+
+Environment:
+  LINUX_SOURCE_PKG   Debian package carrying the kernel tarball
+  KERNEL_SRC         use this kernel tree instead (yours: it is built
+                     out of tree with O=, and the series is NOT applied;
+                     apply your series there yourself)
+  KERNEL_SERIES_DIR  directory with a 'series' file and patches
+                     (default kernel-patches/); applied to the Debian tree
+  DWC_EP_CACHE       cache root (default ~/.cache/dwc-pcie-ep)
+  JOBS               make -j (default: number of CPUs)
+
+  --print-dir   print the build directory and exit (building nothing)
+USAGE
+}
+
+print_dir=0
+for a in "$@"; do
+    case "$a" in
+    -h|--help) usage; exit 0 ;;
+    --print-dir) print_dir=1 ;;
+    *) echo "build-kernel.sh: unknown option '$a' (see --help)" >&2; exit 2 ;;
+    esac
+done
+
+series_dir=${KERNEL_SERIES_DIR:-$DWC_EP_TOP/kernel-patches}
+fragment=$DWC_EP_TOP/kernel-patches/config.fragment
+jobs=${JOBS:-$(nproc)}
+kmake() {
+    make -C "$ksrc" O="$kbuild" ARCH=arm64 CROSS_COMPILE="$CROSS_COMPILE" "$@"
+}
+
+if [ -n "${KERNEL_SRC:-}" ]; then
+    [ -f "$KERNEL_SRC/Makefile" ] && [ -d "$KERNEL_SRC/arch/arm64" ] ||
+        die "KERNEL_SRC=$KERNEL_SRC does not look like a Linux tree"
+    ksrc=$(cd "$KERNEL_SRC" && pwd)
+    kroot=$DWC_EP_CACHE/kernel/local-$(echo "$ksrc" | sha256sum | cut -c1-8)
+else
+    kroot=$DWC_EP_CACHE/kernel/$LINUX_SOURCE_PKG
+    ksrc=$kroot/src
+fi
+kbuild=$kroot/build-$(hash_inputs "$fragment")
+if [ "$print_dir" = 1 ]; then
+    echo "$kbuild"
+    exit 0
+fi
+
+# 1: pristine tree, as a git repository (so the series can be reset cheaply).
+if [ -z "${KERNEL_SRC:-}" ] && [ ! -f "$kroot/.src-ready" ]; then
+    step kernel-fetch "unpacking $LINUX_SOURCE_PKG (about a minute)"
+    : >"$_step_log"
+    deb=$(ls "$DWC_EP_DL/${LINUX_SOURCE_PKG}"_*_all.deb 2>/dev/null | tail -1 || true)
+    if [ -z "$deb" ]; then
+        apt_fetch "binary package $LINUX_SOURCE_PKG" apt-get download -q "$LINUX_SOURCE_PKG"
+        deb=$(ls "$DWC_EP_DL/${LINUX_SOURCE_PKG}"_*_all.deb 2>/dev/null | tail -1 || true)
+    fi
+    [ -n "$deb" ] || die "download of $LINUX_SOURCE_PKG produced no .deb in $DWC_EP_DL"
+    rm -rf "$kroot"
+    mkdir -p "$ksrc"
+    tarball=usr/src/$LINUX_SOURCE_PKG.tar.xz
+    run_logged sh -c "dpkg-deb --fsys-tarfile '$deb' | tar xO './$tarball' | \
+        tar xJ -C '$ksrc' --strip-components=1"
+    [ -f "$ksrc/Makefile" ] || die "$deb did not contain $tarball"
+    (cd "$ksrc" && run_logged git init -q && run_logged git add -f -A . &&
+        run_logged git -c user.name=dwc-pcie-ep -c user.email=dwc-pcie-ep@localhost \
+            commit -q -m pristine && run_logged git tag pristine)
+    touch "$kroot/.src-ready"
+    step_done "$ksrc ($(make -s -C "$ksrc" kernelversion))"
+fi
+
+# 2: the series.
+if [ -z "${KERNEL_SRC:-}" ]; then
+    [ -f "$series_dir/series" ] || die "no series file in $series_dir"
+    series_hash=$(hash_inputs "$series_dir")
+    if [ "$(cat "$kroot/.series" 2>/dev/null)" != "$series_hash" ]; then
+        step kernel-series "applying $series_dir/series"
+        : >"$_step_log"
+        (cd "$ksrc" && run_logged git checkout -q -f pristine && run_logged git clean -q -fd)
+        rm -f "$kroot/.series"
+        grep -v '^\s*#' "$series_dir/series" | while read -r p; do
+            [ -n "$p" ] || continue
+            echo "  $p" | tee -a "$_step_log"
+            (cd "$ksrc" && run_logged git apply --index "$series_dir/$p")
+        done
+        echo "$series_hash" >"$kroot/.series"
+        step_done
+    fi
+fi
+
+# 3: configuration.
+mkdir -p "$kbuild"
+if [ ! -f "$kbuild/.config-ready" ]; then
+    step kernel-config "allnoconfig + $(basename "$fragment")"
+    : >"$_step_log"
+    run_logged kmake KCONFIG_ALLCONFIG="$fragment" allnoconfig
+    missing=$(grep -E '^CONFIG_[A-Z0-9_]+=' "$fragment" | while IFS= read -r l; do
+        grep -qxF "$l" "$kbuild/.config" || echo "$l"; done)
+    if [ -n "$missing" ]; then
+        echo "$missing" >&2
+        die "[kernel-config] these fragment options did not take (a dependency is missing or the name is wrong); see $kbuild/.config"
+    fi
+    touch "$kbuild/.config-ready"
+    step_done
+fi
+
+# 4: build.
+step kernel-build "make Image modules (about 10 minutes from scratch on 2 cores)"
+: >"$_step_log"
+run_logged kmake -j"$jobs" Image modules
+rm -rf "$kbuild/modules-install" "$kbuild/headers-install"
+run_logged kmake INSTALL_MOD_PATH="$kbuild/modules-install" INSTALL_MOD_STRIP=1 modules_install
+run_logged kmake INSTALL_HDR_PATH="$kbuild/headers-install" headers_install
+step_done "$kbuild/arch/arm64/boot/Image ($(cat "$kbuild/include/config/kernel.release"))"
