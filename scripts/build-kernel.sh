@@ -10,11 +10,10 @@ Usage: scripts/build-kernel.sh [--help] [--print-dir]
 
 Builds an arm64 Image for both guests:
   1. downloads the Debian binary package \$LINUX_SOURCE_PKG (default
-     $LINUX_SOURCE_PKG) and unpacks its tarball into the cache, once, as a
-     git tree with the pristine source committed;
-  2. resets that tree to pristine and applies kernel-patches/series (git
-     apply, in series order) whenever the series changes; files the series
-     does not touch keep their timestamps, so rebuilds are incremental;
+     $LINUX_SOURCE_PKG) and unpacks its tarball into the cache, once;
+  2. whenever kernel-patches/ changes, reverts the series applied last and
+     applies kernel-patches/series (patch -p1, in order); files no patch
+     touches keep their timestamps, so rebuilds are incremental;
   3. configures with 'make allnoconfig' plus kernel-patches/config.fragment
      and checks that every option of the fragment took;
   4. builds Image and modules, and installs headers (for the selftest) and
@@ -46,6 +45,10 @@ done
 series_dir=${KERNEL_SERIES_DIR:-$DWC_EP_TOP/kernel-patches}
 fragment=$DWC_EP_TOP/kernel-patches/config.fragment
 jobs=${JOBS:-$(nproc)}
+# series_list DIR: the patch names of DIR/series, in order.
+series_list() {
+    sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$1/series"
+}
 kmake() {
     make -C "$ksrc" O="$kbuild" ARCH=arm64 CROSS_COMPILE="$CROSS_COMPILE" "$@"
 }
@@ -65,7 +68,7 @@ if [ "$print_dir" = 1 ]; then
     exit 0
 fi
 
-# 1: pristine tree, as a git repository (so the series can be reset cheaply).
+# 1: pristine tree.
 if [ -z "${KERNEL_SRC:-}" ] && [ ! -f "$kroot/.src-ready" ]; then
     step kernel-fetch "unpacking $LINUX_SOURCE_PKG (about a minute)"
     : >"$_step_log"
@@ -81,26 +84,40 @@ if [ -z "${KERNEL_SRC:-}" ] && [ ! -f "$kroot/.src-ready" ]; then
     run_logged sh -c "dpkg-deb --fsys-tarfile '$deb' | tar xO './$tarball' | \
         tar xJ -C '$ksrc' --strip-components=1"
     [ -f "$ksrc/Makefile" ] || die "$deb did not contain $tarball"
-    (cd "$ksrc" && run_logged git init -q && run_logged git add -f -A . &&
-        run_logged git -c user.name=dwc-pcie-ep -c user.email=dwc-pcie-ep@localhost \
-            commit -q -m pristine && run_logged git tag pristine)
     touch "$kroot/.src-ready"
     step_done "$ksrc ($(make -s -C "$ksrc" kernelversion))"
 fi
 
-# 2: the series.
+# 2: the series.  The applied copy is kept in $kroot/applied, so a changed
+# series is first reversed (newest patch first), then the new one applied;
+# files that no patch touches keep their timestamps.
 if [ -z "${KERNEL_SRC:-}" ]; then
     [ -f "$series_dir/series" ] || die "no series file in $series_dir"
     series_hash=$(hash_inputs "$series_dir")
     if [ "$(cat "$kroot/.series" 2>/dev/null)" != "$series_hash" ]; then
         step kernel-series "applying $series_dir/series"
         : >"$_step_log"
-        (cd "$ksrc" && run_logged git checkout -q -f pristine && run_logged git clean -q -fd)
+        if [ -d "$kroot/applied" ]; then
+            for p in $(series_list "$kroot/applied" | sed '1!G;h;$!d'); do
+                echo "  reverting $p" >>"$_step_log"
+                patch -d "$ksrc" -p1 -R --batch -s -i "$kroot/applied/$p" >>"$_step_log" 2>&1 || {
+                    rm -f "$kroot/.src-ready"
+                    die "[kernel-series] could not revert $p; the tree will be unpacked afresh on the next run"
+                }
+            done
+            rm -rf "$kroot/applied"
+        fi
         rm -f "$kroot/.series"
-        grep -v '^\s*#' "$series_dir/series" | while read -r p; do
-            [ -n "$p" ] || continue
-            echo "  $p" | tee -a "$_step_log"
-            (cd "$ksrc" && run_logged git apply --index "$series_dir/$p")
+        mkdir -p "$kroot/applied"
+        cp "$series_dir/series" "$kroot/applied/series"
+        for p in $(series_list "$series_dir"); do
+            echo "  $p"
+            cp "$series_dir/$p" "$kroot/applied/$p"
+            patch -d "$ksrc" -p1 --forward --batch -s -i "$series_dir/$p" >>"$_step_log" 2>&1 || {
+                tail -n 20 "$_step_log" >&2
+                rm -f "$kroot/.src-ready"
+                die "[kernel-series] $p does not apply to $LINUX_SOURCE_PKG; log: $_step_log"
+            }
         done
         echo "$series_hash" >"$kroot/.series"
         step_done
@@ -112,6 +129,10 @@ mkdir -p "$kbuild"
 if [ ! -f "$kbuild/.config-ready" ]; then
     step kernel-config "allnoconfig + $(basename "$fragment")"
     : >"$_step_log"
+    # Builds for other config fragments are stale: drop them (about 1 GiB each).
+    for d in "$kroot"/build-*; do
+        [ "$d" = "$kbuild" ] || rm -rf "$d"
+    done
     run_logged kmake KCONFIG_ALLCONFIG="$fragment" allnoconfig
     missing=$(grep -E '^CONFIG_[A-Z0-9_]+=' "$fragment" | while IFS= read -r l; do
         grep -qxF "$l" "$kbuild/.config" || echo "$l"; done)

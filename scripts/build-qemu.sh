@@ -66,6 +66,10 @@ fi
 if [ ! -f "$root/.src-ready" ]; then
     step qemu-fetch "QEMU source $upstream"
     : >"$_step_log"
+    # Trees for other patch sets or options are stale: drop them.
+    for d in "$DWC_EP_CACHE"/qemu/*; do
+        [ "$d" = "$root" ] || rm -rf "$d"
+    done
     rm -rf "$root"
     mkdir -p "$src"
     if [ -n "${QEMU_SRC:-}" ]; then

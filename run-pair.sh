@@ -1,0 +1,227 @@
+#!/bin/sh
+# run-pair.sh - boot the EP guest and the RC guest, side by side.
+set -eu
+DWC_EP_TOP=$(cd "$(dirname "$0")" && pwd)
+. "$DWC_EP_TOP/scripts/lib.sh"
+
+usage() {
+    cat <<USAGE
+Usage: ./run-pair.sh [options]
+
+Builds what is missing (QEMU, kernel, initramfs; see README.md), then boots
+two arm64 QEMU 'virt' guests under TCG from the same kernel and initramfs:
+  ep  the endpoint guest, with the emulated DesignWare controller;
+  rc  the root-complex guest, where the endpoint appears as a PCIe device.
+Each guest's serial console is logged to <run-dir>/<guest>-console.log and
+served on <run-dir>/<guest>-console.sock; QMP is on <run-dir>/<guest>-qmp.sock
+and QEMU's own log (guest errors, traces) is <run-dir>/<guest>-qemu.log.
+It waits until both guests reach a shell, prints all of that, and stays
+in the foreground until Ctrl-C, which stops both QEMUs.
+
+Options:
+  --detach             return once both guests reach a shell, leaving them
+                       running; stop them later with --stop
+  --stop               stop the pair of --run-dir (default: the latest) and exit
+  --interactive GUEST  attach this terminal to GUEST's console (ep or rc)
+                       once booted; Ctrl-] detaches and stops the pair
+  --run-dir DIR        where sockets, logs and pid files go (default: a new
+                       directory under \$DWC_EP_CACHE/run, linked as 'latest')
+  --no-build           do not build; use what the caches hold
+  --kernel FILE        boot this arm64 Image instead of the built one
+  --initrd FILE        boot this initramfs instead of the built one
+  --append ARGS        extra kernel command-line arguments for both guests
+  --ep-arg ARG         extra QEMU argument for the EP guest (repeatable;
+                       split on white space)
+  --rc-arg ARG         extra QEMU argument for the RC guest (repeatable)
+  --gdb PORT           gdb stub for EP on 127.0.0.1:PORT and for RC on PORT+1
+  --memory MIB         guest RAM in MiB (default 512)
+  --timeout SEC        how long to wait for both shells (default 180)
+  -h, --help           this text
+
+Environment: KERNEL_SRC (your kernel tree), KERNEL_SERIES_DIR, QEMU_SRC,
+DWC_EP_CACHE: see scripts/build-kernel.sh --help and build-qemu.sh --help.
+USAGE
+}
+
+bad_usage() {
+    echo "run-pair.sh: $*" >&2
+    echo "run './run-pair.sh --help' for the options" >&2
+    exit 2
+}
+
+need_arg() {
+    [ $# -ge 2 ] || bad_usage "option $1 needs a value"
+}
+
+mode=foreground
+interactive=
+run_dir=
+build=1
+kernel=
+initrd=
+append=
+ep_args=
+rc_args=
+gdb_port=
+memory=512
+timeout=180
+while [ $# -gt 0 ]; do
+    case "$1" in
+    -h|--help) usage; exit 0 ;;
+    --detach) mode=detach ;;
+    --stop) mode=stop ;;
+    --interactive) need_arg "$@"; interactive=$2; shift
+        case "$interactive" in ep|rc) ;; *)
+            bad_usage "--interactive takes 'ep' or 'rc', not '$interactive'" ;; esac ;;
+    --run-dir) need_arg "$@"; run_dir=$2; shift ;;
+    --no-build) build=0 ;;
+    --kernel) need_arg "$@"; kernel=$2; shift
+        [ -f "$kernel" ] || bad_usage "--kernel $kernel: no such file" ;;
+    --initrd) need_arg "$@"; initrd=$2; shift
+        [ -f "$initrd" ] || bad_usage "--initrd $initrd: no such file" ;;
+    --append) need_arg "$@"; append="$append $2"; shift ;;
+    --ep-arg) need_arg "$@"; ep_args="$ep_args $2"; shift ;;
+    --rc-arg) need_arg "$@"; rc_args="$rc_args $2"; shift ;;
+    --gdb) need_arg "$@"; gdb_port=$2; shift
+        case "$gdb_port" in ''|*[!0-9]*) bad_usage "--gdb takes a TCP port number" ;; esac ;;
+    --memory) need_arg "$@"; memory=$2; shift
+        case "$memory" in ''|*[!0-9]*) bad_usage "--memory takes a size in MiB, e.g. 512" ;; esac ;;
+    --timeout) need_arg "$@"; timeout=$2; shift
+        case "$timeout" in ''|*[!0-9]*) bad_usage "--timeout takes seconds, e.g. 180" ;; esac ;;
+    *) bad_usage "unknown option '$1'" ;;
+    esac
+    shift
+done
+
+runs=$DWC_EP_CACHE/run
+
+# stop_pair DIR: stop the QEMUs whose pid files are in DIR; waits for them.
+stop_pair() {
+    for g in ep rc; do
+        pf=$1/$g.pid
+        [ -f "$pf" ] || continue
+        pid=$(cat "$pf")
+        if kill -0 "$pid" 2>/dev/null &&
+           grep -q qemu-system "/proc/$pid/cmdline" 2>/dev/null; then
+            kill "$pid" 2>/dev/null || true
+            i=0
+            while kill -0 "$pid" 2>/dev/null && [ $i -lt 50 ]; do
+                sleep 0.1; i=$((i + 1))
+            done
+            kill -9 "$pid" 2>/dev/null || true
+            echo "stopped $g (pid $pid)"
+        fi
+        rm -f "$pf"
+    done
+}
+
+if [ "$mode" = stop ]; then
+    [ -n "$run_dir" ] || run_dir=$(readlink -f "$runs/latest" 2>/dev/null || true)
+    [ -n "$run_dir" ] && [ -d "$run_dir" ] || bad_usage "no run directory to stop (give --run-dir)"
+    stop_pair "$run_dir"
+    exit 0
+fi
+
+# Build (or locate) QEMU, kernel, initramfs.
+if [ "$build" = 1 ]; then
+    "$DWC_EP_TOP/scripts/bootstrap.sh" --check >/dev/null 2>&1 ||
+        "$DWC_EP_TOP/scripts/bootstrap.sh"
+    "$DWC_EP_TOP/scripts/build-qemu.sh"
+    [ -n "$kernel" ] || "$DWC_EP_TOP/scripts/build-kernel.sh"
+    [ -n "$initrd" ] || "$DWC_EP_TOP/scripts/build-initramfs.sh"
+fi
+qemu=$("$DWC_EP_TOP/scripts/build-qemu.sh" --print-dir)/qemu-system-aarch64
+[ -n "$kernel" ] || kernel=$("$DWC_EP_TOP/scripts/build-kernel.sh" --print-dir)/arch/arm64/boot/Image
+[ -n "$initrd" ] || initrd=$("$DWC_EP_TOP/scripts/build-initramfs.sh" --print-path)
+for f in "$qemu" "$kernel" "$initrd"; do
+    [ -f "$f" ] || die "$f is missing: run without --no-build"
+done
+
+if [ -z "$run_dir" ]; then
+    run_dir=$runs/pair-$(date +%Y%m%d-%H%M%S)-$$
+fi
+mkdir -p "$run_dir"
+run_dir=$(cd "$run_dir" && pwd)
+mkdir -p "$runs"
+ln -sfn "$run_dir" "$runs/latest"
+[ ${#run_dir} -lt 90 ] ||
+    die "run directory path too long for unix sockets: $run_dir (use --run-dir with a shorter path)"
+
+# start_guest ROLE EXTRA_ARGS: start one QEMU, daemonized, with pid file.
+start_guest() {
+    g=$1; extra=$2
+    rm -f "$run_dir/$g-console.log" "$run_dir/$g-qemu.log"
+    gdb=
+    if [ -n "$gdb_port" ]; then
+        p=$gdb_port; [ "$g" = rc ] && p=$((gdb_port + 1))
+        gdb="-gdb tcp:127.0.0.1:$p"
+    fi
+    # shellcheck disable=SC2086
+    "$qemu" -machine virt,gic-version=3 -cpu cortex-a57 -accel tcg \
+        -smp 1 -m "$memory" -nodefaults -display none -no-reboot \
+        -kernel "$kernel" -initrd "$initrd" \
+        -append "console=ttyAMA0 rdinit=/init panic=-1 dwc_ep.role=$g$append" \
+        -chardev "socket,id=con,path=$run_dir/$g-console.sock,server=on,wait=off,logfile=$run_dir/$g-console.log" \
+        -serial chardev:con \
+        -qmp "unix:$run_dir/$g-qmp.sock,server=on,wait=off" \
+        -D "$run_dir/$g-qemu.log" -d guest_errors \
+        -pidfile "$run_dir/$g.pid" -daemonize $gdb $extra
+}
+
+started=0
+cleanup() {
+    [ "$started" = 1 ] && stop_pair "$run_dir"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+t0=$(date +%s)
+echo "==> [boot] starting ep and rc guests (run dir: $run_dir)"
+started=1
+start_guest ep "$ep_args" || die "EP QEMU failed to start (see above)"
+start_guest rc "-device pcie-root-port,id=rp0,chassis=1,slot=0,bus=pcie.0 $rc_args" ||
+    die "RC QEMU failed to start (see above)"
+
+# Wait for both consoles to show the ready line.
+for g in ep rc; do
+    while ! grep -q "DWC-EP-GUEST-READY role=$g" "$run_dir/$g-console.log" 2>/dev/null; do
+        if ! kill -0 "$(cat "$run_dir/$g.pid" 2>/dev/null || echo 0)" 2>/dev/null; then
+            tail -n 20 "$run_dir/$g-console.log" >&2 2>/dev/null || true
+            die "$g QEMU exited before its shell came up; console: $run_dir/$g-console.log"
+        fi
+        if [ $(( $(date +%s) - t0 )) -ge "$timeout" ]; then
+            tail -n 20 "$run_dir/$g-console.log" >&2 2>/dev/null || true
+            die "$g guest did not reach a shell in ${timeout}s; console: $run_dir/$g-console.log"
+        fi
+        sleep 0.2
+    done
+done
+echo "==> [boot] both guests reached a shell in $(( $(date +%s) - t0 ))s"
+cat <<INFO
+    ep console: $run_dir/ep-console.log   (attach: socat -,raw,echo=0,escape=0x1d UNIX-CONNECT:$run_dir/ep-console.sock)
+    rc console: $run_dir/rc-console.log   (attach: socat -,raw,echo=0,escape=0x1d UNIX-CONNECT:$run_dir/rc-console.sock)
+    QMP:        $run_dir/ep-qmp.sock, $run_dir/rc-qmp.sock
+    QEMU logs:  $run_dir/ep-qemu.log, $run_dir/rc-qemu.log
+    run a command: scripts/guest_exec.py --run-dir $run_dir ep 'dmesg | tail'
+INFO
+[ -n "$gdb_port" ] && echo "    gdb:        target remote 127.0.0.1:$gdb_port (ep), 127.0.0.1:$((gdb_port + 1)) (rc)"
+
+case "$mode" in
+detach)
+    started=0
+    echo "    stop with: ./run-pair.sh --stop --run-dir $run_dir"
+    exit 0
+    ;;
+esac
+if [ -n "$interactive" ]; then
+    echo "==> attaching to the $interactive console; Ctrl-] detaches and stops the pair"
+    socat -,raw,echo=0,escape=0x1d "UNIX-CONNECT:$run_dir/$interactive-console.sock" || true
+    exit 0
+fi
+echo "==> running; Ctrl-C stops both guests"
+while kill -0 "$(cat "$run_dir/ep.pid")" 2>/dev/null &&
+      kill -0 "$(cat "$run_dir/rc.pid")" 2>/dev/null; do
+    sleep 1
+done
+echo "a guest's QEMU exited; stopping the pair" >&2
+exit 1

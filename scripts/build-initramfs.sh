@@ -1,0 +1,120 @@
+#!/bin/sh
+# build-initramfs.sh - pack the guests' initramfs (busybox, selftest, scripts).
+set -eu
+DWC_EP_TOP=$(cd "$(dirname "$0")/.." && pwd)
+. "$DWC_EP_TOP/scripts/lib.sh"
+
+usage() {
+    cat <<USAGE
+Usage: scripts/build-initramfs.sh [--help] [--print-path]
+
+Packs one initramfs (newc cpio, uncompressed) used by both guests:
+  * /bin/busybox from Debian's busybox-static:arm64 (downloaded into the
+    cache and unpacked there; never installed on the host);
+  * /usr/bin/pci_endpoint_test: the kernel's own selftest
+    (tools/testing/selftests/pci_endpoint), built static for arm64 against
+    the kernel's installed headers;
+  * /lib/modules/<release>: the kernel's modules (NTB clients);
+  * images/guest/: /init and the guest scripts under /usr/share/dwc-ep.
+The kernel must be built first (scripts/build-kernel.sh).  Output:
+\$DWC_EP_CACHE/initramfs/<hash of inputs>.cpio; rebuilt only when an input
+changes.
+
+  --print-path   print the path of the cpio for the current inputs and exit
+
+Environment:
+  BUSYBOX_PKG    Debian package for busybox (default busybox-static:arm64)
+USAGE
+}
+
+print_path=0
+for a in "$@"; do
+    case "$a" in
+    -h|--help) usage; exit 0 ;;
+    --print-path) print_path=1 ;;
+    *) echo "build-initramfs.sh: unknown option '$a' (see --help)" >&2; exit 2 ;;
+    esac
+done
+
+BUSYBOX_PKG=${BUSYBOX_PKG:-busybox-static:arm64}
+kbuild=$("$DWC_EP_TOP/scripts/build-kernel.sh" --print-dir)
+[ -f "$kbuild/include/config/kernel.release" ] ||
+    die "no kernel build in $kbuild: run scripts/build-kernel.sh first"
+krel=$(cat "$kbuild/include/config/kernel.release")
+ksrc=$(readlink -f "$kbuild/source" 2>/dev/null || true)
+[ -d "$ksrc/tools/testing/selftests/pci_endpoint" ] ||
+    die "kernel source of $kbuild has no tools/testing/selftests/pci_endpoint"
+selftest_src=$ksrc/tools/testing/selftests/pci_endpoint
+
+key=$( { hash_inputs "$DWC_EP_TOP/images/guest" "$selftest_src" \
+         "$DWC_EP_TOP/scripts/build-initramfs.sh";
+         echo "$krel $BUSYBOX_PKG";
+         find "$kbuild/modules-install" -type f -name '*.ko' -exec sha256sum {} + 2>/dev/null | sort; } |
+       sha256sum | cut -c1-12)
+out=$DWC_EP_CACHE/initramfs/$key.cpio
+if [ "$print_path" = 1 ]; then
+    echo "$out"
+    exit 0
+fi
+if [ -f "$out" ]; then
+    echo "==> [initramfs] up to date: $out"
+    exit 0
+fi
+
+step initramfs "packing initramfs for $krel"
+: >"$_step_log"
+work=$DWC_EP_CACHE/initramfs/work-$key
+rm -rf "$work"
+mkdir -p "$work/root" "$work/bb"
+
+# busybox-static:arm64, unpacked from its .deb.
+bbname=${BUSYBOX_PKG%%:*}
+deb=$(ls "$DWC_EP_DL/${bbname}"_*_arm64.deb 2>/dev/null | tail -1 || true)
+if [ -z "$deb" ]; then
+    apt_fetch "binary package $BUSYBOX_PKG (is arm64 enabled? run scripts/bootstrap.sh)" \
+        apt-get download -q "$BUSYBOX_PKG"
+    deb=$(ls "$DWC_EP_DL/${bbname}"_*_arm64.deb 2>/dev/null | tail -1 || true)
+fi
+[ -n "$deb" ] || die "download of $BUSYBOX_PKG produced no arm64 .deb in $DWC_EP_DL"
+run_logged dpkg-deb -x "$deb" "$work/bb"
+[ -x "$work/bb/bin/busybox" ] || die "$deb has no /bin/busybox"
+
+# The kernel's pci_endpoint_test selftest, static for arm64.
+run_logged "${CROSS_COMPILE}gcc" -static -O2 -Wall \
+    -isystem "$kbuild/headers-install/include" \
+    -I "$ksrc/tools/testing/selftests" -I "$ksrc/tools/include/uapi" \
+    -o "$work/pci_endpoint_test" "$selftest_src/pci_endpoint_test.c"
+run_logged "${CROSS_COMPILE}strip" "$work/pci_endpoint_test"
+
+# File list for the kernel's gen_init_cpio (no root needed for /dev/console).
+list=$work/list
+{
+    for d in /bin /sbin /usr /usr/bin /usr/sbin /usr/share /usr/share/dwc-ep \
+             /dev /proc /sys /tmp /run /root /etc /lib /lib/modules /mnt; do
+        echo "dir $d 0755 0 0"
+    done
+    echo "nod /dev/console 0600 0 0 c 5 1"
+    echo "file /bin/busybox $work/bb/bin/busybox 0755 0 0"
+    echo "slink /bin/sh busybox 0777 0 0"
+    echo "file /usr/bin/pci_endpoint_test $work/pci_endpoint_test 0755 0 0"
+    echo "file /init $DWC_EP_TOP/images/guest/init 0755 0 0"
+    for f in "$DWC_EP_TOP"/images/guest/*; do
+        [ "$(basename "$f")" = init ] && continue
+        echo "file /usr/share/dwc-ep/$(basename "$f") $f 0755 0 0"
+    done
+    if [ -d "$kbuild/modules-install/lib/modules/$krel" ]; then
+        (cd "$kbuild/modules-install" && find "lib/modules/$krel" -mindepth 1 | sort |
+            while read -r p; do
+                if [ -d "$p" ]; then echo "dir /$p 0755 0 0"
+                elif [ -L "$p" ]; then :   # build/source links point at the host
+                else echo "file /$p $kbuild/modules-install/$p 0644 0 0"; fi
+            done)
+    fi
+} >"$list"
+mkdir -p "$(dirname "$out")"
+run_logged sh -c "'$kbuild/usr/gen_init_cpio' '$list' > '$out.tmp'"
+mv "$out.tmp" "$out"
+# Keep the five newest images; older inputs are gone.
+ls -t "$DWC_EP_CACHE"/initramfs/*.cpio | tail -n +6 | xargs -r rm -f
+rm -rf "$work"
+step_done "$out ($(du -h "$out" | cut -f1))"

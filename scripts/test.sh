@@ -1,0 +1,174 @@
+#!/bin/sh
+# test.sh - set up everything from scratch if needed and run every suite.
+set -u
+DWC_EP_TOP=$(cd "$(dirname "$0")/.." && pwd)
+. "$DWC_EP_TOP/scripts/lib.sh"
+
+usage() {
+    cat <<USAGE
+Usage: scripts/test.sh [--help] [--suite unit|qtest|avocado]... [--avocado-filter TAGS]
+
+The project's one test command.  On a fresh Debian 12 machine it installs
+the packages (scripts/bootstrap.sh, needs root), builds QEMU, the kernel and
+the initramfs into the cache, then runs:
+  unit     the top-level meson project (iATU translation, link codec), no QEMU
+  qtest    register-level tests of our QEMU devices (qemu/tests/qtest)
+  avocado  end-to-end tests on booted pairs (tests/avocado/test_*.py)
+and ends with one line: 'N passed, N failed' (', N skipped' when some were).
+Exit status 0 only if nothing failed.  Logs: \$DWC_EP_CACHE/logs/.
+
+  --suite NAME          run only this suite (repeatable); builds only what
+                        it needs
+  --avocado-filter TAGS passed to 'avocado run --filter-by-tags'
+USAGE
+}
+
+suites=
+tags=
+while [ $# -gt 0 ]; do
+    case "$1" in
+    -h|--help) usage; exit 0 ;;
+    --suite) [ $# -ge 2 ] || { echo "test.sh: --suite needs a name" >&2; exit 2; }
+        case "$2" in unit|qtest|avocado) suites="$suites $2" ;;
+        *) echo "test.sh: unknown suite '$2' (unit, qtest, avocado)" >&2; exit 2 ;; esac
+        shift ;;
+    --avocado-filter) [ $# -ge 2 ] || { echo "test.sh: --avocado-filter needs tags" >&2; exit 2; }
+        tags=$2; shift ;;
+    *) echo "test.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
+    esac
+    shift
+done
+[ -n "$suites" ] || suites="unit qtest avocado"
+want() { case " $suites " in *" $1 "*) return 0 ;; esac; return 1; }
+
+# Avocado and QEMU's scripts must use Debian's python, not another on PATH.
+PATH=/usr/bin:/bin:/usr/sbin:/sbin:$PATH
+export PATH
+t_all=$(date +%s)
+passed=0 failed=0 skipped=0
+notes=
+count() {  # count SUITE PASSED FAILED SKIPPED
+    passed=$((passed + $2)); failed=$((failed + $3)); skipped=$((skipped + $4))
+    echo "==> [$1] $2 passed, $3 failed, $4 skipped"
+}
+setup_failed() {
+    echo "==> set-up failed: $*" >&2
+    failed=$((failed + 1))
+    echo "0 passed, $failed failed"
+    exit 1
+}
+
+"$DWC_EP_TOP/scripts/bootstrap.sh" || setup_failed "scripts/bootstrap.sh"
+if want qtest || want avocado; then
+    "$DWC_EP_TOP/scripts/build-qemu.sh" || setup_failed "scripts/build-qemu.sh"
+fi
+if want avocado; then
+    "$DWC_EP_TOP/scripts/build-kernel.sh" || setup_failed "scripts/build-kernel.sh"
+    "$DWC_EP_TOP/scripts/build-initramfs.sh" || setup_failed "scripts/build-initramfs.sh"
+fi
+
+# Count results in a meson testlog.json (one JSON object per line): the TAP
+# subtests of a TAP test, else the test itself.
+meson_counts() {
+    /usr/bin/python3 - "$1" <<'PY'
+import json, re, sys
+p = f = s = 0
+for line in open(sys.argv[1]):
+    t = json.loads(line)
+    tap = re.findall(r'^(not ok|ok)\b[^#\n]*(#\s*SKIP)?', t.get('stdout') or '', re.M)
+    if tap and t.get('result') not in ('TIMEOUT', 'ERROR'):
+        for ok, skip in tap:
+            if skip:
+                s += 1
+            elif ok == 'ok':
+                p += 1
+            else:
+                f += 1
+        if t.get('result') == 'FAIL' and all(ok == 'ok' for ok, _ in tap):
+            f += 1      # the test failed outside any subtest
+    elif t.get('result') in ('OK', 'EXPECTEDFAIL'):
+        p += 1
+    elif t.get('result') == 'SKIP':
+        s += 1
+    else:
+        f += 1
+print(p, f, s)
+PY
+}
+
+if want unit; then
+    step unit "meson unit tests"
+    : >"$_step_log"
+    ub=$DWC_EP_CACHE/unit-build
+    if [ ! -f "$ub/build.ninja" ]; then
+        rm -rf "$ub"
+        meson setup "$ub" "$DWC_EP_TOP" >>"$_step_log" 2>&1 || setup_failed "meson setup (log: $_step_log)"
+    fi
+    meson test -C "$ub" --print-errorlogs >>"$_step_log" 2>&1
+    if [ -f "$ub/meson-logs/testlog.json" ]; then
+        # shellcheck disable=SC2046
+        count unit $(meson_counts "$ub/meson-logs/testlog.json")
+    else
+        tail -n 20 "$_step_log"; count unit 0 1 0
+    fi
+    grep -E '^ *[0-9]+/[0-9]+ ' "$_step_log" | sed 's/^/    /'
+fi
+
+if want qtest; then
+    if ls "$DWC_EP_TOP"/qemu/tests/qtest/*.c >/dev/null 2>&1; then
+        step qtest "qtests of our QEMU devices"
+        : >"$_step_log"
+        qb=$("$DWC_EP_TOP/scripts/build-qemu.sh" --print-dir)
+        names=$(cd "$DWC_EP_TOP/qemu/tests/qtest" && ls -- *.c | sed 's/\.c$//')
+        # shellcheck disable=SC2086
+        (cd "$qb" && ninja $(for n in $names; do echo "tests/qtest/$n"; done)) >>"$_step_log" 2>&1 ||
+            setup_failed "building the qtests (log: $_step_log)"
+        # shellcheck disable=SC2086
+        meson test -C "$qb" --no-rebuild --suite qtest-aarch64 --print-errorlogs $names >>"$_step_log" 2>&1
+        # shellcheck disable=SC2046
+        count qtest $(meson_counts "$qb/meson-logs/testlog.json")
+        grep -E '^ *[0-9]+/[0-9]+ ' "$_step_log" | sed 's/^/    /'
+    fi
+fi
+
+if want avocado; then
+    step avocado "end-to-end tests on booted pairs"
+    : >"$_step_log"
+    res=$DWC_EP_CACHE/avocado
+    mkdir -p "$res"
+    json=$res/latest-results.json
+    rm -f "$json"
+    filter=
+    [ -n "$tags" ] && filter="--filter-by-tags=$tags"
+    # shellcheck disable=SC2086
+    DWC_EP_NO_BUILD=1 /usr/bin/python3 /usr/bin/avocado run \
+        --job-results-dir "$res" --json "$json" --max-parallel-tasks 1 $filter \
+        "$DWC_EP_TOP"/tests/avocado/test_*.py 2>&1 | tee -a "$_step_log" |
+        grep -E '^ *\(|^JOB (LOG|HTML)|^RESULTS'
+    if [ -f "$json" ]; then
+        # shellcheck disable=SC2046
+        set -- $(/usr/bin/python3 - "$json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+skipped = d.get('skip', 0) + d.get('cancel', 0)
+failed = d.get('errors', 0) + d.get('failures', 0) + d.get('interrupt', 0)
+print(d.get('pass', 0) + d.get('warn', 0), failed, skipped)
+for t in d.get('tests', []):
+    if t.get('status') in ('SKIP', 'CANCEL'):
+        print('skipped: %s: %s' % (t.get('id'), t.get('fail_reason')), file=sys.stderr)
+PY
+)
+        count avocado "$1" "$2" "$3"
+    else
+        echo "avocado produced no results; log: $_step_log" >&2
+        count avocado 0 1 0
+    fi
+fi
+
+echo "==> all suites done in $(( $(date +%s) - t_all ))s"
+if [ "$skipped" -gt 0 ]; then
+    echo "$passed passed, $failed failed, $skipped skipped"
+else
+    echo "$passed passed, $failed failed"
+fi
+[ "$failed" -eq 0 ]

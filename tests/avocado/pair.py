@@ -1,0 +1,91 @@
+"""Shared base of the end-to-end tests: a pair booted by run-pair.sh.
+
+Every test starts its own pair through run-pair.sh --detach (the same code
+a developer runs), talks to the guests through their console sockets
+(scripts/guest_exec.py), and stops the pair in tearDown.  The consoles and
+QEMU logs are copied into the test's avocado log directory, and every
+failure message names them.
+
+Environment:
+  DWC_EP_NO_BUILD=1   pass --no-build to run-pair.sh (the test runner has
+                      built everything already)
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+from avocado import Test
+
+TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
+sys.path.insert(0, os.path.join(TOP, 'scripts'))
+
+from guest_exec import ConsoleError, GuestConsole  # noqa: E402
+
+
+class PairTest(Test):
+    """Boots the pair in setUp; self.ep and self.rc are GuestConsoles."""
+
+    run_pair_args = []
+    boot_timeout = 300
+
+    def setUp(self):
+        # Unix socket paths must stay short: not under avocado's workdir.
+        self.run_dir = tempfile.mkdtemp(prefix='dwcep-', dir='/tmp')
+        self.ep = self.rc = None
+        cmd = [os.path.join(TOP, 'run-pair.sh'), '--detach',
+               '--run-dir', self.run_dir] + list(self.run_pair_args)
+        if os.environ.get('DWC_EP_NO_BUILD') == '1':
+            cmd.append('--no-build')
+        self.log.info('starting pair: %s', ' '.join(cmd))
+        res = subprocess.run(cmd, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, text=True,
+                             timeout=self.boot_timeout + 1200)
+        self.log.info('run-pair.sh output:\n%s', res.stdout)
+        if res.returncode != 0:
+            self._save_logs()
+            self.fail('run-pair.sh failed (exit %d); %s\n%s'
+                      % (res.returncode, self.logs_hint(), res.stdout[-2000:]))
+        self.ep = GuestConsole(self.run_dir, 'ep')
+        self.rc = GuestConsole(self.run_dir, 'rc')
+
+    def logs_hint(self):
+        return ('consoles: %s/{ep,rc}-console.log, QEMU logs: %s/{ep,rc}-qemu.log '
+                '(copied to %s)' % (self.run_dir, self.run_dir, self.logdir))
+
+    def guest(self, name):
+        return self.ep if name == 'ep' else self.rc
+
+    def run_in(self, name, command, timeout=60):
+        """Run command in guest 'ep' or 'rc'; return (status, output)."""
+        try:
+            status, out = self.guest(name).run(command, timeout)
+        except ConsoleError as e:
+            self.fail('%s; %s' % (e, self.logs_hint()))
+        self.log.info('[%s] %s -> %d\n%s', name, command, status, out)
+        return status, out
+
+    def check_in(self, name, command, timeout=60):
+        """Run command in a guest; fail the test unless it exits 0."""
+        status, out = self.run_in(name, command, timeout)
+        if status != 0:
+            self.fail('[%s] %r exited %d:\n%s\n%s'
+                      % (name, command, status, out, self.logs_hint()))
+        return out
+
+    def _save_logs(self):
+        for f in ('ep-console.log', 'rc-console.log', 'ep-qemu.log', 'rc-qemu.log'):
+            src = os.path.join(self.run_dir, f)
+            if os.path.exists(src):
+                shutil.copy(src, os.path.join(self.logdir, f))
+
+    def tearDown(self):
+        for con in (self.ep, self.rc):
+            if con:
+                con.close()
+        subprocess.run([os.path.join(TOP, 'run-pair.sh'), '--stop',
+                        '--run-dir', self.run_dir], check=False)
+        self._save_logs()
+        shutil.rmtree(self.run_dir, ignore_errors=True)
