@@ -10,7 +10,9 @@ Usage: ./run-pair.sh [options]
 
 Builds what is missing (QEMU, kernel, initramfs; see README.md), then boots
 two arm64 QEMU 'virt' guests under TCG from the same kernel and initramfs:
-  ep  the endpoint guest, with the emulated DesignWare controller;
+  ep  the endpoint guest, with the emulated DesignWare controller
+      (QEMU device dw-pcie-ep, id dwc0; 'ep-function test|vntb' in the
+      guest creates and starts an endpoint function);
   rc  the root-complex guest, where the endpoint appears as a PCIe device.
 Each guest's serial console is logged to <run-dir>/<guest>-console.log and
 served on <run-dir>/<guest>-console.sock; QMP is on <run-dir>/<guest>-qmp.sock
@@ -33,6 +35,8 @@ Options:
   --ep-arg ARG         extra QEMU argument for the EP guest (repeatable;
                        split on white space)
   --rc-arg ARG         extra QEMU argument for the RC guest (repeatable)
+  --doorbell KIND      EP doorbell backend: 'its' (msi-parent to the GIC ITS)
+                       or 'embedded' (eDMA interrupt emulation; default)
   --gdb PORT           gdb stub for EP on 127.0.0.1:PORT and for RC on PORT+1
   --memory MIB         guest RAM in MiB (default 512)
   --timeout SEC        how long to wait for both shells (default 180)
@@ -63,6 +67,7 @@ append=
 ep_args=
 rc_args=
 gdb_port=
+msi_doorbell=off
 memory=512
 timeout=180
 while [ $# -gt 0 ]; do
@@ -82,6 +87,13 @@ while [ $# -gt 0 ]; do
     --append) need_arg "$@"; append="$append $2"; shift ;;
     --ep-arg) need_arg "$@"; ep_args="$ep_args $2"; shift ;;
     --rc-arg) need_arg "$@"; rc_args="$rc_args $2"; shift ;;
+    --doorbell) need_arg "$@"
+        case "$2" in
+        its) msi_doorbell=on ;;
+        embedded) msi_doorbell=off ;;
+        *) bad_usage "--doorbell takes 'its' or 'embedded', not '$2'" ;;
+        esac
+        shift ;;
     --gdb) need_arg "$@"; gdb_port=$2; shift
         case "$gdb_port" in ''|*[!0-9]*) bad_usage "--gdb takes a TCP port number" ;; esac ;;
     --memory) need_arg "$@"; memory=$2; shift
@@ -178,7 +190,8 @@ trap 'exit 130' INT TERM
 t0=$(date +%s)
 echo "==> [boot] starting ep and rc guests (run dir: $run_dir)"
 started=1
-start_guest ep "$ep_args" || die "EP QEMU failed to start (see above)"
+start_guest ep "-device dw-pcie-ep,id=dwc0,msi-doorbell=$msi_doorbell $ep_args" ||
+    die "EP QEMU failed to start (see above)"
 start_guest rc "-device pcie-root-port,id=rp0,chassis=1,slot=0,bus=pcie.0 $rc_args" ||
     die "RC QEMU failed to start (see above)"
 

@@ -62,7 +62,7 @@ else
     kroot=$DWC_EP_CACHE/kernel/$LINUX_SOURCE_PKG
     ksrc=$kroot/src
 fi
-kbuild=$kroot/build-$(hash_inputs "$fragment")
+kbuild=$kroot/build
 if [ "$print_dir" = 1 ]; then
     echo "$kbuild"
     exit 0
@@ -124,15 +124,14 @@ if [ -z "${KERNEL_SRC:-}" ]; then
     fi
 fi
 
-# 3: configuration.
+# 3: configuration, redone when the fragment changes (kbuild then rebuilds
+# only what the changed options touch).
 mkdir -p "$kbuild"
-if [ ! -f "$kbuild/.config-ready" ]; then
+frag_hash=$(hash_inputs "$fragment")
+if [ "$(cat "$kbuild/.config-fragment" 2>/dev/null)" != "$frag_hash" ]; then
     step kernel-config "allnoconfig + $(basename "$fragment")"
     : >"$_step_log"
-    # Builds for other config fragments are stale: drop them (about 1 GiB each).
-    for d in "$kroot"/build-*; do
-        [ "$d" = "$kbuild" ] || rm -rf "$d"
-    done
+    rm -f "$kbuild/.config-fragment"
     run_logged kmake KCONFIG_ALLCONFIG="$fragment" allnoconfig
     missing=$(grep -E '^CONFIG_[A-Z0-9_]+=' "$fragment" | while IFS= read -r l; do
         grep -qxF "$l" "$kbuild/.config" || echo "$l"; done)
@@ -140,7 +139,7 @@ if [ ! -f "$kbuild/.config-ready" ]; then
         echo "$missing" >&2
         die "[kernel-config] these fragment options did not take (a dependency is missing or the name is wrong); see $kbuild/.config"
     fi
-    touch "$kbuild/.config-ready"
+    echo "$frag_hash" >"$kbuild/.config-fragment"
     step_done
 fi
 

@@ -12,15 +12,16 @@ Builds qemu-system-aarch64 (TCG, plus the qtest accelerator) with this
 repository's device models:
   1. downloads the Debian source package qemu=\$QEMU_DEB_VERSION
      (default $QEMU_DEB_VERSION, from trixie) into the cache;
-  2. unpacks it (without roms/, whose edk2 and firmware sources we never use)
-     and applies qemu/patches/*.patch in name order;
+  2. unpacks it (without roms/, whose edk2 and firmware sources we never
+     use) and applies qemu/patches/*.patch in name order (when they change,
+     the previous set is reverted first);
   3. copies the other files under qemu/ over the tree (only changed files, so
      ninja rebuilds only what changed);
   4. configures aarch64-softmmu with /usr/bin/python3 and the system meson,
      and builds with ninja.
 
 The tree and build are cached in \$DWC_EP_CACHE/qemu/<version>-<hash of
-patches and configure options>/; a second run rebuilds only what changed.
+configure options>/; a second run rebuilds only what changed.
 
   --print-dir   print the build directory and exit (building nothing)
 
@@ -52,8 +53,7 @@ if [ -n "${QEMU_SRC:-}" ]; then
     [ -f "$QEMU_SRC/VERSION" ] || die "QEMU_SRC=$QEMU_SRC does not look like a QEMU tree (no VERSION file)"
     upstream=local-$(cat "$QEMU_SRC/VERSION")
 fi
-key=$upstream-$(hash_inputs "$DWC_EP_TOP/qemu/patches" /dev/null; echo "$CONFIGURE_ARGS" "${QEMU_SRC:-}" | sha256sum | cut -c1-6)
-key=$(echo "$key" | tr -d '\n ' )
+key=$upstream-$(echo "$CONFIGURE_ARGS" "${QEMU_SRC:-}" | sha256sum | cut -c1-8)
 root=$DWC_EP_CACHE/qemu/$key
 src=$root/src
 build=$root/build
@@ -62,11 +62,11 @@ if [ "$print_dir" = 1 ]; then
     exit 0
 fi
 
-# 1+2: source tree, patched.
+# 1: source tree.
 if [ ! -f "$root/.src-ready" ]; then
     step qemu-fetch "QEMU source $upstream"
     : >"$_step_log"
-    # Trees for other patch sets or options are stale: drop them.
+    # Trees for other versions or options are stale: drop them.
     for d in "$DWC_EP_CACHE"/qemu/*; do
         [ "$d" = "$root" ] || rm -rf "$d"
     done
@@ -84,13 +84,41 @@ if [ ! -f "$root/.src-ready" ]; then
         run_logged tar xJf "$tarball" -C "$src" --strip-components=1 \
             --exclude='*/roms/?*'
     fi
-    for p in "$DWC_EP_TOP"/qemu/patches/*.patch; do
-        [ -e "$p" ] || continue
-        echo "  applying $(basename "$p")" >>"$_step_log"
-        run_logged patch -d "$src" -p1 --forward --batch -i "$p"
-    done
     touch "$root/.src-ready"
     step_done "$src"
+fi
+
+# 2: our edits to existing files.  The applied copies are kept in
+# $root/applied; when qemu/patches changes they are reverted (last first)
+# and the new set applied, so only the files they touch are rebuilt.
+patch_hash=$(hash_inputs "$DWC_EP_TOP/qemu/patches")
+if [ "$(cat "$root/.patches" 2>/dev/null)" != "$patch_hash" ]; then
+    step qemu-patches "applying qemu/patches"
+    : >"$_step_log"
+    if [ -d "$root/applied" ]; then
+        for p in $(cd "$root/applied" && ls -r -- *.patch 2>/dev/null); do
+            echo "  reverting $p" >>"$_step_log"
+            patch -d "$src" -p1 -R --batch -s -i "$root/applied/$p" >>"$_step_log" 2>&1 || {
+                rm -f "$root/.src-ready"
+                die "[qemu-patches] could not revert $p; the tree will be unpacked afresh on the next run"
+            }
+        done
+        rm -rf "$root/applied"
+    fi
+    rm -f "$root/.patches"
+    mkdir -p "$root/applied"
+    for p in "$DWC_EP_TOP"/qemu/patches/*.patch; do
+        [ -e "$p" ] || continue
+        echo "  $(basename "$p")"
+        patch -d "$src" -p1 --forward --batch -s -i "$p" >>"$_step_log" 2>&1 || {
+            tail -n 20 "$_step_log" >&2
+            rm -f "$root/.src-ready"
+            die "[qemu-patches] $(basename "$p") does not apply to QEMU $upstream; log: $_step_log"
+        }
+        cp "$p" "$root/applied/"
+    done
+    echo "$patch_hash" >"$root/.patches"
+    step_done
 fi
 
 # 3: overlay (copy changed files only; remove files we dropped since).

@@ -54,7 +54,7 @@ hash_inputs() {
             (cd "$p" && find . -type f ! -name '*~' | LC_ALL=C sort | while read -r f; do
                 printf '%s\n' "$f"; cat "$f"; done)
         elif [ -e "$p" ]; then
-            printf '%s\n' "$p"; cat "$p"
+            printf "%s\n" "$(basename "$p")"; cat "$p"
         else
             printf 'missing:%s\n' "$p"
         fi

@@ -104,6 +104,7 @@ if want unit; then
         rm -rf "$ub"
         meson setup "$ub" "$DWC_EP_TOP" >>"$_step_log" 2>&1 || setup_failed "meson setup (log: $_step_log)"
     fi
+    rm -f "$ub/meson-logs/testlog.json"
     meson test -C "$ub" --print-errorlogs >>"$_step_log" 2>&1
     if [ -f "$ub/meson-logs/testlog.json" ]; then
         # shellcheck disable=SC2046
@@ -123,10 +124,16 @@ if want qtest; then
         # shellcheck disable=SC2086
         (cd "$qb" && ninja $(for n in $names; do echo "tests/qtest/$n"; done)) >>"$_step_log" 2>&1 ||
             setup_failed "building the qtests (log: $_step_log)"
-        # shellcheck disable=SC2086
-        meson test -C "$qb" --no-rebuild --suite qtest-aarch64 --print-errorlogs $names >>"$_step_log" 2>&1
+        rm -f "$qb/meson-logs/testlog.json"
         # shellcheck disable=SC2046
-        count qtest $(meson_counts "$qb/meson-logs/testlog.json")
+        meson test -C "$qb" --no-rebuild --print-errorlogs \
+            $(for n in $names; do echo "qtest-aarch64/$n"; done) >>"$_step_log" 2>&1
+        if [ -f "$qb/meson-logs/testlog.json" ]; then
+            # shellcheck disable=SC2046
+            count qtest $(meson_counts "$qb/meson-logs/testlog.json")
+        else
+            tail -n 20 "$_step_log"; count qtest 0 1 0
+        fi
         grep -E '^ *[0-9]+/[0-9]+ ' "$_step_log" | sed 's/^/    /'
     fi
 fi

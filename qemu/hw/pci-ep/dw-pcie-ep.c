@@ -1,0 +1,724 @@
+/*
+ * Synopsys DesignWare PCIe controller, endpoint mode.
+ *
+ * The DBI (config space and port logic), the DBI2 shadow (BAR masks), the
+ * unrolled iATU, our "app" glue block and the outbound "addr_space"
+ * window, as the Linux 7.2 DWC endpoint core drives them
+ * (drivers/pci/controller/dwc/pcie-designware{,-ep}.c).  The eDMA register
+ * block is a child device (hw/misc/dw_edma_emu.c).  The iATU decode and
+ * translation live in dw-pcie-iatu.c, free of device state.
+ *
+ * Copyright (c) 2026 The dwc-pcie-ep authors
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "hw/pci-ep/dw-pcie-ep.h"
+#include "hw/irq.h"
+#include "hw/qdev-properties.h"
+#include "hw/pci/pci_regs.h"
+#include "migration/vmstate.h"
+#include "qapi/error.h"
+#include "qemu/bitops.h"
+#include "qemu/log.h"
+#include "qemu/module.h"
+#include "qemu/units.h"
+#include "system/device_tree.h"
+#include "hw/arm/fdt.h"
+#include <libfdt.h>
+#include "trace.h"
+
+#define DW_PCIE_EP_IATU_LIMIT_BITS 36   /* largest region: 64 GiB */
+#define REBAR_NUM 2
+static const uint8_t rebar_bars[REBAR_NUM] = { 0, 2 };
+
+/* ---- config space helpers ---- */
+
+static uint32_t cfg_get(DwPcieEpState *s, unsigned addr, unsigned len)
+{
+    uint32_t v = 0;
+    unsigned i;
+
+    for (i = 0; i < len; i++) {
+        v |= (uint32_t)s->config[addr + i] << (8 * i);
+    }
+    return v;
+}
+
+static void cfg_set(uint8_t *arr, unsigned addr, uint32_t v, unsigned len)
+{
+    unsigned i;
+
+    for (i = 0; i < len; i++) {
+        arr[addr + i] = v >> (8 * i);
+    }
+}
+
+/* Initial value and masks of one register field. */
+static void cfg_init(DwPcieEpState *s, unsigned addr, unsigned len,
+                     uint32_t val, uint32_t link, uint32_t dbi, uint32_t ro,
+                     uint32_t w1c)
+{
+    cfg_set(s->config, addr, val, len);
+    cfg_set(s->wmask_link, addr, link, len);
+    cfg_set(s->wmask_dbi, addr, dbi, len);
+    cfg_set(s->romask_dbi, addr, ro, len);
+    cfg_set(s->w1cmask, addr, w1c, len);
+}
+
+static unsigned rebar_ctrl_offset(unsigned i)
+{
+    return DW_PCIE_EP_EXT_CAP_REBAR + 8 + 8 * i;
+}
+
+static int rebar_index(unsigned bar)
+{
+    unsigned i;
+
+    for (i = 0; i < REBAR_NUM; i++) {
+        if (rebar_bars[i] == bar) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+uint64_t dw_pcie_ep_bar_size(DwPcieEpState *s, unsigned bar)
+{
+    uint32_t reg = cfg_get(s, PCI_BASE_ADDRESS_0 + 4 * bar, 4);
+    uint64_t mask;
+    int r;
+
+    if (bar >= DW_PCIE_EP_NUM_BARS || !(s->bar_mask[bar] & 1)) {
+        return 0;
+    }
+    r = rebar_index(bar);
+    if (r >= 0) {
+        uint32_t ctrl = cfg_get(s, rebar_ctrl_offset(r), 4);
+
+        return 1 * MiB << extract32(ctrl, 8, 6);
+    }
+    mask = s->bar_mask[bar];
+    if ((reg & PCI_BASE_ADDRESS_MEM_TYPE_MASK) == PCI_BASE_ADDRESS_MEM_TYPE_64 &&
+        bar + 1 < DW_PCIE_EP_NUM_BARS) {
+        mask |= (uint64_t)s->bar_mask[bar + 1] << 32;
+    }
+    return mask + 1;
+}
+
+static void dw_pcie_ep_config_init(DwPcieEpState *s)
+{
+    unsigned i;
+
+    memset(s->config, 0, sizeof(s->config));
+    memset(s->wmask_link, 0, sizeof(s->wmask_link));
+    memset(s->wmask_dbi, 0, sizeof(s->wmask_dbi));
+    memset(s->romask_dbi, 0, sizeof(s->romask_dbi));
+    memset(s->w1cmask, 0, sizeof(s->w1cmask));
+
+    /* Type 0 header */
+    cfg_init(s, PCI_VENDOR_ID, 2, s->vendor_id, 0, 0, 0xffff, 0);
+    cfg_init(s, PCI_DEVICE_ID, 2, s->device_id, 0, 0, 0xffff, 0);
+    cfg_init(s, PCI_COMMAND, 2, 0, 0x0547, 0x0547, 0, 0);
+    cfg_init(s, PCI_STATUS, 2, PCI_STATUS_CAP_LIST, 0, 0, 0, 0xf900);
+    cfg_init(s, PCI_CLASS_REVISION, 4, 0, 0, 0, 0xffffffff, 0);
+    cfg_init(s, PCI_CACHE_LINE_SIZE, 1, 0, 0xff, 0xff, 0, 0);
+    for (i = 0; i < DW_PCIE_EP_NUM_BARS; i++) {
+        /* The BAR address is masked by DBI2 from the link side. */
+        cfg_init(s, PCI_BASE_ADDRESS_0 + 4 * i, 4, 0, 0, 0xfffffff0,
+                 0xffffffff, 0);
+    }
+    cfg_init(s, PCI_SUBSYSTEM_VENDOR_ID, 4, 0, 0, 0, 0xffffffff, 0);
+    cfg_init(s, PCI_CAPABILITY_LIST, 1, DW_PCIE_EP_CAP_PM, 0, 0, 0, 0);
+    cfg_init(s, PCI_INTERRUPT_LINE, 1, 0, 0xff, 0xff, 0, 0);
+    cfg_init(s, PCI_INTERRUPT_PIN, 1, 0, 0, 0, 0xff, 0);
+
+    /* PCI Power Management */
+    cfg_init(s, DW_PCIE_EP_CAP_PM, 2, PCI_CAP_ID_PM | DW_PCIE_EP_CAP_MSI << 8,
+             0, 0, 0, 0);
+    cfg_init(s, DW_PCIE_EP_CAP_PM + PCI_PM_PMC, 2, 0x0003, 0, 0, 0xffff, 0);
+    cfg_init(s, DW_PCIE_EP_CAP_PM + PCI_PM_CTRL, 2, 0, 0x0103, 0x0103, 0,
+             0x8000);
+
+    /* MSI, 64-bit, up to 32 vectors */
+    cfg_init(s, DW_PCIE_EP_CAP_MSI, 2, PCI_CAP_ID_MSI | DW_PCIE_EP_CAP_EXP << 8,
+             0, 0, 0, 0);
+    cfg_init(s, DW_PCIE_EP_CAP_MSI + PCI_MSI_FLAGS, 2,
+             PCI_MSI_FLAGS_64BIT | (5 << 1), 0x0071, 0x0071, 0x008e, 0);
+    cfg_init(s, DW_PCIE_EP_CAP_MSI + PCI_MSI_ADDRESS_LO, 4, 0, 0xfffffffc,
+             0xfffffffc, 0, 0);
+    cfg_init(s, DW_PCIE_EP_CAP_MSI + PCI_MSI_ADDRESS_HI, 4, 0, 0xffffffff,
+             0xffffffff, 0, 0);
+    cfg_init(s, DW_PCIE_EP_CAP_MSI + PCI_MSI_DATA_64, 2, 0, 0xffff, 0xffff,
+             0, 0);
+
+    /* PCI Express v2, endpoint, 8 GT/s x1 */
+    cfg_init(s, DW_PCIE_EP_CAP_EXP, 2, PCI_CAP_ID_EXP | DW_PCIE_EP_CAP_MSIX << 8,
+             0, 0, 0, 0);
+    cfg_init(s, DW_PCIE_EP_CAP_EXP + PCI_EXP_FLAGS, 2, 0x0002, 0, 0, 0xffff, 0);
+    cfg_init(s, DW_PCIE_EP_CAP_EXP + PCI_EXP_DEVCAP, 4, 0x00008001, 0, 0,
+             0xffffffff, 0);
+    cfg_init(s, DW_PCIE_EP_CAP_EXP + PCI_EXP_DEVCTL, 2, 0x2810, 0x7fff, 0x7fff,
+             0, 0);
+    cfg_init(s, DW_PCIE_EP_CAP_EXP + PCI_EXP_DEVSTA, 2, 0, 0, 0, 0, 0x000f);
+    cfg_init(s, DW_PCIE_EP_CAP_EXP + PCI_EXP_LNKCAP, 4, 0x00000013, 0, 0,
+             0xffffffff, 0);
+    cfg_init(s, DW_PCIE_EP_CAP_EXP + PCI_EXP_LNKCTL, 2, 0, 0x0fc3, 0x0fc3, 0, 0);
+    cfg_init(s, DW_PCIE_EP_CAP_EXP + PCI_EXP_LNKSTA, 2, 0x0013, 0, 0, 0xffff, 0);
+    cfg_init(s, DW_PCIE_EP_CAP_EXP + PCI_EXP_DEVCAP2, 4, 0, 0, 0, 0xffffffff, 0);
+    cfg_init(s, DW_PCIE_EP_CAP_EXP + PCI_EXP_DEVCTL2, 2, 0, 0xffff, 0xffff, 0, 0);
+    cfg_init(s, DW_PCIE_EP_CAP_EXP + PCI_EXP_LNKCAP2, 4, 0x0000000e, 0, 0,
+             0xffffffff, 0);
+    cfg_init(s, DW_PCIE_EP_CAP_EXP + PCI_EXP_LNKCTL2, 2, 0x0003, 0xffff, 0xffff,
+             0, 0);
+
+    /* MSI-X: table size, BIR and offsets are set by the EP core via DBI */
+    cfg_init(s, DW_PCIE_EP_CAP_MSIX, 2, PCI_CAP_ID_MSIX, 0, 0, 0, 0);
+    cfg_init(s, DW_PCIE_EP_CAP_MSIX + PCI_MSIX_FLAGS, 2, 0, 0xc000, 0xc000,
+             0x07ff, 0);
+    cfg_init(s, DW_PCIE_EP_CAP_MSIX + PCI_MSIX_TABLE, 4, 0, 0, 0, 0xffffffff, 0);
+    cfg_init(s, DW_PCIE_EP_CAP_MSIX + PCI_MSIX_PBA, 4, 0, 0, 0, 0xffffffff, 0);
+
+    /* Resizable BAR for BAR0 and BAR2: 1 MiB .. 512 MiB, 1 MiB selected */
+    cfg_init(s, DW_PCIE_EP_EXT_CAP_REBAR, 4, PCI_EXT_CAP_ID_REBAR | 1 << 16,
+             0, 0, 0, 0);
+    for (i = 0; i < REBAR_NUM; i++) {
+        cfg_init(s, rebar_ctrl_offset(i) - 4, 4, 0x00003ff0, 0, 0, 0xfffffff0,
+                 0);
+        cfg_init(s, rebar_ctrl_offset(i), 4, rebar_bars[i] | REBAR_NUM << 5,
+                 0x3f00, 0x3f00, 0xffff0000, 0);
+    }
+
+    /* Port logic: read/write storage from the DBI, some fields fixed */
+    for (i = 0x700; i < DW_PCIE_EP_DBI_SIZE; i++) {
+        s->wmask_dbi[i] = 0xff;
+    }
+    cfg_init(s, DW_PCIE_PL_PORT_LINK_CONTROL, 4, 0x00010120, 0, 0xffffffff,
+             0, 0);
+    cfg_init(s, DW_PCIE_PL_PORT_DEBUG0, 8, 0, 0, 0, 0, 0);
+    cfg_init(s, DW_PCIE_PL_GEN2_CTRL, 4, 0x0001010f, 0, 0xffffffff, 0, 0);
+    cfg_init(s, DW_PCIE_PL_VERSION_NUMBER, 4, DW_PCIE_VERSION_520A, 0, 0, 0, 0);
+    cfg_init(s, DW_PCIE_PL_VERSION_TYPE, 4, 0x6c776370, 0, 0, 0, 0);
+    cfg_init(s, DW_PCIE_PL_ATU_VIEWPORT, 4, 0xffffffff, 0, 0, 0, 0);
+    cfg_init(s, DW_PCIE_PL_EDMA_VIEWPORT_CTRL, 4, 0xffffffff, 0, 0, 0, 0);
+}
+
+/* ---- link state and the app block ---- */
+
+static void dw_pcie_ep_update_app_irq(DwPcieEpState *s)
+{
+    qemu_set_irq(s->irq_app, !!(s->app_irq_status & s->app_irq_enable));
+}
+
+static void dw_pcie_ep_set_link(DwPcieEpState *s, bool up)
+{
+    uint32_t dbg1;
+
+    if (s->link_up == up) {
+        return;
+    }
+    s->link_up = up;
+    trace_dw_pcie_ep_link(up);
+    cfg_set(s->config, DW_PCIE_PL_PORT_DEBUG0, up ? DW_PCIE_LTSSM_L0 : 0, 4);
+    dbg1 = up ? DW_PCIE_PL_PORT_DEBUG1_LINK_UP : 0;
+    cfg_set(s->config, DW_PCIE_PL_PORT_DEBUG1, dbg1, 4);
+    s->app_irq_status |= up ? DW_PCIE_EP_APP_IRQ_LINK_UP :
+                              DW_PCIE_EP_APP_IRQ_LINK_DOWN;
+    dw_pcie_ep_update_app_irq(s);
+}
+
+static uint64_t dw_pcie_ep_app_read(void *opaque, hwaddr addr, unsigned size)
+{
+    DwPcieEpState *s = opaque;
+    uint32_t val = 0;
+
+    switch (addr) {
+    case DW_PCIE_EP_APP_ID:
+        val = DW_PCIE_EP_APP_ID_VALUE;
+        break;
+    case DW_PCIE_EP_APP_CTRL:
+        val = s->app_ctrl;
+        break;
+    case DW_PCIE_EP_APP_STATUS:
+        val = s->link_up ? DW_PCIE_EP_APP_STATUS_LINK_UP : 0;
+        break;
+    case DW_PCIE_EP_APP_IRQ_STATUS:
+        val = s->app_irq_status;
+        break;
+    case DW_PCIE_EP_APP_IRQ_ENABLE:
+        val = s->app_irq_enable;
+        break;
+    default:
+        qemu_log_mask(LOG_GUEST_ERROR, "dw-pcie-ep: app read of unknown "
+                      "register 0x%" HWADDR_PRIx "\n", addr);
+        break;
+    }
+    trace_dw_pcie_ep_app_read(addr, val);
+    return val;
+}
+
+static void dw_pcie_ep_app_write(void *opaque, hwaddr addr, uint64_t val,
+                                 unsigned size)
+{
+    DwPcieEpState *s = opaque;
+    const uint32_t irq_bits = DW_PCIE_EP_APP_IRQ_LINK_UP |
+                              DW_PCIE_EP_APP_IRQ_LINK_DOWN;
+
+    trace_dw_pcie_ep_app_write(addr, val);
+    switch (addr) {
+    case DW_PCIE_EP_APP_CTRL:
+        s->app_ctrl = val & DW_PCIE_EP_APP_CTRL_LTSSM_EN;
+        dw_pcie_ep_set_link(s, s->app_ctrl & DW_PCIE_EP_APP_CTRL_LTSSM_EN);
+        break;
+    case DW_PCIE_EP_APP_IRQ_STATUS:
+        s->app_irq_status &= ~(val & irq_bits);
+        dw_pcie_ep_update_app_irq(s);
+        break;
+    case DW_PCIE_EP_APP_IRQ_ENABLE:
+        s->app_irq_enable = val & irq_bits;
+        dw_pcie_ep_update_app_irq(s);
+        break;
+    default:
+        qemu_log_mask(LOG_GUEST_ERROR, "dw-pcie-ep: app write of read-only or "
+                      "unknown register 0x%" HWADDR_PRIx "\n", addr);
+        break;
+    }
+}
+
+static const MemoryRegionOps dw_pcie_ep_app_ops = {
+    .read = dw_pcie_ep_app_read,
+    .write = dw_pcie_ep_app_write,
+    .endianness = DEVICE_LITTLE_ENDIAN,
+    .valid = { .min_access_size = 4, .max_access_size = 4 },
+};
+
+/* ---- DBI ---- */
+
+static uint64_t dw_pcie_ep_dbi_read(void *opaque, hwaddr addr, unsigned size)
+{
+    DwPcieEpState *s = opaque;
+    uint32_t val = cfg_get(s, addr, size);
+
+    trace_dw_pcie_ep_dbi_read(addr, size, val);
+    return val;
+}
+
+/* A CAP write selects the largest size it offers (databook: the hardware
+ * updates the BAR Size field of the CTRL register). */
+static void dw_pcie_ep_rebar_cap_written(DwPcieEpState *s, unsigned i)
+{
+    unsigned ctrl = rebar_ctrl_offset(i);
+    uint32_t cap = cfg_get(s, ctrl - 4, 4) >> 4;
+    uint32_t v;
+
+    if (!cap) {
+        return;
+    }
+    v = deposit32(cfg_get(s, ctrl, 4), 8, 6, 31 - clz32(cap));
+    cfg_set(s->config, ctrl, v, 4);
+    trace_dw_pcie_ep_rebar(rebar_bars[i], dw_pcie_ep_bar_size(s, rebar_bars[i]));
+}
+
+static void dw_pcie_ep_dbi_write(void *opaque, hwaddr addr, uint64_t val,
+                                 unsigned size)
+{
+    DwPcieEpState *s = opaque;
+    bool ro_wr = s->config[DW_PCIE_PL_MISC_CONTROL_1] & DW_PCIE_PL_DBI_RO_WR_EN;
+    unsigned i;
+
+    trace_dw_pcie_ep_dbi_write(addr, size, val);
+    for (i = 0; i < size; i++) {
+        unsigned a = addr + i;
+        uint8_t b = val >> (8 * i);
+        uint8_t m = s->wmask_dbi[a] | (ro_wr ? s->romask_dbi[a] : 0);
+
+        s->config[a] = (s->config[a] & ~m) | (b & m);
+        s->config[a] &= ~(b & s->w1cmask[a]);
+    }
+    for (i = 0; i < REBAR_NUM; i++) {
+        unsigned cap = rebar_ctrl_offset(i) - 4;
+
+        if (ro_wr && ranges_overlap(addr, size, cap, 4)) {
+            dw_pcie_ep_rebar_cap_written(s, i);
+        }
+    }
+    if (ranges_overlap(addr, size, PCI_BASE_ADDRESS_0, 24)) {
+        unsigned bar = (MAX(addr, PCI_BASE_ADDRESS_0) - PCI_BASE_ADDRESS_0) / 4;
+
+        trace_dw_pcie_ep_bar(bar, cfg_get(s, PCI_BASE_ADDRESS_0 + 4 * bar, 4),
+                             dw_pcie_ep_bar_size(s, bar));
+    }
+}
+
+static const MemoryRegionOps dw_pcie_ep_dbi_ops = {
+    .read = dw_pcie_ep_dbi_read,
+    .write = dw_pcie_ep_dbi_write,
+    .endianness = DEVICE_LITTLE_ENDIAN,
+    /* The DWC core uses 1-, 2- and 4-byte accesses, naturally aligned. */
+    .valid = { .min_access_size = 1, .max_access_size = 4, .unaligned = false },
+};
+
+/* ---- DBI2: the BAR masks ---- */
+
+static uint64_t dw_pcie_ep_dbi2_read(void *opaque, hwaddr addr, unsigned size)
+{
+    DwPcieEpState *s = opaque;
+
+    if (addr >= PCI_BASE_ADDRESS_0 && addr <= PCI_BASE_ADDRESS_5) {
+        return s->bar_mask[(addr - PCI_BASE_ADDRESS_0) / 4];
+    }
+    qemu_log_mask(LOG_UNIMP, "dw-pcie-ep: dbi2 read 0x%" HWADDR_PRIx
+                  " is not modelled\n", addr);
+    return 0;
+}
+
+static void dw_pcie_ep_dbi2_write(void *opaque, hwaddr addr, uint64_t val,
+                                  unsigned size)
+{
+    DwPcieEpState *s = opaque;
+    unsigned bar;
+
+    trace_dw_pcie_ep_dbi2_write(addr, val);
+    if (addr >= PCI_BASE_ADDRESS_0 && addr <= PCI_BASE_ADDRESS_5) {
+        bar = (addr - PCI_BASE_ADDRESS_0) / 4;
+        s->bar_mask[bar] = val;
+        trace_dw_pcie_ep_bar(bar, cfg_get(s, PCI_BASE_ADDRESS_0 + 4 * bar, 4),
+                             dw_pcie_ep_bar_size(s, bar));
+        return;
+    }
+    qemu_log_mask(LOG_UNIMP, "dw-pcie-ep: dbi2 write 0x%" HWADDR_PRIx
+                  " = 0x%" PRIx64 " is not modelled, ignored\n", addr, val);
+}
+
+static const MemoryRegionOps dw_pcie_ep_dbi2_ops = {
+    .read = dw_pcie_ep_dbi2_read,
+    .write = dw_pcie_ep_dbi2_write,
+    .endianness = DEVICE_LITTLE_ENDIAN,
+    .valid = { .min_access_size = 4, .max_access_size = 4 },
+};
+
+/* ---- iATU ---- */
+
+static DwIatuRegion *dw_pcie_ep_atu_region(DwPcieEpState *s, hwaddr addr,
+                                           unsigned *reg)
+{
+    unsigned index = addr / DW_IATU_REGION_STRIDE;
+    bool inbound = addr & DW_IATU_REGION_BLOCK;
+
+    *reg = addr & (DW_IATU_REGION_BLOCK - 1);
+    if (inbound) {
+        return index < s->num_ib ? &s->ib[index] : NULL;
+    }
+    return index < s->num_ob ? &s->ob[index] : NULL;
+}
+
+static uint64_t dw_pcie_ep_atu_read(void *opaque, hwaddr addr, unsigned size)
+{
+    DwPcieEpState *s = opaque;
+    unsigned reg;
+    DwIatuRegion *r = dw_pcie_ep_atu_region(s, addr, &reg);
+    uint32_t val = 0;
+
+    /* Regions past the configured count read as zero: that is how the
+     * driver counts them. */
+    if (r && !dw_iatu_reg_read(r, reg, &val)) {
+        qemu_log_mask(LOG_GUEST_ERROR, "dw-pcie-ep: iATU read of unknown "
+                      "register 0x%" HWADDR_PRIx "\n", addr);
+    }
+    return val;
+}
+
+static void dw_pcie_ep_atu_write(void *opaque, hwaddr addr, uint64_t val,
+                                 unsigned size)
+{
+    DwPcieEpState *s = opaque;
+    unsigned reg;
+    DwIatuRegion *r = dw_pcie_ep_atu_region(s, addr, &reg);
+
+    trace_dw_pcie_ep_atu_write(addr / DW_IATU_REGION_STRIDE,
+                               !!(addr & DW_IATU_REGION_BLOCK), reg, val);
+    if (!r) {
+        return;
+    }
+    if (!dw_iatu_reg_write(r, reg, val, DW_PCIE_EP_IATU_LIMIT_BITS)) {
+        qemu_log_mask(LOG_GUEST_ERROR, "dw-pcie-ep: iATU write of unknown "
+                      "register 0x%" HWADDR_PRIx "\n", addr);
+    }
+}
+
+static const MemoryRegionOps dw_pcie_ep_atu_ops = {
+    .read = dw_pcie_ep_atu_read,
+    .write = dw_pcie_ep_atu_write,
+    .endianness = DEVICE_LITTLE_ENDIAN,
+    .valid = { .min_access_size = 4, .max_access_size = 4 },
+};
+
+/* ---- addr_space: outbound window ---- */
+
+static bool dw_pcie_ep_outbound(DwPcieEpState *s, hwaddr addr, unsigned size,
+                                uint64_t *pci)
+{
+    hwaddr cpu = s->addr_space.addr + addr;
+    uint64_t room;
+    int idx = dw_iatu_translate_outbound(s->ob, s->num_ob, cpu, pci, &room);
+
+    if (idx < 0 || room < size) {
+        qemu_log_mask(LOG_GUEST_ERROR, "dw-pcie-ep: outbound access at 0x%"
+                      HWADDR_PRIx " (%u bytes) matches no outbound iATU "
+                      "region\n", cpu, size);
+        return false;
+    }
+    trace_dw_pcie_ep_outbound(cpu, idx, *pci, size);
+    return true;
+}
+
+static uint64_t dw_pcie_ep_addr_space_read(void *opaque, hwaddr addr,
+                                           unsigned size)
+{
+    DwPcieEpState *s = opaque;
+    uint64_t pci;
+
+    if (dw_pcie_ep_outbound(s, addr, size, &pci)) {
+        /* No link yet: an unanswered read completes with all ones. */
+        trace_dw_pcie_ep_outbound_nolink(pci, size, false);
+    }
+    return ~0ull;
+}
+
+static void dw_pcie_ep_addr_space_write(void *opaque, hwaddr addr,
+                                        uint64_t val, unsigned size)
+{
+    DwPcieEpState *s = opaque;
+    uint64_t pci;
+
+    if (dw_pcie_ep_outbound(s, addr, size, &pci)) {
+        trace_dw_pcie_ep_outbound_nolink(pci, size, true);
+    }
+}
+
+static const MemoryRegionOps dw_pcie_ep_addr_space_ops = {
+    .read = dw_pcie_ep_addr_space_read,
+    .write = dw_pcie_ep_addr_space_write,
+    .endianness = DEVICE_LITTLE_ENDIAN,
+    .valid = { .min_access_size = 1, .max_access_size = 8 },
+};
+
+/* ---- eDMA interrupt ---- */
+
+static void dw_pcie_ep_dma_irq(void *opaque, int n, int level)
+{
+    DwPcieEpState *s = opaque;
+
+    qemu_set_irq(s->irq_dma, level);
+}
+
+/* ---- device tree ---- */
+
+static int dw_pcie_ep_add_fdt_node(SysBusDevice *sbd, void *fdt,
+                                   const char *parent, PlatformBusDevice *pbus,
+                                   int irq_start)
+{
+    DwPcieEpState *s = DW_PCIE_EP(sbd);
+    static const char * const reg_names[DW_PCIE_EP_MMIO_NUM] = {
+        "dbi", "dbi2", "atu", "dma", "app", "addr_space",
+    };
+    static const char * const irq_names[DW_PCIE_EP_IRQ_NUM] = { "dma", "app" };
+    MemoryRegion *pbus_mr = sysbus_mmio_get_region(SYS_BUS_DEVICE(pbus), 0);
+    uint64_t reg[DW_PCIE_EP_MMIO_NUM * 2];
+    uint32_t irqs[DW_PCIE_EP_IRQ_NUM * 3];
+    uint8_t max_functions = 1;
+    hwaddr base;
+    char *node;
+    int i;
+
+    /*
+     * The node goes at the root with absolute addresses, not under the
+     * platform bus: the DWC core compares the "addr_space" reg with its CPU
+     * address and warns when they differ.
+     */
+    base = pbus_mr->addr + platform_bus_get_mmio_addr(pbus, sbd, 0);
+    node = g_strdup_printf("/pcie-ep@%" PRIx64, (uint64_t)base);
+    qemu_fdt_add_subnode(fdt, node);
+    /* Bound by the series in kernel-patches/ (pcie-qemu-ep.c). */
+    qemu_fdt_setprop_string(fdt, node, "compatible", "qemu,dw-pcie-ep");
+    for (i = 0; i < DW_PCIE_EP_MMIO_NUM; i++) {
+        MemoryRegion *mr = sysbus_mmio_get_region(sbd, i);
+
+        reg[2 * i] = cpu_to_be64(pbus_mr->addr +
+                                 platform_bus_get_mmio_addr(pbus, sbd, i));
+        reg[2 * i + 1] = cpu_to_be64(memory_region_size(mr));
+    }
+    qemu_fdt_setprop(fdt, node, "reg", reg, sizeof(reg));
+    qemu_fdt_setprop_string_array(fdt, node, "reg-names", (char **)reg_names,
+                                  DW_PCIE_EP_MMIO_NUM);
+    for (i = 0; i < DW_PCIE_EP_IRQ_NUM; i++) {
+        irqs[3 * i] = cpu_to_be32(GIC_FDT_IRQ_TYPE_SPI);
+        irqs[3 * i + 1] = cpu_to_be32(irq_start +
+                                      platform_bus_get_irqn(pbus, sbd, i));
+        irqs[3 * i + 2] = cpu_to_be32(GIC_FDT_IRQ_FLAGS_LEVEL_HI);
+    }
+    qemu_fdt_setprop(fdt, node, "interrupts", irqs, sizeof(irqs));
+    qemu_fdt_setprop_string_array(fdt, node, "interrupt-names",
+                                  (char **)irq_names, DW_PCIE_EP_IRQ_NUM);
+    qemu_fdt_setprop_cell(fdt, node, "num-ib-windows", s->num_ib);
+    qemu_fdt_setprop_cell(fdt, node, "num-ob-windows", s->num_ob);
+    qemu_fdt_setprop_cell(fdt, node, "num-lanes", 1);
+    /* The DWC core reads max-functions as a u8. */
+    qemu_fdt_setprop(fdt, node, "max-functions", &max_functions, 1);
+    qemu_fdt_setprop(fdt, node, "dma-coherent", NULL, 0);
+    if (s->msi_doorbell) {
+        int its = fdt_node_offset_by_compatible(fdt, -1, "arm,gic-v3-its");
+        uint32_t phandle = its >= 0 ? fdt_get_phandle(fdt, its) : 0;
+
+        if (!phandle) {
+            error_report("dw-pcie-ep: msi-doorbell=on needs a GICv3 ITS "
+                         "(use -machine virt,gic-version=3,its=on)");
+            g_free(node);
+            return -1;
+        }
+        qemu_fdt_setprop_cells(fdt, node, "msi-parent", phandle,
+                               s->its_device_id);
+    }
+    g_free(node);
+    return 0;
+}
+
+/* ---- QOM ---- */
+
+static void dw_pcie_ep_reset_hold(Object *obj, ResetType type)
+{
+    DwPcieEpState *s = DW_PCIE_EP(obj);
+    unsigned i;
+
+    dw_pcie_ep_config_init(s);
+    memset(s->bar_mask, 0, sizeof(s->bar_mask));
+    for (i = 0; i < DW_PCIE_EP_MAX_REGIONS; i++) {
+        dw_iatu_region_reset(&s->ob[i]);
+        dw_iatu_region_reset(&s->ib[i]);
+    }
+    s->app_ctrl = 0;
+    s->app_irq_status = 0;
+    s->app_irq_enable = 0;
+    s->link_up = false;
+    dw_pcie_ep_update_app_irq(s);
+}
+
+static void dw_pcie_ep_init(Object *obj)
+{
+    DwPcieEpState *s = DW_PCIE_EP(obj);
+
+    object_initialize_child(obj, "edma", &s->edma, TYPE_DW_EDMA_EMU);
+    object_property_add_alias(obj, "wr-channels", OBJECT(&s->edma),
+                              "wr-channels");
+    object_property_add_alias(obj, "rd-channels", OBJECT(&s->edma),
+                              "rd-channels");
+}
+
+static void dw_pcie_ep_realize(DeviceState *dev, Error **errp)
+{
+    DwPcieEpState *s = DW_PCIE_EP(dev);
+    SysBusDevice *sbd = SYS_BUS_DEVICE(dev);
+    uint32_t regions;
+
+    if (s->num_ib < 1 || s->num_ib > DW_PCIE_EP_MAX_REGIONS ||
+        s->num_ob < 1 || s->num_ob > DW_PCIE_EP_MAX_REGIONS) {
+        error_setg(errp, "dw-pcie-ep: num-ib-windows and num-ob-windows must "
+                   "be 1..%d", DW_PCIE_EP_MAX_REGIONS);
+        return;
+    }
+    if (s->addr_space_size < 64 * KiB || !is_power_of_2(s->addr_space_size)) {
+        error_setg(errp, "dw-pcie-ep: addr-space-size must be a power of two "
+                   "of at least 64 KiB");
+        return;
+    }
+    if (!sysbus_realize(SYS_BUS_DEVICE(&s->edma), errp)) {
+        return;
+    }
+    regions = MAX(s->num_ib, s->num_ob);
+
+    memory_region_init_io(&s->dbi, OBJECT(dev), &dw_pcie_ep_dbi_ops, s,
+                          "dw-pcie-ep.dbi", DW_PCIE_EP_DBI_SIZE);
+    memory_region_init_io(&s->dbi2, OBJECT(dev), &dw_pcie_ep_dbi2_ops, s,
+                          "dw-pcie-ep.dbi2", DW_PCIE_EP_DBI_SIZE);
+    memory_region_init_io(&s->atu, OBJECT(dev), &dw_pcie_ep_atu_ops, s,
+                          "dw-pcie-ep.atu",
+                          ROUND_UP(regions * DW_IATU_REGION_STRIDE, 4 * KiB));
+    memory_region_init_io(&s->app, OBJECT(dev), &dw_pcie_ep_app_ops, s,
+                          "dw-pcie-ep.app", DW_PCIE_EP_APP_SIZE);
+    memory_region_init_io(&s->addr_space, OBJECT(dev),
+                          &dw_pcie_ep_addr_space_ops, s,
+                          "dw-pcie-ep.addr_space", s->addr_space_size);
+
+    sysbus_init_mmio(sbd, &s->dbi);
+    sysbus_init_mmio(sbd, &s->dbi2);
+    sysbus_init_mmio(sbd, &s->atu);
+    sysbus_init_mmio(sbd, sysbus_mmio_get_region(SYS_BUS_DEVICE(&s->edma), 0));
+    sysbus_init_mmio(sbd, &s->app);
+    sysbus_init_mmio(sbd, &s->addr_space);
+    sysbus_init_irq(sbd, &s->irq_dma);
+    sysbus_init_irq(sbd, &s->irq_app);
+    qdev_init_gpio_in_named(dev, dw_pcie_ep_dma_irq, "edma-irq", 1);
+    sysbus_connect_irq(SYS_BUS_DEVICE(&s->edma), 0,
+                       qdev_get_gpio_in_named(dev, "edma-irq", 0));
+}
+
+/*
+ * Properties:
+ *  num-ib-windows, num-ob-windows: inbound and outbound iATU regions,
+ *      1..256, default 8 each (found by the driver's detection sequence).
+ *  addr-space-size: bytes of the outbound window, a power of two >= 64 KiB,
+ *      default 16 MiB (it must fit virt's 32 MiB platform bus with the rest).
+ *  vendor-id, device-id: reset values of the config header (the EP core
+ *      overwrites them from the function's configfs settings).
+ *  msi-doorbell: add msi-parent = <&its its-device-id> to the node, so that
+ *      the EP's doorbells use the GIC ITS (off: the eDMA embedded fallback).
+ *  its-device-id: the ITS device ID (requester ID) of the controller.
+ *  wr-channels, rd-channels: eDMA channel counts, 1..8 (see dw-edma-emu).
+ */
+static const Property dw_pcie_ep_properties[] = {
+    DEFINE_PROP_UINT32("num-ib-windows", DwPcieEpState, num_ib, 8),
+    DEFINE_PROP_UINT32("num-ob-windows", DwPcieEpState, num_ob, 8),
+    DEFINE_PROP_UINT64("addr-space-size", DwPcieEpState, addr_space_size,
+                       16 * MiB),
+    DEFINE_PROP_UINT16("vendor-id", DwPcieEpState, vendor_id, 0x16c3),
+    DEFINE_PROP_UINT16("device-id", DwPcieEpState, device_id, 0xabcd),
+    DEFINE_PROP_BOOL("msi-doorbell", DwPcieEpState, msi_doorbell, false),
+    DEFINE_PROP_UINT32("its-device-id", DwPcieEpState, its_device_id, 0x100),
+};
+
+static const VMStateDescription vmstate_dw_pcie_ep = {
+    .name = TYPE_DW_PCIE_EP,
+    /* State spans two processes once the link exists: not migratable. */
+    .unmigratable = 1,
+};
+
+static void dw_pcie_ep_class_init(ObjectClass *klass, void *data)
+{
+    DeviceClass *dc = DEVICE_CLASS(klass);
+    ResettableClass *rc = RESETTABLE_CLASS(klass);
+    DwPcieEpClass *k = DW_PCIE_EP_CLASS(klass);
+
+    dc->desc = "Synopsys DesignWare PCIe controller, endpoint mode";
+    dc->realize = dw_pcie_ep_realize;
+    dc->vmsd = &vmstate_dw_pcie_ep;
+    dc->user_creatable = true;
+    rc->phases.hold = dw_pcie_ep_reset_hold;
+    device_class_set_props(dc, dw_pcie_ep_properties);
+    k->add_fdt_node = dw_pcie_ep_add_fdt_node;
+}
+
+static const TypeInfo dw_pcie_ep_info = {
+    .name = TYPE_DW_PCIE_EP,
+    .parent = TYPE_SYS_BUS_DEVICE,
+    .instance_size = sizeof(DwPcieEpState),
+    .instance_init = dw_pcie_ep_init,
+    .class_size = sizeof(DwPcieEpClass),
+    .class_init = dw_pcie_ep_class_init,
+};
+
+static void dw_pcie_ep_register_types(void)
+{
+    type_register_static(&dw_pcie_ep_info);
+}
+
+type_init(dw_pcie_ep_register_types)

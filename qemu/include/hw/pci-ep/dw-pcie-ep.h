@@ -1,0 +1,154 @@
+/*
+ * Synopsys DesignWare PCIe controller in endpoint mode (sysbus device).
+ *
+ * Register regions (sysbus MMIO index, device-tree reg-names):
+ *   0 dbi         4 KiB  type 0 config space + port logic (DBI)
+ *   1 dbi2        4 KiB  shadow space: BAR masks (bit 0 enables the BAR)
+ *   2 atu         iATU, unrolled: region i at (i << 9), inbound at +0x100
+ *   3 dma         DW eDMA v0 unrolled register block (dw-edma-emu)
+ *   4 app         4 KiB  our glue block, see DW_PCIE_EP_APP_* below
+ *   5 addr_space  outbound window ("addr-space-size" bytes)
+ * Interrupts (sysbus IRQ index, interrupt-names): 0 "dma", 1 "app".
+ *
+ * Copyright (c) 2026 The dwc-pcie-ep authors
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#ifndef HW_PCI_EP_DW_PCIE_EP_H
+#define HW_PCI_EP_DW_PCIE_EP_H
+
+#include "hw/sysbus.h"
+#include "hw/platform-bus.h"
+#include "hw/pci-ep/dw-pcie-iatu.h"
+#include "hw/pci-ep/dw-edma-emu.h"
+#include "qom/object.h"
+
+#define TYPE_DW_PCIE_EP "dw-pcie-ep"
+OBJECT_DECLARE_TYPE(DwPcieEpState, DwPcieEpClass, DW_PCIE_EP)
+
+enum {
+    DW_PCIE_EP_MMIO_DBI,
+    DW_PCIE_EP_MMIO_DBI2,
+    DW_PCIE_EP_MMIO_ATU,
+    DW_PCIE_EP_MMIO_DMA,
+    DW_PCIE_EP_MMIO_APP,
+    DW_PCIE_EP_MMIO_ADDR_SPACE,
+    DW_PCIE_EP_MMIO_NUM,
+};
+
+enum {
+    DW_PCIE_EP_IRQ_DMA,
+    DW_PCIE_EP_IRQ_APP,
+    DW_PCIE_EP_IRQ_NUM,
+};
+
+#define DW_PCIE_EP_DBI_SIZE      0x1000
+#define DW_PCIE_EP_APP_SIZE      0x1000
+#define DW_PCIE_EP_MAX_REGIONS   256
+#define DW_PCIE_EP_NUM_BARS      6
+
+/*
+ * The app block: what DWC leaves to the SoC glue, in our own layout.
+ *   APP_ID        RO  0x50455744 ("DWEP")
+ *   APP_CTRL      RW  bit 0 LTSSM_EN: start link training
+ *   APP_STATUS    RO  bit 0 LINK_UP
+ *   APP_IRQ_STATUS W1C bit 0 LINK_UP event, bit 1 LINK_DOWN event
+ *   APP_IRQ_ENABLE RW  same bits; the "app" interrupt is the OR of
+ *                      STATUS & ENABLE
+ * Until the link to a peer exists, LTSSM_EN brings the link up at once
+ * and clearing it takes the link down.
+ */
+#define DW_PCIE_EP_APP_ID          0x00
+#define DW_PCIE_EP_APP_CTRL        0x04
+#define DW_PCIE_EP_APP_STATUS      0x08
+#define DW_PCIE_EP_APP_IRQ_STATUS  0x0c
+#define DW_PCIE_EP_APP_IRQ_ENABLE  0x10
+#define DW_PCIE_EP_APP_ID_VALUE    0x50455744
+#define DW_PCIE_EP_APP_CTRL_LTSSM_EN    (1u << 0)
+#define DW_PCIE_EP_APP_STATUS_LINK_UP   (1u << 0)
+#define DW_PCIE_EP_APP_IRQ_LINK_UP      (1u << 0)
+#define DW_PCIE_EP_APP_IRQ_LINK_DOWN    (1u << 1)
+
+/* Port logic registers in the DBI that the model gives a meaning to. */
+#define DW_PCIE_PL_PORT_LINK_CONTROL   0x710
+#define DW_PCIE_PL_PORT_DEBUG0         0x728
+#define DW_PCIE_PL_PORT_DEBUG1         0x72c
+#define DW_PCIE_PL_PORT_DEBUG1_LINK_UP       (1u << 4)
+#define DW_PCIE_PL_GEN2_CTRL           0x80c
+#define DW_PCIE_PL_MISC_CONTROL_1      0x8bc
+#define DW_PCIE_PL_DBI_RO_WR_EN              (1u << 0)
+#define DW_PCIE_PL_VERSION_NUMBER      0x8f8
+#define DW_PCIE_PL_VERSION_TYPE        0x8fc
+#define DW_PCIE_PL_ATU_VIEWPORT        0x900
+#define DW_PCIE_PL_EDMA_VIEWPORT_CTRL  0x978
+/* 5.20a: unrolled iATU with upper limit; eDMA found through "dma". */
+#define DW_PCIE_VERSION_520A           0x3532302a
+#define DW_PCIE_LTSSM_L0               0x11
+
+/* Capability layout of the config space (offsets in the DBI). */
+#define DW_PCIE_EP_CAP_PM        0x40
+#define DW_PCIE_EP_CAP_MSI       0x50
+#define DW_PCIE_EP_CAP_EXP       0x70
+#define DW_PCIE_EP_CAP_MSIX      0xb0
+#define DW_PCIE_EP_EXT_CAP_REBAR 0x100
+
+struct DwPcieEpClass {
+    SysBusDeviceClass parent_class;
+
+    /*
+     * add_fdt_node: write the controller's node below @parent in @fdt,
+     * with addresses and interrupts as placed by @pbus (SPI numbers start
+     * at @irq_start).  Called by hw/core/sysbus-fdt.c for dynamic sysbus
+     * devices on "virt".  Returns 0, or a negative value on failure.
+     */
+    int (*add_fdt_node)(SysBusDevice *sbd, void *fdt, const char *parent,
+                        PlatformBusDevice *pbus, int irq_start);
+};
+
+struct DwPcieEpState {
+    SysBusDevice parent_obj;
+
+    MemoryRegion dbi;
+    MemoryRegion dbi2;
+    MemoryRegion atu;
+    MemoryRegion app;
+    MemoryRegion addr_space;
+    DwEdmaEmuState edma;
+    qemu_irq irq_dma;
+    qemu_irq irq_app;
+
+    /* DBI config space and its write masks (see dw-pcie-ep.c) */
+    uint8_t config[DW_PCIE_EP_DBI_SIZE];
+    uint8_t wmask_link[DW_PCIE_EP_DBI_SIZE];   /* writable from the link */
+    uint8_t wmask_dbi[DW_PCIE_EP_DBI_SIZE];    /* writable by the DBI */
+    uint8_t romask_dbi[DW_PCIE_EP_DBI_SIZE];   /* + with DBI_RO_WR_EN */
+    uint8_t w1cmask[DW_PCIE_EP_DBI_SIZE];      /* write 1 to clear */
+    uint32_t bar_mask[DW_PCIE_EP_NUM_BARS];    /* DBI2 */
+
+    DwIatuRegion ob[DW_PCIE_EP_MAX_REGIONS];
+    DwIatuRegion ib[DW_PCIE_EP_MAX_REGIONS];
+
+    uint32_t app_ctrl;
+    uint32_t app_irq_status;
+    uint32_t app_irq_enable;
+    bool link_up;
+
+    /* Properties */
+    uint32_t num_ib;
+    uint32_t num_ob;
+    uint64_t addr_space_size;
+    uint16_t vendor_id;
+    uint16_t device_id;
+    bool msi_doorbell;
+    uint32_t its_device_id;
+};
+
+/*
+ * dw_pcie_ep_bar_size: size in bytes of BAR @bar (0..5) as the link sees
+ * it: 0 when the BAR is disabled (DBI2 mask bit 0 clear), the Resizable
+ * BAR selected size for BARs with a REBAR entry, else mask + 1 (64-bit
+ * BARs take the upper mask from the next BAR's DBI2 register).
+ */
+uint64_t dw_pcie_ep_bar_size(DwPcieEpState *s, unsigned bar);
+
+#endif

@@ -1,0 +1,311 @@
+/*
+ * qtest for dw-pcie-ep: register behaviour as the Linux 7.2 DWC endpoint
+ * core and dw-edma driver use it, on the arm virt machine.
+ *
+ * Copyright (c) 2026 The dwc-pcie-ep authors
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "libqtest.h"
+
+#define MISC_CONTROL_1  0x8bc
+#define ATU_LOWER_TARGET 0x14
+#define ATU_LIMIT       0x10
+#define ATU_UPPER_LIMIT 0x20
+
+typedef struct {
+    QTestState *qts;
+    uint64_t dbi, dbi2, atu, dma, app, addr_space;
+} Ep;
+
+/* Find a region's base address in "info mtree". */
+static uint64_t region_base(QTestState *qts, const char *name)
+{
+    g_autofree char *mtree = qtest_hmp(qts, "info mtree");
+    g_autofree char *pat = g_strdup_printf(" %s\r", name);
+    char **lines = g_strsplit(mtree, "\n", -1);
+    uint64_t base = 0;
+    int i;
+
+    for (i = 0; lines[i]; i++) {
+        g_autofree char *l = g_strconcat(lines[i], "\r", NULL);
+
+        if (strstr(l, pat)) {
+            base = g_ascii_strtoull(g_strchug(lines[i]), NULL, 16);
+            break;
+        }
+    }
+    g_strfreev(lines);
+    g_assert_cmphex(base, !=, 0);
+    return base;
+}
+
+static void ep_start(Ep *ep, const char *extra)
+{
+    ep->qts = qtest_initf("-machine virt,gic-version=3 -nodefaults "
+                          "-device dw-pcie-ep,id=ep%s", extra ? extra : "");
+    ep->dbi = region_base(ep->qts, "dw-pcie-ep.dbi");
+    ep->dbi2 = region_base(ep->qts, "dw-pcie-ep.dbi2");
+    ep->atu = region_base(ep->qts, "dw-pcie-ep.atu");
+    ep->dma = region_base(ep->qts, "dw-edma");
+    ep->app = region_base(ep->qts, "dw-pcie-ep.app");
+    ep->addr_space = region_base(ep->qts, "dw-pcie-ep.addr_space");
+    qtest_irq_intercept_out_named(ep->qts, "/machine/peripheral/ep",
+                                  "sysbus-irq");
+}
+
+static void ro_wr(Ep *ep, bool on)
+{
+    uint32_t v = qtest_readl(ep->qts, ep->dbi + MISC_CONTROL_1);
+
+    qtest_writel(ep->qts, ep->dbi + MISC_CONTROL_1, on ? v | 1 : v & ~1u);
+}
+
+static void test_header_ro(void)
+{
+    Ep ep;
+
+    ep_start(&ep, NULL);
+    g_assert_cmphex(qtest_readb(ep.qts, ep.dbi + 0x0e) & 0x7f, ==, 0);
+    g_assert_cmphex(qtest_readw(ep.qts, ep.dbi + 0x00), ==, 0x16c3);
+    /* read-only without DBI_RO_WR_EN */
+    qtest_writew(ep.qts, ep.dbi + 0x00, 0x1234);
+    qtest_writel(ep.qts, ep.dbi + 0x08, 0x05800001);
+    g_assert_cmphex(qtest_readw(ep.qts, ep.dbi + 0x00), ==, 0x16c3);
+    g_assert_cmphex(qtest_readl(ep.qts, ep.dbi + 0x08), ==, 0);
+    /* writable with it, as dw_pcie_ep_write_header() does */
+    ro_wr(&ep, true);
+    qtest_writew(ep.qts, ep.dbi + 0x00, 0x1234);
+    qtest_writeb(ep.qts, ep.dbi + 0x08, 0x01);
+    qtest_writew(ep.qts, ep.dbi + 0x0a, 0x0580);
+    ro_wr(&ep, false);
+    g_assert_cmphex(qtest_readw(ep.qts, ep.dbi + 0x00), ==, 0x1234);
+    g_assert_cmphex(qtest_readl(ep.qts, ep.dbi + 0x08), ==, 0x05800001);
+    /* header type stays 0 even with RO_WR_EN */
+    ro_wr(&ep, true);
+    qtest_writeb(ep.qts, ep.dbi + 0x0e, 0x80);
+    ro_wr(&ep, false);
+    g_assert_cmphex(qtest_readb(ep.qts, ep.dbi + 0x0e), ==, 0);
+    /* command register is writable; status error bits are W1C */
+    qtest_writew(ep.qts, ep.dbi + 0x04, 0x0006);
+    g_assert_cmphex(qtest_readw(ep.qts, ep.dbi + 0x04), ==, 0x0006);
+    g_assert_cmphex(qtest_readw(ep.qts, ep.dbi + 0x06) & 0x10, ==, 0x10);
+    qtest_quit(ep.qts);
+}
+
+static void test_capabilities(void)
+{
+    static const uint8_t want[] = { 0x01, 0x05, 0x10, 0x11 };
+    Ep ep;
+    uint8_t pos;
+    uint32_t hdr;
+    int n = 0;
+
+    ep_start(&ep, NULL);
+    /* the walk of the kernel's PCI_FIND_NEXT_CAP: byte ptr, word per cap */
+    pos = qtest_readb(ep.qts, ep.dbi + 0x34);
+    while (pos >= 0x40) {
+        uint16_t ent = qtest_readw(ep.qts, ep.dbi + pos);
+
+        g_assert_cmpint(n, <, (int)sizeof(want));
+        g_assert_cmphex(ent & 0xff, ==, want[n++]);
+        pos = ent >> 8;
+    }
+    g_assert_cmpint(n, ==, sizeof(want));
+    /* MSI: 64-bit, 32 vectors capable; set_msi() writes MMC under RO_WR_EN */
+    g_assert_cmphex(qtest_readw(ep.qts, ep.dbi + 0x52) & 0x8e, ==, 0x8a);
+    ro_wr(&ep, true);
+    qtest_writew(ep.qts, ep.dbi + 0x52, 0x0084);
+    ro_wr(&ep, false);
+    g_assert_cmphex(qtest_readw(ep.qts, ep.dbi + 0x52) & 0x8e, ==, 0x84);
+    /* MSI-X table size and BIR/offset are DBI-writable with RO_WR_EN only */
+    qtest_writel(ep.qts, ep.dbi + 0xb4, 0x2003);
+    g_assert_cmphex(qtest_readl(ep.qts, ep.dbi + 0xb4), ==, 0);
+    ro_wr(&ep, true);
+    qtest_writew(ep.qts, ep.dbi + 0xb2, 31);
+    qtest_writel(ep.qts, ep.dbi + 0xb4, 0x2003);
+    ro_wr(&ep, false);
+    g_assert_cmphex(qtest_readw(ep.qts, ep.dbi + 0xb2), ==, 31);
+    g_assert_cmphex(qtest_readl(ep.qts, ep.dbi + 0xb4), ==, 0x2003);
+    /* extended capabilities: Resizable BAR, last in the chain */
+    hdr = qtest_readl(ep.qts, ep.dbi + 0x100);
+    g_assert_cmphex(hdr & 0xffff, ==, 0x0015);
+    g_assert_cmphex(hdr >> 20, ==, 0);
+    /* port logic the core reads */
+    g_assert_cmphex(qtest_readl(ep.qts, ep.dbi + 0x8f8), ==, 0x3532302a);
+    g_assert_cmphex(qtest_readl(ep.qts, ep.dbi + 0x900), ==, 0xffffffff);
+    g_assert_cmphex(qtest_readl(ep.qts, ep.dbi + 0x978), ==, 0xffffffff);
+    qtest_writel(ep.qts, ep.dbi + 0x900, 0);
+    g_assert_cmphex(qtest_readl(ep.qts, ep.dbi + 0x900), ==, 0xffffffff);
+    qtest_quit(ep.qts);
+}
+
+static void test_rebar(void)
+{
+    Ep ep;
+    int i;
+
+    ep_start(&ep, NULL);
+    for (i = 0; i < 2; i++) {
+        uint64_t cap = ep.dbi + 0x104 + 8 * i, ctrl = cap + 4;
+
+        g_assert_cmphex(qtest_readl(ep.qts, ctrl) & 7, ==, i * 2);  /* BAR */
+        g_assert_cmphex((qtest_readl(ep.qts, ctrl) >> 5) & 7, ==, 2);
+        /* without RO_WR_EN the CAP is read-only */
+        qtest_writel(ep.qts, cap, 1 << 6);
+        g_assert_cmphex(qtest_readl(ep.qts, cap), ==, 0x3ff0);
+        /* dw_pcie_ep_set_bar_resizable(): CAP = 4 MiB -> CTRL size 2 */
+        ro_wr(&ep, true);
+        qtest_writel(ep.qts, cap, 1 << 6);
+        ro_wr(&ep, false);
+        g_assert_cmphex(qtest_readl(ep.qts, cap), ==, 1 << 6);
+        g_assert_cmphex((qtest_readl(ep.qts, ctrl) >> 8) & 0x3f, ==, 2);
+    }
+    qtest_quit(ep.qts);
+}
+
+static void test_dbi2_bar_mask(void)
+{
+    Ep ep;
+
+    ep_start(&ep, NULL);
+    /* dw_pcie_ep_set_bar_programmable(): mask, then flags via the DBI */
+    ro_wr(&ep, true);
+    qtest_writel(ep.qts, ep.dbi2 + 0x14, 0x7f);
+    qtest_writel(ep.qts, ep.dbi + 0x14, 0x0);
+    qtest_writel(ep.qts, ep.dbi2 + 0x18, 0xfffff);
+    qtest_writel(ep.qts, ep.dbi + 0x18, 0xc);
+    qtest_writel(ep.qts, ep.dbi2 + 0x1c, 0x1);
+    ro_wr(&ep, false);
+    g_assert_cmphex(qtest_readl(ep.qts, ep.dbi2 + 0x14), ==, 0x7f);
+    g_assert_cmphex(qtest_readl(ep.qts, ep.dbi2 + 0x18), ==, 0xfffff);
+    g_assert_cmphex(qtest_readl(ep.qts, ep.dbi + 0x18), ==, 0xc);
+    /* dw_pcie_ep_reset_bar(): disable */
+    qtest_writel(ep.qts, ep.dbi2 + 0x14, 0);
+    g_assert_cmphex(qtest_readl(ep.qts, ep.dbi2 + 0x14), ==, 0);
+    /* flags are read-only without RO_WR_EN */
+    qtest_writel(ep.qts, ep.dbi + 0x18, 0x0);
+    g_assert_cmphex(qtest_readl(ep.qts, ep.dbi + 0x18), ==, 0xc);
+    qtest_quit(ep.qts);
+}
+
+/* dw_pcie_iatu_detect() on an unrolled iATU */
+static unsigned count_regions(Ep *ep, bool inbound, unsigned max)
+{
+    unsigned n;
+
+    for (n = 0; n < max; n++) {
+        uint64_t a = ep->atu + (n << 9) + (inbound ? 0x100 : 0) +
+                     ATU_LOWER_TARGET;
+
+        qtest_writel(ep->qts, a, 0x11110000);
+        if (qtest_readl(ep->qts, a) != 0x11110000) {
+            break;
+        }
+    }
+    return n;
+}
+
+static void test_iatu_detect(void)
+{
+    Ep ep;
+
+    ep_start(&ep, ",num-ob-windows=8,num-ib-windows=4");
+    /* atu region: 8 regions of 0x200 */
+    g_assert_cmpuint(count_regions(&ep, false, 8), ==, 8);
+    g_assert_cmpuint(count_regions(&ep, true, 8), ==, 4);
+    qtest_writel(ep.qts, ep.atu + ATU_LIMIT, 0);
+    g_assert_cmphex(qtest_readl(ep.qts, ep.atu + ATU_LIMIT), ==, 0xfff);
+    qtest_writel(ep.qts, ep.atu + ATU_UPPER_LIMIT, 0xffffffff);
+    g_assert_cmphex(qtest_readl(ep.qts, ep.atu + ATU_UPPER_LIMIT), ==, 0xf);
+    qtest_quit(ep.qts);
+}
+
+static void test_outbound(void)
+{
+    Ep ep;
+    uint64_t r;
+
+    ep_start(&ep, NULL);
+    r = ep.atu;        /* outbound region 0 */
+    qtest_writel(ep.qts, r + 0x08, (uint32_t)ep.addr_space);
+    qtest_writel(ep.qts, r + 0x0c, ep.addr_space >> 32);
+    qtest_writel(ep.qts, r + 0x10, (uint32_t)ep.addr_space + 0xffff);
+    qtest_writel(ep.qts, r + 0x14, 0x40000000);
+    qtest_writel(ep.qts, r + 0x18, 0);
+    qtest_writel(ep.qts, r + 0x00, 0);
+    qtest_writel(ep.qts, r + 0x04, 0x80000000);
+    g_assert_cmphex(qtest_readl(ep.qts, r + 0x04), ==, 0x80000000);
+    /* no link yet: a translated read completes with all ones */
+    g_assert_cmphex(qtest_readl(ep.qts, ep.addr_space + 0xfffc), ==,
+                    0xffffffff);
+    /* outside every region: a guest error, all ones, no crash */
+    g_assert_cmphex(qtest_readl(ep.qts, ep.addr_space + 0x10000), ==,
+                    0xffffffff);
+    qtest_writel(ep.qts, ep.addr_space + 0x10000, 0);
+    qtest_quit(ep.qts);
+}
+
+static void test_app_link_irq(void)
+{
+    Ep ep;
+
+    ep_start(&ep, NULL);
+    g_assert_cmphex(qtest_readl(ep.qts, ep.app + 0x00), ==, 0x50455744);
+    g_assert_cmphex(qtest_readl(ep.qts, ep.app + 0x08), ==, 0);
+    qtest_writel(ep.qts, ep.app + 0x10, 0x3);            /* enable both */
+    g_assert_false(qtest_get_irq(ep.qts, 1));
+    qtest_writel(ep.qts, ep.app + 0x04, 1);              /* LTSSM_EN */
+    g_assert_cmphex(qtest_readl(ep.qts, ep.app + 0x08), ==, 1);
+    g_assert_cmphex(qtest_readl(ep.qts, ep.app + 0x0c), ==, 1);
+    g_assert_true(qtest_get_irq(ep.qts, 1));
+    /* the DWC debug registers follow the link */
+    g_assert_cmphex(qtest_readl(ep.qts, ep.dbi + 0x72c) & 0x10, ==, 0x10);
+    g_assert_cmphex(qtest_readl(ep.qts, ep.dbi + 0x728) & 0x3f, ==, 0x11);
+    qtest_writel(ep.qts, ep.app + 0x0c, 1);              /* W1C */
+    g_assert_false(qtest_get_irq(ep.qts, 1));
+    qtest_writel(ep.qts, ep.app + 0x04, 0);              /* link down */
+    g_assert_cmphex(qtest_readl(ep.qts, ep.app + 0x0c), ==, 2);
+    g_assert_true(qtest_get_irq(ep.qts, 1));
+    qtest_writel(ep.qts, ep.app + 0x10, 0x1);            /* mask it */
+    g_assert_false(qtest_get_irq(ep.qts, 1));
+    qtest_quit(ep.qts);
+}
+
+static void test_edma_ctrl_and_emulation(void)
+{
+    Ep ep;
+
+    ep_start(&ep, ",wr-channels=2,rd-channels=3");
+    g_assert_cmphex(qtest_readl(ep.qts, ep.dma + 0x008), ==, 0x00030002);
+    g_assert_false(qtest_get_irq(ep.qts, 0));
+    /* the embedded doorbell: write 0 to rd_int_status */
+    qtest_writel(ep.qts, ep.dma + 0x0a0, 0);
+    g_assert_true(qtest_get_irq(ep.qts, 0));
+    g_assert_cmphex(qtest_readl(ep.qts, ep.dma + 0x0a0), ==, 0);
+    g_assert_cmphex(qtest_readl(ep.qts, ep.dma + 0x04c), ==, 0);
+    /* any write to int_clear deasserts it, even 0 */
+    qtest_writel(ep.qts, ep.dma + 0x0ac, 0);
+    g_assert_false(qtest_get_irq(ep.qts, 0));
+    qtest_writel(ep.qts, ep.dma + 0x04c, 0);
+    g_assert_true(qtest_get_irq(ep.qts, 0));
+    qtest_writel(ep.qts, ep.dma + 0x058, 0);
+    g_assert_false(qtest_get_irq(ep.qts, 0));
+    qtest_quit(ep.qts);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    qtest_add_func("/dw-pcie-ep/header-ro", test_header_ro);
+    qtest_add_func("/dw-pcie-ep/capabilities", test_capabilities);
+    qtest_add_func("/dw-pcie-ep/rebar", test_rebar);
+    qtest_add_func("/dw-pcie-ep/dbi2-bar-mask", test_dbi2_bar_mask);
+    qtest_add_func("/dw-pcie-ep/iatu-detect", test_iatu_detect);
+    qtest_add_func("/dw-pcie-ep/outbound", test_outbound);
+    qtest_add_func("/dw-pcie-ep/app-link-irq", test_app_link_irq);
+    qtest_add_func("/dw-pcie-ep/edma-ctrl-emulation",
+                   test_edma_ctrl_and_emulation);
+    return g_test_run();
+}
