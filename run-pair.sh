@@ -35,7 +35,7 @@ Options:
   --ep-arg ARG         extra QEMU argument for the EP guest (repeatable;
                        split on white space)
   --rc-arg ARG         extra QEMU argument for the RC guest (repeatable)
-  --doorbell KIND      EP doorbell backend: 'its' (msi-parent to the GIC ITS)
+  --doorbell KIND      EP doorbell backend: 'its' (msi-map to the GIC ITS)
                        or 'embedded' (eDMA interrupt emulation; default)
   --gdb PORT           gdb stub for EP on 127.0.0.1:PORT and for RC on PORT+1
   --memory MIB         guest RAM in MiB (default 512)
@@ -182,9 +182,12 @@ start_guest() {
 
 started=0
 cleanup() {
-    [ "$started" = 1 ] && stop_pair "$run_dir"
+    if [ "$started" = 1 ]; then
+        stop_pair "$run_dir"
+    fi
 }
-trap cleanup EXIT
+# Keep the script's own exit status: dash would return the trap's.
+trap 'rc=$?; cleanup; exit $rc' EXIT
 trap 'exit 130' INT TERM
 
 t0=$(date +%s)
@@ -217,7 +220,9 @@ cat <<INFO
     QEMU logs:  $run_dir/ep-qemu.log, $run_dir/rc-qemu.log
     run a command: scripts/guest_exec.py --run-dir $run_dir ep 'dmesg | tail'
 INFO
-[ -n "$gdb_port" ] && echo "    gdb:        target remote 127.0.0.1:$gdb_port (ep), 127.0.0.1:$((gdb_port + 1)) (rc)"
+if [ -n "$gdb_port" ]; then
+    echo "    gdb:        target remote 127.0.0.1:$gdb_port (ep), 127.0.0.1:$((gdb_port + 1)) (rc)"
+fi
 
 case "$mode" in
 detach)

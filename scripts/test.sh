@@ -151,7 +151,7 @@ if want avocado; then
     DWC_EP_NO_BUILD=1 /usr/bin/python3 /usr/bin/avocado run \
         --job-results-dir "$res" --json "$json" --max-parallel-tasks 1 $filter \
         "$DWC_EP_TOP"/tests/avocado/test_*.py 2>&1 | tee -a "$_step_log" |
-        grep -E '^ *\(|^JOB (LOG|HTML)|^RESULTS'
+        grep -E '^ *\(.*(PASS|FAIL|ERROR|SKIP|CANCEL|INTERRUPT|WARN)|^JOB (LOG|HTML)|^RESULTS'
     if [ -f "$json" ]; then
         # shellcheck disable=SC2046
         set -- $(/usr/bin/python3 - "$json" <<'PY'

@@ -63,12 +63,12 @@ class FunctionBase(PairTest):
     run_pair_args = ['--ep-arg', TRACES]
 
     def start_function(self):
-        before = self.check_in('ep', 'dmesg -l err,crit,alert,emerg | wc -l').strip()
+        before = self.check_in('ep', "dmesg -r | grep -E '^<[0-3]>' | wc -l").strip()
         out = self.check_in('ep', 'ep-function %s' % self.kind)
         self.assertIn('started on', out)
         # the model brings the link up; give the functions a moment to react
         self.check_in('ep', 'sleep 1')
-        errors = self.check_in('ep', 'dmesg -l err,crit,alert,emerg | tail -n +%d'
+        errors = self.check_in('ep', "dmesg -r | grep -E '^<[0-3]>' | tail -n +%d"
                                % (int(before) + 1))
         return errors
 
@@ -110,23 +110,28 @@ class FunctionVntb(FunctionBase):
     """
 
     kind = 'vntb'
+    # With the embedded (eDMA) doorbell, Linux 7.2's pci-epf-vntb cannot
+    # place its 128-byte doorbell BAR on a 4K iATU granule and says so at
+    # error level before it falls back to polling; the ITS doorbell binds
+    # cleanly, so this test uses it.
+    run_pair_args = FunctionBase.run_pair_args + ['--doorbell', 'its']
 
     def test_epf_vntb_bars(self):
         errors = self.start_function()
-        # Without msi-parent, pci-ep-msi reports that the EPC has no MSI
-        # domain before it falls back to the embedded doorbell: expected.
-        errors = '\n'.join(l for l in errors.splitlines()
-                           if "Can't find MSI domain for EPC" not in l)
         self.assertEqual(errors.strip(), '', 'errors in the EP dmesg')
+        irqs = self.check_in('ep', 'grep -c pci_epf_vntb_db /proc/interrupts')
+        self.assertEqual(irqs.strip(), '4', 'vNTB doorbells on the ITS')
         bars, rebar = self.bars()
         self.log.info('BARs: %s, rebar: %s', bars, rebar)
-        # ctrl_bar 0 and mw1_bar 2 (mw1 = 1 MiB): resizable, 64-bit
-        for b in (0, 2):
+        for b in (0, 2, 4):
             self.assertIn(b, bars, 'BAR%d not programmed; %s' % (b, self.logs_hint()))
-            reg, size = bars[b]
-            self.assertEqual(reg & 0x6, 0x4, 'BAR%d not 64-bit' % b)
-            self.assertEqual(rebar.get(b), size, 'BAR%d REBAR selected size' % b)
-        self.assertEqual(bars[2][1], 1 << 20, 'mw1 BAR size')
-        # db_bar 4: enabled
-        self.assertIn(4, bars)
-        self.assertGreater(bars[4][1], 0, 'doorbell BAR4 not enabled')
+        # ctrl_bar 0: config + 128 scratchpads, resizable (1 MiB minimum),
+        # 64-bit as pci_epf_alloc_space() makes it for only_64bit BARs
+        self.assertEqual(bars[0], (0x4, 1 << 20), 'ctrl BAR0')
+        self.assertEqual(rebar.get(0), 1 << 20, 'BAR0 REBAR selected size')
+        # mw1_bar 2: mw1 = 1 MiB; vNTB sets the 64-bit flag on a memory
+        # window only when its size needs it, so this one is 32-bit
+        self.assertEqual(bars[2], (0x0, 1 << 20), 'mw1 BAR2')
+        self.assertEqual(rebar.get(2), 1 << 20, 'BAR2 REBAR selected size')
+        # db_bar 4: the 128-byte doorbell window onto the ITS frame
+        self.assertEqual(bars[4], (0x0, 128), 'doorbell BAR4')

@@ -576,8 +576,14 @@ static int dw_pcie_ep_add_fdt_node(SysBusDevice *sbd, void *fdt,
             g_free(node);
             return -1;
         }
-        qemu_fdt_setprop_cells(fdt, node, "msi-parent", phandle,
-                               s->its_device_id);
+        /*
+         * msi-map, not msi-parent: Linux's pci-ep-msi finds the EPC's
+         * platform MSI domain with of_msi_map_get_device_domain(), which
+         * takes msi-parent only when #msi-cells is 0, and the ITS has 1.
+         * Requester ID 0 maps to its-device-id.
+         */
+        qemu_fdt_setprop_cells(fdt, node, "msi-map", 0, phandle,
+                               s->its_device_id, 1);
     }
     g_free(node);
     return 0;
@@ -670,8 +676,9 @@ static void dw_pcie_ep_realize(DeviceState *dev, Error **errp)
  *      default 16 MiB (it must fit virt's 32 MiB platform bus with the rest).
  *  vendor-id, device-id: reset values of the config header (the EP core
  *      overwrites them from the function's configfs settings).
- *  msi-doorbell: add msi-parent = <&its its-device-id> to the node, so that
- *      the EP's doorbells use the GIC ITS (off: the eDMA embedded fallback).
+ *  msi-doorbell: add msi-map = <0 &its its-device-id 1> to the node, so
+ *      that the EP's doorbells use the GIC ITS (off: the eDMA embedded
+ *      fallback).
  *  its-device-id: the ITS device ID (requester ID) of the controller.
  *  wr-channels, rd-channels: eDMA channel counts, 1..8 (see dw-edma-emu).
  */
