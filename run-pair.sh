@@ -24,6 +24,9 @@ Options:
   --detach             return once both guests reach a shell, leaving them
                        running; stop them later with --stop
   --stop               stop the pair of --run-dir (default: the latest) and exit
+  --restart GUEST      start GUEST (ep or rc) of a detached pair again, after
+                       its QEMU was stopped (e.g. to test surprise removal);
+                       waits for its shell; --run-dir as for --stop
   --interactive GUEST  attach this terminal to GUEST's console (ep or rc)
                        once booted; Ctrl-] detaches and stops the pair
   --run-dir DIR        where sockets, logs and pid files go (default: a new
@@ -35,6 +38,12 @@ Options:
   --ep-arg ARG         extra QEMU argument for the EP guest (repeatable;
                        split on white space)
   --rc-arg ARG         extra QEMU argument for the RC guest (repeatable)
+  --function KIND      endpoint function to start once booted: 'test'
+                       (pci_epf_test; the RC binds pci_endpoint_test; the
+                       default), 'vntb' (pci_epf_vntb) or 'none'
+  --link KIND          how the two QEMUs are linked: 'unix' (a socket in the
+                       run directory; default) or 'tcp' (127.0.0.1)
+  --link-port PORT     TCP port of the link (default: a free one)
   --doorbell KIND      EP doorbell backend: 'its' (msi-map to the GIC ITS)
                        or 'embedded' (eDMA interrupt emulation; default)
   --gdb PORT           gdb stub for EP on 127.0.0.1:PORT and for RC on PORT+1
@@ -68,6 +77,9 @@ ep_args=
 rc_args=
 gdb_port=
 msi_doorbell=off
+link=unix
+link_port=
+function=test
 memory=512
 timeout=180
 while [ $# -gt 0 ]; do
@@ -75,6 +87,9 @@ while [ $# -gt 0 ]; do
     -h|--help) usage; exit 0 ;;
     --detach) mode=detach ;;
     --stop) mode=stop ;;
+    --restart) need_arg "$@"; mode=restart; restart_which=$2; shift
+        case "$restart_which" in ep|rc) ;; *)
+            bad_usage "--restart takes 'ep' or 'rc', not '$restart_which'" ;; esac ;;
     --interactive) need_arg "$@"; interactive=$2; shift
         case "$interactive" in ep|rc) ;; *)
             bad_usage "--interactive takes 'ep' or 'rc', not '$interactive'" ;; esac ;;
@@ -93,6 +108,16 @@ while [ $# -gt 0 ]; do
         embedded) msi_doorbell=off ;;
         *) bad_usage "--doorbell takes 'its' or 'embedded', not '$2'" ;;
         esac
+        shift ;;
+    --link) need_arg "$@"
+        case "$2" in unix|tcp) link=$2 ;;
+        *) bad_usage "--link takes 'unix' or 'tcp', not '$2'" ;; esac
+        shift ;;
+    --link-port) need_arg "$@"; link_port=$2; shift
+        case "$link_port" in ''|*[!0-9]*) bad_usage "--link-port takes a TCP port number" ;; esac ;;
+    --function) need_arg "$@"
+        case "$2" in test|vntb|none) function=$2 ;;
+        *) bad_usage "--function takes 'test', 'vntb' or 'none', not '$2'" ;; esac
         shift ;;
     --gdb) need_arg "$@"; gdb_port=$2; shift
         case "$gdb_port" in ''|*[!0-9]*) bad_usage "--gdb takes a TCP port number" ;; esac ;;
@@ -127,10 +152,38 @@ stop_pair() {
     done
 }
 
+# restart_guest GUEST: start GUEST's QEMU again with its saved command line.
+restart_guest() {
+    g=$1
+    [ -f "$run_dir/$g.cmdline" ] || die "no $run_dir/$g.cmdline: was this pair started by run-pair.sh?"
+    if [ -f "$run_dir/$g.pid" ] && kill -0 "$(cat "$run_dir/$g.pid")" 2>/dev/null; then
+        die "$g is still running (pid $(cat "$run_dir/$g.pid"))"
+    fi
+    rm -f "$run_dir/$g-console.log"
+    # Arguments contain no newlines: read them back one a line.
+    set --
+    while IFS= read -r a; do set -- "$@" "$a"; done <"$run_dir/$g.cmdline"
+    "$@" || die "$g QEMU failed to start again"
+    t0=$(date +%s)
+    while ! grep -q "DWC-EP-GUEST-READY role=$g" "$run_dir/$g-console.log" 2>/dev/null; do
+        [ $(( $(date +%s) - t0 )) -lt "$timeout" ] ||
+            die "$g guest did not reach a shell in ${timeout}s; console: $run_dir/$g-console.log"
+        sleep 0.2
+    done
+    echo "==> [restart] $g is back in $(( $(date +%s) - t0 ))s"
+}
+
 if [ "$mode" = stop ]; then
     [ -n "$run_dir" ] || run_dir=$(readlink -f "$runs/latest" 2>/dev/null || true)
     [ -n "$run_dir" ] && [ -d "$run_dir" ] || bad_usage "no run directory to stop (give --run-dir)"
     stop_pair "$run_dir"
+    exit 0
+fi
+
+if [ "$mode" = restart ]; then
+    [ -n "$run_dir" ] || run_dir=$(readlink -f "$runs/latest" 2>/dev/null || true)
+    [ -n "$run_dir" ] && [ -d "$run_dir" ] || bad_usage "no run directory (give --run-dir)"
+    restart_guest "$restart_which"
     exit 0
 fi
 
@@ -169,7 +222,7 @@ start_guest() {
         gdb="-gdb tcp:127.0.0.1:$p"
     fi
     # shellcheck disable=SC2086
-    "$qemu" -machine virt,gic-version=3 -cpu cortex-a57 -accel tcg \
+    set -- "$qemu" -machine virt,gic-version=3 -cpu cortex-a57 -accel tcg \
         -smp 1 -m "$memory" -nodefaults -display none -no-reboot \
         -kernel "$kernel" -initrd "$initrd" \
         -append "console=ttyAMA0 rdinit=/init panic=-1 dwc_ep.role=$g$append" \
@@ -178,6 +231,9 @@ start_guest() {
         -qmp "unix:$run_dir/$g-qmp.sock,server=on,wait=off" \
         -D "$run_dir/$g-qemu.log" -d guest_errors \
         -pidfile "$run_dir/$g.pid" -daemonize $gdb $extra
+    # Keep the command line, one argument a line, for --restart.
+    printf '%s\n' "$@" >"$run_dir/$g.cmdline"
+    "$@"
 }
 
 started=0
@@ -192,11 +248,25 @@ trap 'exit 130' INT TERM
 
 t0=$(date +%s)
 echo "==> [boot] starting ep and rc guests (run dir: $run_dir)"
+# The RC listens for the link; the EP connects, and reconnects if the RC
+# side restarts.  A restarted EP QEMU finds the RC waiting.
+if [ "$link" = tcp ]; then
+    if [ -z "$link_port" ]; then
+        link_port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    fi
+    link_rc="socket,id=pcielink,host=127.0.0.1,port=$link_port,server=on,wait=off"
+    link_ep="socket,id=pcielink,host=127.0.0.1,port=$link_port,reconnect-ms=500"
+else
+    link_rc="socket,id=pcielink,path=$run_dir/link.sock,server=on,wait=off"
+    link_ep="socket,id=pcielink,path=$run_dir/link.sock,reconnect-ms=500"
+fi
+echo "$link_ep" >"$run_dir/ep-link.chardev"
 started=1
-start_guest ep "-device dw-pcie-ep,id=dwc0,msi-doorbell=$msi_doorbell $ep_args" ||
-    die "EP QEMU failed to start (see above)"
-start_guest rc "-device pcie-root-port,id=rp0,chassis=1,slot=0,bus=pcie.0 $rc_args" ||
+start_guest rc "-device pcie-root-port,id=rp0,chassis=1,slot=0,bus=pcie.0
+    -chardev $link_rc -device pci-ep-link,id=eplink,chardev=pcielink,port=rp0 $rc_args" ||
     die "RC QEMU failed to start (see above)"
+start_guest ep "-chardev $link_ep -device dw-pcie-ep,id=dwc0,chardev=pcielink,msi-doorbell=$msi_doorbell $ep_args" ||
+    die "EP QEMU failed to start (see above)"
 
 # Wait for both consoles to show the ready line.
 for g in ep rc; do
@@ -213,6 +283,19 @@ for g in ep rc; do
     done
 done
 echo "==> [boot] both guests reached a shell in $(( $(date +%s) - t0 ))s"
+if [ "$function" != none ]; then
+    t1=$(date +%s)
+    echo "==> [function] starting pci_epf_$function in the EP guest"
+    "$DWC_EP_TOP/scripts/guest_exec.py" --run-dir "$run_dir" ep "ep-function $function" ||
+        die "ep-function $function failed in the EP guest; console: $run_dir/ep-console.log"
+    if [ "$function" = test ]; then
+        "$DWC_EP_TOP/scripts/guest_exec.py" --run-dir "$run_dir" --timeout 60 rc \
+            "rc-wait-device /dev/pci-endpoint-test.0 30" ||
+            die "the RC guest did not see the endpoint; consoles: $run_dir/{ep,rc}-console.log"
+        echo "==> [function] the RC sees the endpoint as /dev/pci-endpoint-test.0 after $(( $(date +%s) - t1 ))s"
+        echo "    try: scripts/guest_exec.py --run-dir $run_dir --timeout 600 rc pci_endpoint_test"
+    fi
+fi
 cat <<INFO
     ep console: $run_dir/ep-console.log   (attach: socat -,raw,echo=0,escape=0x1d UNIX-CONNECT:$run_dir/ep-console.sock)
     rc console: $run_dir/rc-console.log   (attach: socat -,raw,echo=0,escape=0x1d UNIX-CONNECT:$run_dir/rc-console.sock)

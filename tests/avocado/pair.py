@@ -28,7 +28,8 @@ from guest_exec import ConsoleError, GuestConsole  # noqa: E402
 class PairTest(Test):
     """Boots the pair in setUp; self.ep and self.rc are GuestConsoles."""
 
-    run_pair_args = []
+    # No endpoint function unless a test asks for one.
+    run_pair_args = ['--function', 'none']
     boot_timeout = 300
 
     def setUp(self):
@@ -36,7 +37,7 @@ class PairTest(Test):
         self.run_dir = tempfile.mkdtemp(prefix='dwcep-', dir='/tmp')
         self.ep = self.rc = None
         cmd = [os.path.join(TOP, 'run-pair.sh'), '--detach',
-               '--run-dir', self.run_dir] + list(self.run_pair_args)
+               '--run-dir', self.run_dir, '--function', 'none'] + list(self.run_pair_args)
         if os.environ.get('DWC_EP_NO_BUILD') == '1':
             cmd.append('--no-build')
         self.log.info('starting pair: %s', ' '.join(cmd))

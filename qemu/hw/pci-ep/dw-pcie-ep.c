@@ -16,7 +16,9 @@
 #include "hw/pci-ep/dw-pcie-ep.h"
 #include "hw/irq.h"
 #include "hw/qdev-properties.h"
+#include "hw/qdev-properties-system.h"
 #include "hw/pci/pci_regs.h"
+#include "exec/address-spaces.h"
 #include "migration/vmstate.h"
 #include "qapi/error.h"
 #include "qemu/bitops.h"
@@ -210,6 +212,11 @@ static void dw_pcie_ep_update_app_irq(DwPcieEpState *s)
     qemu_set_irq(s->irq_app, !!(s->app_irq_status & s->app_irq_enable));
 }
 
+static bool dw_pcie_ep_has_peer(DwPcieEpState *s)
+{
+    return qemu_chr_fe_backend_connected(&s->chr);
+}
+
 static void dw_pcie_ep_set_link(DwPcieEpState *s, bool up)
 {
     uint32_t dbg1;
@@ -225,6 +232,24 @@ static void dw_pcie_ep_set_link(DwPcieEpState *s, bool up)
     s->app_irq_status |= up ? DW_PCIE_EP_APP_IRQ_LINK_UP :
                               DW_PCIE_EP_APP_IRQ_LINK_DOWN;
     dw_pcie_ep_update_app_irq(s);
+}
+
+/*
+ * Bring the link to what LTSSM_EN and the peer allow: up when training is
+ * enabled and (with a link configured) the peer is connected.  The peer
+ * learns our state through LINK messages.
+ */
+static void dw_pcie_ep_train(DwPcieEpState *s)
+{
+    bool want = s->app_ctrl & DW_PCIE_EP_APP_CTRL_LTSSM_EN;
+
+    if (dw_pcie_ep_has_peer(s)) {
+        want = want && pcie_link_connected(&s->link);
+        if (want != s->link_up && pcie_link_connected(&s->link)) {
+            pcie_link_send_state(&s->link, want);
+        }
+    }
+    dw_pcie_ep_set_link(s, want);
 }
 
 static uint64_t dw_pcie_ep_app_read(void *opaque, hwaddr addr, unsigned size)
@@ -248,6 +273,9 @@ static uint64_t dw_pcie_ep_app_read(void *opaque, hwaddr addr, unsigned size)
     case DW_PCIE_EP_APP_IRQ_ENABLE:
         val = s->app_irq_enable;
         break;
+    case DW_PCIE_EP_APP_INTX:
+        val = s->app_intx;
+        break;
     default:
         qemu_log_mask(LOG_GUEST_ERROR, "dw-pcie-ep: app read of unknown "
                       "register 0x%" HWADDR_PRIx "\n", addr);
@@ -268,7 +296,14 @@ static void dw_pcie_ep_app_write(void *opaque, hwaddr addr, uint64_t val,
     switch (addr) {
     case DW_PCIE_EP_APP_CTRL:
         s->app_ctrl = val & DW_PCIE_EP_APP_CTRL_LTSSM_EN;
-        dw_pcie_ep_set_link(s, s->app_ctrl & DW_PCIE_EP_APP_CTRL_LTSSM_EN);
+        dw_pcie_ep_train(s);
+        break;
+    case DW_PCIE_EP_APP_INTX:
+        s->app_intx = val & 1;
+        trace_dw_pcie_ep_intx(s->app_intx);
+        if (dw_pcie_ep_has_peer(s) && s->link_up) {
+            pcie_link_intx(&s->link, 0, s->app_intx);
+        }
         break;
     case DW_PCIE_EP_APP_IRQ_STATUS:
         s->app_irq_status &= ~(val & irq_bits);
@@ -455,10 +490,21 @@ static const MemoryRegionOps dw_pcie_ep_atu_ops = {
 
 /* ---- addr_space: outbound window ---- */
 
+/* The CPU address of a region: the platform bus maps ours in a container. */
+static hwaddr dw_pcie_ep_region_base(MemoryRegion *mr)
+{
+    hwaddr base = 0;
+
+    for (; mr; mr = mr->container) {
+        base += mr->addr;
+    }
+    return base;
+}
+
 static bool dw_pcie_ep_outbound(DwPcieEpState *s, hwaddr addr, unsigned size,
                                 uint64_t *pci)
 {
-    hwaddr cpu = s->addr_space.addr + addr;
+    hwaddr cpu = dw_pcie_ep_region_base(&s->addr_space) + addr;
     uint64_t room;
     int idx = dw_iatu_translate_outbound(s->ob, s->num_ob, cpu, pci, &room);
 
@@ -478,11 +524,18 @@ static uint64_t dw_pcie_ep_addr_space_read(void *opaque, hwaddr addr,
     DwPcieEpState *s = opaque;
     uint64_t pci;
 
+    uint64_t val = ~0ull;
+
     if (dw_pcie_ep_outbound(s, addr, size, &pci)) {
-        /* No link yet: an unanswered read completes with all ones. */
-        trace_dw_pcie_ep_outbound_nolink(pci, size, false);
+        if (s->link_up && dw_pcie_ep_has_peer(s)) {
+            pcie_link_mem_read(&s->link, PL_BAR_NONE, pci, &val, size);
+            val = le64_to_cpu(val);
+        } else {
+            /* No link: an unanswered read completes with all ones. */
+            trace_dw_pcie_ep_outbound_nolink(pci, size, false);
+        }
     }
-    return ~0ull;
+    return val;
 }
 
 static void dw_pcie_ep_addr_space_write(void *opaque, hwaddr addr,
@@ -492,7 +545,13 @@ static void dw_pcie_ep_addr_space_write(void *opaque, hwaddr addr,
     uint64_t pci;
 
     if (dw_pcie_ep_outbound(s, addr, size, &pci)) {
-        trace_dw_pcie_ep_outbound_nolink(pci, size, true);
+        if (s->link_up && dw_pcie_ep_has_peer(s)) {
+            uint64_t le = cpu_to_le64(val);
+
+            pcie_link_mem_write(&s->link, PL_BAR_NONE, pci, &le, size);
+        } else {
+            trace_dw_pcie_ep_outbound_nolink(pci, size, true);
+        }
     }
 }
 
@@ -501,6 +560,188 @@ static const MemoryRegionOps dw_pcie_ep_addr_space_ops = {
     .write = dw_pcie_ep_addr_space_write,
     .endianness = DEVICE_LITTLE_ENDIAN,
     .valid = { .min_access_size = 1, .max_access_size = 8 },
+};
+
+/* ---- the link side: what the RC sees ---- */
+
+static bool dw_pcie_ep_bar_is_64(DwPcieEpState *s, unsigned bar)
+{
+    uint32_t reg = cfg_get(s, PCI_BASE_ADDRESS_0 + 4 * bar, 4);
+
+    return !(reg & PCI_BASE_ADDRESS_SPACE_IO) &&
+           (reg & PCI_BASE_ADDRESS_MEM_TYPE_MASK) ==
+           PCI_BASE_ADDRESS_MEM_TYPE_64 && bar + 1 < DW_PCIE_EP_NUM_BARS;
+}
+
+/*
+ * The address bits of BAR register @bar that the RC may write: above the
+ * size (and above the flag bits) of an enabled BAR, the upper half of an
+ * enabled 64-bit BAR below it, nothing for a disabled BAR.
+ */
+static uint32_t dw_pcie_ep_bar_wmask(DwPcieEpState *s, unsigned bar)
+{
+    uint64_t size;
+
+    if (bar > 0 && dw_pcie_ep_bar_is_64(s, bar - 1)) {
+        size = dw_pcie_ep_bar_size(s, bar - 1);
+        return size ? (uint32_t)(~(size - 1) >> 32) : 0;
+    }
+    size = dw_pcie_ep_bar_size(s, bar);
+    if (!size) {
+        return 0;
+    }
+    return (uint32_t)~(size - 1) & ~0xfu;
+}
+
+static uint64_t dw_pcie_ep_bar_addr(DwPcieEpState *s, unsigned bar)
+{
+    uint64_t addr = cfg_get(s, PCI_BASE_ADDRESS_0 + 4 * bar, 4) & ~0xfull;
+
+    if (dw_pcie_ep_bar_is_64(s, bar)) {
+        addr |= (uint64_t)cfg_get(s, PCI_BASE_ADDRESS_0 + 4 * bar + 4, 4) << 32;
+    }
+    return addr;
+}
+
+static uint32_t dw_pcie_ep_link_cfg_read(DwPcieEpState *s, unsigned off,
+                                         unsigned size)
+{
+    uint32_t val = 0;
+    unsigned i;
+
+    for (i = 0; i < size; i++) {
+        unsigned a = off + i;
+        uint8_t b = s->config[a];
+
+        if (a >= PCI_BASE_ADDRESS_0 && a < PCI_BASE_ADDRESS_0 + 24) {
+            unsigned bar = (a - PCI_BASE_ADDRESS_0) / 4, sh = (a & 3) * 8;
+            uint32_t reg = cfg_get(s, PCI_BASE_ADDRESS_0 + 4 * bar, 4);
+            uint32_t wm = dw_pcie_ep_bar_wmask(s, bar);
+            bool upper = bar > 0 && dw_pcie_ep_bar_is_64(s, bar - 1);
+            uint32_t flags = upper || !wm ? 0 : reg & 0xf;
+
+            b = ((reg & wm) | flags) >> sh;
+        } else if (a >= 0x700) {
+            b = 0;      /* port logic is the DBI's alone */
+        }
+        val |= (uint32_t)b << (8 * i);
+    }
+    return val;
+}
+
+static void dw_pcie_ep_link_cfg_write(DwPcieEpState *s, unsigned off,
+                                      unsigned size, uint32_t val)
+{
+    unsigned i;
+
+    for (i = 0; i < size; i++) {
+        unsigned a = off + i;
+        uint8_t b = val >> (8 * i), m = s->wmask_link[a];
+
+        if (a >= PCI_BASE_ADDRESS_0 && a < PCI_BASE_ADDRESS_0 + 24) {
+            unsigned bar = (a - PCI_BASE_ADDRESS_0) / 4;
+
+            m = dw_pcie_ep_bar_wmask(s, bar) >> ((a & 3) * 8);
+        }
+        s->config[a] = (s->config[a] & ~m) | (b & m);
+        s->config[a] &= ~(b & s->w1cmask[a]);
+    }
+    for (i = 0; i < REBAR_NUM; i++) {
+        unsigned ctrl = rebar_ctrl_offset(i);
+
+        if (ranges_overlap(off, size, ctrl, 2)) {
+            uint32_t v = cfg_get(s, ctrl, 4), cap = cfg_get(s, ctrl - 4, 4);
+            unsigned sel = extract32(v, 8, 6);
+
+            if (!(cap & (1u << (sel + 4)))) {
+                qemu_log_mask(LOG_GUEST_ERROR, "dw-pcie-ep: RC selected an "
+                              "unsupported size %u for resizable BAR%u\n",
+                              sel, rebar_bars[i]);
+                v = deposit32(v, 8, 6, 31 - clz32(cap >> 4));
+                cfg_set(s->config, ctrl, v, 4);
+            }
+            trace_dw_pcie_ep_rebar(rebar_bars[i],
+                                   dw_pcie_ep_bar_size(s, rebar_bars[i]));
+        }
+    }
+}
+
+static PlStatus dw_pcie_ep_inbound(DwPcieEpState *s, const PlMsg *m,
+                                   uint8_t *data)
+{
+    bool write = m->type == PL_MSG_MEM_WR;
+    unsigned bar = m->u.mem.bar;
+    uint64_t bar_size, base, offset, ep, room;
+    MemTxAttrs attrs = MEMTXATTRS_UNSPECIFIED;
+    MemTxResult res;
+    int idx = -1;
+
+    if (bar < DW_PCIE_EP_NUM_BARS && (bar_size = dw_pcie_ep_bar_size(s, bar))) {
+        base = dw_pcie_ep_bar_addr(s, bar);
+        offset = m->u.mem.addr - base;
+        if (m->u.mem.addr < base) {
+            offset = bar_size;      /* outside the BAR: no BAR match */
+        }
+        idx = dw_iatu_translate_inbound(s->ib, s->num_ib, bar, bar_size,
+                                        offset, m->u.mem.addr, &ep, &room);
+    }
+    if (idx < 0 || room < m->u.mem.size) {
+        trace_dw_pcie_ep_inbound_ur(bar, m->u.mem.addr, m->u.mem.size);
+        if (!write) {
+            memset(data, 0xff, m->u.mem.size);
+        }
+        return PL_STATUS_UR;
+    }
+    trace_dw_pcie_ep_inbound(bar, m->u.mem.addr, idx, ep, m->u.mem.size, write);
+    /* The controller is the bus master: its requester ID goes along, which
+     * is the device ID the GIC ITS sees for a doorbell write. */
+    attrs.requester_id = s->its_device_id;
+    if (write) {
+        res = address_space_write(&address_space_memory, ep, attrs,
+                                  m->u.mem.data, m->u.mem.size);
+    } else {
+        res = address_space_read(&address_space_memory, ep, attrs, data,
+                                 m->u.mem.size);
+    }
+    return res == MEMTX_OK ? PL_STATUS_SC : PL_STATUS_CA;
+}
+
+static PlStatus dw_pcie_ep_link_request(void *opaque, const PlMsg *m,
+                                        uint8_t *data)
+{
+    DwPcieEpState *s = opaque;
+    uint32_t v;
+
+    if (!s->link_up) {
+        return PL_STATUS_UR;
+    }
+    switch (m->type) {
+    case PL_MSG_CFG_RD:
+        v = dw_pcie_ep_link_cfg_read(s, m->u.cfg.offset, m->u.cfg.size);
+        stl_le_p(data, v);
+        return PL_STATUS_SC;
+    case PL_MSG_CFG_WR:
+        dw_pcie_ep_link_cfg_write(s, m->u.cfg.offset, m->u.cfg.size,
+                                  m->u.cfg.data);
+        return PL_STATUS_SC;
+    case PL_MSG_MEM_RD:
+    case PL_MSG_MEM_WR:
+        return dw_pcie_ep_inbound(s, m, data);
+    default:
+        qemu_log_mask(LOG_GUEST_ERROR, "dw-pcie-ep: peer sent %s, which an "
+                      "endpoint does not take\n", pl_msg_name(m->type));
+        return PL_STATUS_UR;
+    }
+}
+
+static void dw_pcie_ep_link_connected(void *opaque, bool connected)
+{
+    dw_pcie_ep_train(opaque);
+}
+
+static const PcieLinkOps dw_pcie_ep_link_ops = {
+    .request = dw_pcie_ep_link_request,
+    .connected = dw_pcie_ep_link_connected,
 };
 
 /* ---- eDMA interrupt ---- */
@@ -605,6 +846,7 @@ static void dw_pcie_ep_reset_hold(Object *obj, ResetType type)
     s->app_ctrl = 0;
     s->app_irq_status = 0;
     s->app_irq_enable = 0;
+    s->app_intx = 0;
     s->link_up = false;
     dw_pcie_ep_update_app_irq(s);
 }
@@ -663,6 +905,11 @@ static void dw_pcie_ep_realize(DeviceState *dev, Error **errp)
     sysbus_init_mmio(sbd, &s->addr_space);
     sysbus_init_irq(sbd, &s->irq_dma);
     sysbus_init_irq(sbd, &s->irq_app);
+    if (qemu_chr_fe_backend_connected(&s->chr) &&
+        !pcie_link_init(&s->link, &s->chr, PL_ROLE_EP, "dw-pcie-ep",
+                        s->link_timeout_ms, &dw_pcie_ep_link_ops, s, errp)) {
+        return;
+    }
     qdev_init_gpio_in_named(dev, dw_pcie_ep_dma_irq, "edma-irq", 1);
     sysbus_connect_irq(SYS_BUS_DEVICE(&s->edma), 0,
                        qdev_get_gpio_in_named(dev, "edma-irq", 0));
@@ -681,6 +928,11 @@ static void dw_pcie_ep_realize(DeviceState *dev, Error **errp)
  *      fallback).
  *  its-device-id: the ITS device ID (requester ID) of the controller.
  *  wr-channels, rd-channels: eDMA channel counts, 1..8 (see dw-edma-emu).
+ *  chardev: socket chardev of the PCIe link to the RC QEMU (pci-ep-link);
+ *      without it the link comes up on LTSSM_EN with nobody on the other
+ *      side (outbound reads return all ones).
+ *  link-timeout-ms: how long a request on the link waits for its
+ *      completion before it completes with CA (default 5000).
  */
 static const Property dw_pcie_ep_properties[] = {
     DEFINE_PROP_UINT32("num-ib-windows", DwPcieEpState, num_ib, 8),
@@ -691,6 +943,8 @@ static const Property dw_pcie_ep_properties[] = {
     DEFINE_PROP_UINT16("device-id", DwPcieEpState, device_id, 0xabcd),
     DEFINE_PROP_BOOL("msi-doorbell", DwPcieEpState, msi_doorbell, false),
     DEFINE_PROP_UINT32("its-device-id", DwPcieEpState, its_device_id, 0x100),
+    DEFINE_PROP_CHR("chardev", DwPcieEpState, chr),
+    DEFINE_PROP_UINT32("link-timeout-ms", DwPcieEpState, link_timeout_ms, 5000),
 };
 
 static const VMStateDescription vmstate_dw_pcie_ep = {

@@ -21,6 +21,8 @@
 #include "hw/platform-bus.h"
 #include "hw/pci-ep/dw-pcie-iatu.h"
 #include "hw/pci-ep/dw-edma-emu.h"
+#include "hw/pci-ep/pcie-link.h"
+#include "chardev/char-fe.h"
 #include "qom/object.h"
 
 #define TYPE_DW_PCIE_EP "dw-pcie-ep"
@@ -55,14 +57,17 @@ enum {
  *   APP_IRQ_STATUS W1C bit 0 LINK_UP event, bit 1 LINK_DOWN event
  *   APP_IRQ_ENABLE RW  same bits; the "app" interrupt is the OR of
  *                      STATUS & ENABLE
- * Until the link to a peer exists, LTSSM_EN brings the link up at once
- * and clearing it takes the link down.
+ *   APP_INTX      RW  bit 0: INTA asserted (sent as INTx on the link)
+ * With a "chardev" (the link to the RC QEMU), LTSSM_EN trains the link
+ * when the peer is there, and again whenever it comes back; without one,
+ * LTSSM_EN brings the link up at once.  Clearing LTSSM_EN takes it down.
  */
 #define DW_PCIE_EP_APP_ID          0x00
 #define DW_PCIE_EP_APP_CTRL        0x04
 #define DW_PCIE_EP_APP_STATUS      0x08
 #define DW_PCIE_EP_APP_IRQ_STATUS  0x0c
 #define DW_PCIE_EP_APP_IRQ_ENABLE  0x10
+#define DW_PCIE_EP_APP_INTX        0x14
 #define DW_PCIE_EP_APP_ID_VALUE    0x50455744
 #define DW_PCIE_EP_APP_CTRL_LTSSM_EN    (1u << 0)
 #define DW_PCIE_EP_APP_STATUS_LINK_UP   (1u << 0)
@@ -131,7 +136,11 @@ struct DwPcieEpState {
     uint32_t app_ctrl;
     uint32_t app_irq_status;
     uint32_t app_irq_enable;
+    uint32_t app_intx;
     bool link_up;
+
+    CharBackend chr;
+    PcieLink link;
 
     /* Properties */
     uint32_t num_ib;
@@ -141,6 +150,7 @@ struct DwPcieEpState {
     uint16_t device_id;
     bool msi_doorbell;
     uint32_t its_device_id;
+    uint32_t link_timeout_ms;
 };
 
 /*

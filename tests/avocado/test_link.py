@@ -1,0 +1,75 @@
+"""The PCIe link: the kernel's pci_endpoint_test selftest across two guests.
+
+The EP guest runs pci_epf_test on dw-pcie-ep; the RC guest sees it behind
+its root port (pci-ep-link / pci-ep-remote) and runs the kernel's own
+tools/testing/selftests/pci_endpoint/pci_endpoint_test.  Every test this
+link is meant to carry must pass: the BAR tests of every BAR the function
+enables (BAR1 and BAR3 are the upper halves of the 64-bit BAR0 and BAR2,
+so the selftest skips them, and BAR0 holds the test registers, so its
+subrange test skips), CONSECUTIVE_BAR_TEST, LEGACY_IRQ_TEST, MSI_TEST,
+MSIX_TEST, BAR_SUBRANGE_TEST (address-match inbound iATU) and the memcpy
+READ, WRITE and COPY tests.  The DMA variants and DOORBELL_TEST need the
+eDMA engine, which does not move data yet: they are not run here.
+"""
+
+import re
+
+from pair import PairTest
+
+SELFTEST = ('pci_endpoint_test -f pci_ep_bar -f pci_ep_basic -v memcpy '
+            '> /tmp/selftest.log 2>&1; echo exit=$?; cat /tmp/selftest.log')
+
+EXPECTED_PASS = (
+    ['pci_ep_bar.BAR%d.BAR_TEST' % b for b in (0, 2, 4, 5)] +
+    ['pci_ep_bar.BAR%d.BAR_SUBRANGE_TEST' % b for b in (2, 4, 5)] +
+    ['pci_ep_basic.%s' % t for t in ('CONSECUTIVE_BAR_TEST', 'LEGACY_IRQ_TEST',
+                                     'MSI_TEST', 'MSIX_TEST')] +
+    ['pci_ep_data_transfer.memcpy.%s' % t for t in ('READ_TEST', 'WRITE_TEST',
+                                                    'COPY_TEST')])
+
+
+def tap_results(text):
+    """{test name: 'ok' | 'skip' | 'not ok'} from kselftest TAP output."""
+    res = {}
+    for m in re.finditer(r'^(ok|not ok) \d+ (\S+)(.*)$', text, re.M):
+        status = m.group(1)
+        if status == 'ok' and '# SKIP' in m.group(3):
+            status = 'skip'
+        res[m.group(2)] = status
+    return res
+
+
+class Selftest(PairTest):
+    """
+    :avocado: tags=link,selftest
+    """
+
+    run_pair_args = ['--function', 'test']
+    link_args = []
+
+    def run_selftest(self):
+        self.check_in('rc', 'rc-wait-device /dev/pci-endpoint-test.0 30')
+        out = self.check_in('rc', SELFTEST, timeout=900)
+        res = tap_results(out)
+        self.log.info('selftest results: %s', res)
+        bad = [t for t in EXPECTED_PASS if res.get(t) != 'ok']
+        if bad:
+            self.fail('selftest tests not passing: %s\n%s\n%s'
+                      % (', '.join('%s=%s' % (t, res.get(t, 'missing')) for t in bad),
+                         out[-3000:], self.logs_hint()))
+        unexpected = [t for t, s in res.items() if s == 'not ok']
+        self.assertEqual(unexpected, [], 'failing selftest cases')
+
+    def test_selftest(self):
+        self.run_selftest()
+
+
+class SelftestTcp(Selftest):
+    """
+    :avocado: tags=link,selftest,tcp
+    """
+
+    run_pair_args = ['--function', 'test', '--link', 'tcp']
+
+    def test_selftest(self):
+        self.run_selftest()

@@ -1,0 +1,110 @@
+"""A malformed link message takes the link down, with a message in the
+QEMU log, and neither QEMU nor its guest stops.
+
+The test stands in for one side of the link with a few lines of Python:
+it stops one QEMU of a booted pair, takes over its end of the link socket,
+says a valid HELLO and then sends a message with an unknown type.
+"""
+
+import os
+import socket
+import struct
+import time
+
+from pair import PairTest
+
+HDR = '<BBHII'          # type, status, reserved, length, tag
+MSG_HELLO = 1
+ROLE_EP, ROLE_RC = 1, 2
+
+
+def hello(role):
+    body = struct.pack('<IHHI', 0x4b4e4c50, 1, role, 4096)
+    return struct.pack(HDR, MSG_HELLO, 0, 0, len(body), 0) + body
+
+
+def recv_exact(sock, n, timeout=10):
+    sock.settimeout(timeout)
+    data = b''
+    while len(data) < n:
+        chunk = sock.recv(n - len(data))
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def closed_by_peer(sock, timeout=10):
+    """True once the peer closes (reads drain whatever it still sent)."""
+    sock.settimeout(timeout)
+    end = time.monotonic() + timeout
+    try:
+        while time.monotonic() < end:
+            if not sock.recv(4096):
+                return True
+    except (socket.timeout, ConnectionResetError):
+        return False
+    return False
+
+
+class MalformedMessage(PairTest):
+    """
+    :avocado: tags=link,robust
+    """
+
+    def stop_qemu(self, guest):
+        pid = int(open(os.path.join(self.run_dir, '%s.pid' % guest)).read())
+        os.kill(pid, 15)
+        for _ in range(50):
+            if not os.path.exists('/proc/%d' % pid):
+                return
+            time.sleep(0.1)
+        self.fail('%s QEMU did not stop' % guest)
+
+    def assert_survived(self, guest, peer_role):
+        log = open(os.path.join(self.run_dir, '%s-qemu.log' % guest),
+                   errors='replace').read()
+        self.assertIn('link taken down: unknown message type', log,
+                      '%s QEMU did not log the malformed message' % guest)
+        pid = int(open(os.path.join(self.run_dir, '%s.pid' % guest)).read())
+        self.assertTrue(os.path.exists('/proc/%d' % pid), '%s QEMU died' % guest)
+        self.assertEqual(self.check_in(guest, 'echo alive').strip(), 'alive')
+
+    def test_rc_side(self):
+        # the RC listens on link.sock: replace the EP
+        if self.ep:
+            self.ep.close()
+            self.ep = None
+        self.stop_qemu('ep')
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.connect(os.path.join(self.run_dir, 'link.sock'))
+        got = recv_exact(s, 24)
+        self.assertEqual(got[:1], bytes([MSG_HELLO]), 'RC did not say HELLO')
+        s.sendall(hello(ROLE_EP))
+        s.sendall(struct.pack(HDR, 99, 0, 0, 0, 0))
+        self.assertTrue(closed_by_peer(s), 'RC kept a link that sent garbage')
+        s.close()
+        self.assert_survived('rc', ROLE_EP)
+
+    def test_ep_side(self):
+        # the EP connects to link.sock and reconnects: replace the RC
+        if self.rc:
+            self.rc.close()
+            self.rc = None
+        self.stop_qemu('rc')
+        path = os.path.join(self.run_dir, 'link.sock')
+        if os.path.exists(path):
+            os.unlink(path)
+        srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        srv.bind(path)
+        srv.listen(1)
+        srv.settimeout(20)
+        s, _ = srv.accept()
+        got = recv_exact(s, 24)
+        self.assertEqual(got[:1], bytes([MSG_HELLO]), 'EP did not say HELLO')
+        s.sendall(hello(ROLE_RC))
+        s.sendall(struct.pack(HDR, 99, 0, 0, 0, 0))
+        self.assertTrue(closed_by_peer(s), 'EP kept a link that sent garbage')
+        s.close()
+        srv.close()
+        self.assert_survived('ep', ROLE_RC)
