@@ -254,8 +254,8 @@ if [ "$link" = tcp ]; then
     if [ -z "$link_port" ]; then
         link_port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
     fi
-    link_rc="socket,id=pcielink,host=127.0.0.1,port=$link_port,server=on,wait=off"
-    link_ep="socket,id=pcielink,host=127.0.0.1,port=$link_port,reconnect-ms=500"
+    link_rc="socket,id=pcielink,host=127.0.0.1,port=$link_port,server=on,wait=off,nodelay=on"
+    link_ep="socket,id=pcielink,host=127.0.0.1,port=$link_port,reconnect-ms=500,nodelay=on"
 else
     link_rc="socket,id=pcielink,path=$run_dir/link.sock,server=on,wait=off"
     link_ep="socket,id=pcielink,path=$run_dir/link.sock,reconnect-ms=500"
