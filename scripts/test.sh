@@ -96,6 +96,20 @@ print(p, f, s)
 PY
 }
 
+# meson_suite SUITE BUILDDIR [meson test args]: run, count, list the tests.
+meson_suite() {
+    _suite=$1; _dir=$2; shift 2
+    rm -f "$_dir/meson-logs/testlog.json"
+    meson test -C "$_dir" --print-errorlogs "$@" >>"$_step_log" 2>&1
+    if [ -f "$_dir/meson-logs/testlog.json" ]; then
+        # shellcheck disable=SC2046
+        count "$_suite" $(meson_counts "$_dir/meson-logs/testlog.json")
+    else
+        tail -n 20 "$_step_log"; count "$_suite" 0 1 0
+    fi
+    grep -E '^ *[0-9]+/[0-9]+ ' "$_step_log" | sed 's/^/    /'
+}
+
 if want unit; then
     step unit "meson unit tests"
     : >"$_step_log"
@@ -104,15 +118,7 @@ if want unit; then
         rm -rf "$ub"
         meson setup "$ub" "$DWC_EP_TOP" >>"$_step_log" 2>&1 || setup_failed "meson setup (log: $_step_log)"
     fi
-    rm -f "$ub/meson-logs/testlog.json"
-    meson test -C "$ub" --print-errorlogs >>"$_step_log" 2>&1
-    if [ -f "$ub/meson-logs/testlog.json" ]; then
-        # shellcheck disable=SC2046
-        count unit $(meson_counts "$ub/meson-logs/testlog.json")
-    else
-        tail -n 20 "$_step_log"; count unit 0 1 0
-    fi
-    grep -E '^ *[0-9]+/[0-9]+ ' "$_step_log" | sed 's/^/    /'
+    meson_suite unit "$ub"
 fi
 
 if want qtest; then
@@ -124,17 +130,9 @@ if want qtest; then
         # shellcheck disable=SC2086
         (cd "$qb" && ninja $(for n in $names; do echo "tests/qtest/$n"; done)) >>"$_step_log" 2>&1 ||
             setup_failed "building the qtests (log: $_step_log)"
-        rm -f "$qb/meson-logs/testlog.json"
         # shellcheck disable=SC2046
-        meson test -C "$qb" --no-rebuild --print-errorlogs \
-            $(for n in $names; do echo "qtest-aarch64/$n"; done) >>"$_step_log" 2>&1
-        if [ -f "$qb/meson-logs/testlog.json" ]; then
-            # shellcheck disable=SC2046
-            count qtest $(meson_counts "$qb/meson-logs/testlog.json")
-        else
-            tail -n 20 "$_step_log"; count qtest 0 1 0
-        fi
-        grep -E '^ *[0-9]+/[0-9]+ ' "$_step_log" | sed 's/^/    /'
+        meson_suite qtest "$qb" --no-rebuild \
+            $(for n in $names; do echo "qtest-aarch64/$n"; done)
     fi
 fi
 
