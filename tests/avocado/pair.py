@@ -26,7 +26,12 @@ from guest_exec import ConsoleError, GuestConsole  # noqa: E402
 
 
 class PairTest(Test):
-    """Boots the pair in setUp; self.ep and self.rc are GuestConsoles."""
+    """Boots the pair in setUp; run_in()/check_in() run guest commands.
+
+    A console is connected only for the time of one command: a client that
+    holds a QEMU console socket without reading it stalls the guest's
+    serial output, and with it the guest.
+    """
 
     # No endpoint function unless a test asks for one.
     run_pair_args = ['--function', 'none']
@@ -35,7 +40,6 @@ class PairTest(Test):
     def setUp(self):
         # Unix socket paths must stay short: not under avocado's workdir.
         self.run_dir = tempfile.mkdtemp(prefix='dwcep-', dir='/tmp')
-        self.ep = self.rc = None
         cmd = [os.path.join(TOP, 'run-pair.sh'), '--detach',
                '--run-dir', self.run_dir, '--function', 'none'] + list(self.run_pair_args)
         if os.environ.get('DWC_EP_NO_BUILD') == '1':
@@ -49,20 +53,16 @@ class PairTest(Test):
             self._save_logs()
             self.fail('run-pair.sh failed (exit %d); %s\n%s'
                       % (res.returncode, self.logs_hint(), res.stdout[-2000:]))
-        self.ep = GuestConsole(self.run_dir, 'ep')
-        self.rc = GuestConsole(self.run_dir, 'rc')
 
     def logs_hint(self):
         return ('consoles: %s/{ep,rc}-console.log, QEMU logs: %s/{ep,rc}-qemu.log '
                 '(copied to %s)' % (self.run_dir, self.run_dir, self.logdir))
 
-    def guest(self, name):
-        return self.ep if name == 'ep' else self.rc
-
     def run_in(self, name, command, timeout=60):
         """Run command in guest 'ep' or 'rc'; return (status, output)."""
         try:
-            status, out = self.guest(name).run(command, timeout)
+            with GuestConsole(self.run_dir, name) as con:
+                status, out = con.run(command, timeout)
         except ConsoleError as e:
             self.fail('%s; %s' % (e, self.logs_hint()))
         self.log.info('[%s] %s -> %d\n%s', name, command, status, out)
@@ -83,9 +83,6 @@ class PairTest(Test):
                 shutil.copy(src, os.path.join(self.logdir, f))
 
     def tearDown(self):
-        for con in (self.ep, self.rc):
-            if con:
-                con.close()
         subprocess.run([os.path.join(TOP, 'run-pair.sh'), '--stop',
                         '--run-dir', self.run_dir], check=False)
         self._save_logs()

