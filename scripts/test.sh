@@ -113,7 +113,8 @@ meson_suite() {
 if want unit; then
     step unit "meson unit tests"
     : >"$_step_log"
-    ub=$DWC_EP_CACHE/unit-build
+    # one build per checkout: a meson build dir is bound to its source tree
+    ub=$DWC_EP_CACHE/unit-build-$(echo "$DWC_EP_TOP" | sha256sum | cut -c1-8)
     if [ ! -f "$ub/build.ninja" ]; then
         rm -rf "$ub"
         meson setup "$ub" "$DWC_EP_TOP" >>"$_step_log" 2>&1 || setup_failed "meson setup (log: $_step_log)"
