@@ -237,7 +237,12 @@ static void test_outbound(void)
     qtest_writel(ep.qts, r + 0x00, 0);
     qtest_writel(ep.qts, r + 0x04, 0x80000000);
     g_assert_cmphex(qtest_readl(ep.qts, r + 0x04), ==, 0x80000000);
-    /* no link yet: a translated read completes with all ones */
+    /*
+     * Without a peer on the link nothing answers, translated or not, so
+     * this checks only that both paths complete with all ones and do not
+     * crash; where a translated access goes is checked end to end by the
+     * avocado selftest (MSI and memcpy go through outbound regions).
+     */
     g_assert_cmphex(qtest_readl(ep.qts, ep.addr_space + 0xfffc), ==,
                     0xffffffff);
     /* outside every region: a guest error, all ones, no crash */
