@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 
 from avocado import Test
 
@@ -75,6 +76,33 @@ class PairTest(Test):
             self.fail('[%s] %r exited %d:\n%s\n%s'
                       % (name, command, status, out, self.logs_hint()))
         return out
+
+    def qemu_pid(self, name):
+        with open(os.path.join(self.run_dir, '%s.pid' % name)) as f:
+            return int(f.read())
+
+    def stop_guest_qemu(self, name):
+        """Stop the QEMU of guest 'ep' or 'rc' (SIGTERM) and wait for it."""
+        pid = self.qemu_pid(name)
+        os.kill(pid, 15)
+        for _ in range(100):
+            if not os.path.exists('/proc/%d' % pid):
+                return
+            time.sleep(0.1)
+        self.fail('%s QEMU (pid %d) did not stop' % (name, pid))
+
+    def restart_guest(self, name):
+        """Start guest 'ep' or 'rc' again with run-pair.sh --restart."""
+        cmd = [os.path.join(TOP, 'run-pair.sh'), '--restart', name,
+               '--run-dir', self.run_dir]
+        res = subprocess.run(cmd, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, text=True,
+                             timeout=self.boot_timeout + 60)
+        self.log.info('run-pair.sh --restart %s:\n%s', name, res.stdout)
+        if res.returncode != 0:
+            self.fail('run-pair.sh --restart %s failed (exit %d); %s\n%s'
+                      % (name, res.returncode, self.logs_hint(),
+                         res.stdout[-2000:]))
 
     def _save_logs(self):
         for f in ('ep-console.log', 'rc-console.log', 'ep-qemu.log', 'rc-qemu.log'):

@@ -52,27 +52,18 @@ class MalformedMessage(PairTest):
     :avocado: tags=link,robust
     """
 
-    def stop_qemu(self, guest):
-        pid = int(open(os.path.join(self.run_dir, '%s.pid' % guest)).read())
-        os.kill(pid, 15)
-        for _ in range(50):
-            if not os.path.exists('/proc/%d' % pid):
-                return
-            time.sleep(0.1)
-        self.fail('%s QEMU did not stop' % guest)
-
     def assert_survived(self, guest, peer_role):
         log = open(os.path.join(self.run_dir, '%s-qemu.log' % guest),
                    errors='replace').read()
         self.assertIn('link taken down: unknown message type', log,
                       '%s QEMU did not log the malformed message' % guest)
-        pid = int(open(os.path.join(self.run_dir, '%s.pid' % guest)).read())
+        pid = self.qemu_pid(guest)
         self.assertTrue(os.path.exists('/proc/%d' % pid), '%s QEMU died' % guest)
         self.assertEqual(self.check_in(guest, 'echo alive').strip(), 'alive')
 
     def test_rc_side(self):
         # the RC listens on link.sock: replace the EP
-        self.stop_qemu('ep')
+        self.stop_guest_qemu('ep')
         s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         s.connect(os.path.join(self.run_dir, 'link.sock'))
         got = recv_exact(s, 24)
@@ -85,7 +76,7 @@ class MalformedMessage(PairTest):
 
     def test_ep_side(self):
         # the EP connects to link.sock and reconnects: replace the RC
-        self.stop_qemu('rc')
+        self.stop_guest_qemu('rc')
         path = os.path.join(self.run_dir, 'link.sock')
         if os.path.exists(path):
             os.unlink(path)

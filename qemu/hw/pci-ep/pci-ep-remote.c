@@ -401,11 +401,24 @@ static const PcieLinkOps link_ops = {
 static void link_realize(DeviceState *dev, Error **errp)
 {
     PciEpLink *l = PCI_EP_LINK(dev);
+    PCIDevice *port;
 
     if (!l->port_id) {
         error_setg(errp, "pci-ep-link needs port=<id of a pcie-root-port>");
         return;
     }
+    port = link_port(l, errp);
+    if (!port) {
+        return;
+    }
+    /*
+     * A link has no attention button.  With one, Linux pciehp enables only
+     * the button event and never hears the presence change that a link
+     * down is (QEMU's slot reports no Data Link Layer State Changed event
+     * either), so a peer that went away would stay in the guest's tree.
+     */
+    pci_long_test_and_clear_mask(port->config + port->exp.exp_cap +
+                                 PCI_EXP_SLTCAP, PCI_EXP_SLTCAP_ABP);
     error_setg(&l->migration_blocker, "pci-ep-link: the endpoint's state "
                "lives in another QEMU process");
     if (migrate_add_blocker(&l->migration_blocker, errp) < 0) {
