@@ -44,8 +44,10 @@ Options:
   --link KIND          how the two QEMUs are linked: 'unix' (a socket in the
                        run directory; default) or 'tcp' (127.0.0.1)
   --link-port PORT     TCP port of the link (default: a free one)
-  --doorbell KIND      EP doorbell backend: 'its' (msi-map to the GIC ITS)
-                       or 'embedded' (eDMA interrupt emulation; default)
+  --doorbell KIND      EP doorbell backend: 'its' (msi-map to the GIC ITS),
+                       'embedded' (eDMA interrupt emulation; default) or
+                       'none' (no MSI domain and no eDMA in the device
+                       tree: no doorbell, so vNTB polls; no DMA either)
   --gdb PORT           gdb stub for EP on 127.0.0.1:PORT and for RC on PORT+1
   --memory MIB         guest RAM in MiB (default 512)
   --timeout SEC        how long to wait for both shells (default 180)
@@ -77,6 +79,7 @@ ep_args=
 rc_args=
 gdb_port=
 msi_doorbell=off
+edma=on
 link=unix
 link_port=
 function=test
@@ -104,9 +107,10 @@ while [ $# -gt 0 ]; do
     --rc-arg) need_arg "$@"; rc_args="$rc_args $2"; shift ;;
     --doorbell) need_arg "$@"
         case "$2" in
-        its) msi_doorbell=on ;;
-        embedded) msi_doorbell=off ;;
-        *) bad_usage "--doorbell takes 'its' or 'embedded', not '$2'" ;;
+        its) msi_doorbell=on; edma=on ;;
+        embedded) msi_doorbell=off; edma=on ;;
+        none) msi_doorbell=off; edma=off ;;
+        *) bad_usage "--doorbell takes 'its', 'embedded' or 'none', not '$2'" ;;
         esac
         shift ;;
     --link) need_arg "$@"
@@ -265,7 +269,7 @@ started=1
 start_guest rc "-device pcie-root-port,id=rp0,chassis=1,slot=0,bus=pcie.0
     -chardev $link_rc -device pci-ep-link,id=eplink,chardev=pcielink,port=rp0 $rc_args" ||
     die "RC QEMU failed to start (see above)"
-start_guest ep "-chardev $link_ep -device dw-pcie-ep,id=dwc0,chardev=pcielink,msi-doorbell=$msi_doorbell $ep_args" ||
+start_guest ep "-chardev $link_ep -device dw-pcie-ep,id=dwc0,chardev=pcielink,msi-doorbell=$msi_doorbell,dt-edma=$edma $ep_args" ||
     die "EP QEMU failed to start (see above)"
 
 # Wait for both consoles to show the ready line.

@@ -1,16 +1,35 @@
 /*
- * DesignWare eDMA (v0, unrolled) register block of the DWC PCIe controller.
+ * DesignWare eDMA (v0, unrolled) engine of the DWC PCIe controller.
  *
- * This file models what the Linux 7.2 dw-edma driver needs to find and
- * probe the engine, and its interrupt-emulation doorbell:
- *  - DMA_CTRL reports the number of write and read channels (properties
+ * The contract is what the Linux 7.2 dw-edma driver (dw-edma-v0-core.c,
+ * dw-edma-v0-regs.h) and the endpoint's embedded doorbell rely on:
+ *  - DMA_CTRL reports the write and read channel counts (properties
  *    "wr-channels" and "rd-channels", 1..8);
- *  - a 32-bit write to wr_int_status or rd_int_status asserts the "dma"
- *    interrupt without setting any DONE or ABORT bit, and any write to
+ *  - per channel: ch_control1 (CB, TCB, LLP, LIE, RIE, CCS, LLE and the
+ *    read-only channel status CS), transfer size, SAR, DAR, LLP;
+ *  - a doorbell ([2:0] channel) starts a channel; [31] stops it (ABORT);
+ *  - linked-list mode: 24-byte data and link elements in EP memory, taken
+ *    while their cycle bit equals the channel's CCS; a link element with
+ *    TCB toggles CCS; an element whose cycle bit differs stops the channel
+ *    with LLP pointing at it, and a doorbell resumes there;
+ *  - non-linked-list mode: one block of transfer size bytes, then DONE;
+ *  - DONE ([7:0]) and ABORT ([23:16]) status per direction, mask, and
+ *    write-1-to-clear; the "dma" interrupt line is their OR under the
+ *    masks; a data element with RIE (or ch_control1 RIE in non-LL mode)
+ *    also sends an IMWr, a 32-bit memory write of the channel's IMWr data
+ *    to the done (or abort) IMWr address on the PCI side;
+ *  - interrupt emulation: a 32-bit write to wr_int_status or rd_int_status
+ *    asserts the interrupt without setting DONE or ABORT; any write to
  *    wr_int_clear or rd_int_clear deasserts it (the embedded doorbell that
  *    pci-ep-msi falls back to; the kernel writes 0 to rd_int_status).
- * Other registers are stored and read back as written; data movement is not
- * modelled yet, so a doorbell to start a channel is logged as unimplemented.
+ *
+ * Write channels move EP memory to PCI addresses, read channels PCI
+ * addresses to EP memory.  The PCI side is reached through the ops that
+ * the controller gives (its link), not through the outbound iATU.  The
+ * engine runs from a bottom half, DW_EDMA_SLICE bytes per channel at a
+ * time, so a large transfer does not hold up the vCPUs.  Any failed access
+ * (EP memory, or the PCI side answering UR/CA, or no link) ends the
+ * transfer in ABORT with the error status set, never in a hang.
  *
  * Copyright (c) 2026 The dwc-pcie-ep authors
  * SPDX-License-Identifier: GPL-2.0-or-later
@@ -18,68 +37,416 @@
 
 #include "qemu/osdep.h"
 #include "hw/pci-ep/dw-edma-emu.h"
+#include "exec/address-spaces.h"
 #include "hw/irq.h"
 #include "hw/qdev-properties.h"
-#include "hw/registerfields.h"
 #include "migration/vmstate.h"
 #include "qapi/error.h"
+#include "qemu/bswap.h"
 #include "qemu/log.h"
+#include "qemu/main-loop.h"
 #include "qemu/module.h"
 #include "trace.h"
 
-REG32(DMA_CTRL, DW_EDMA_CTRL)
-    FIELD(DMA_CTRL, NUM_WR, 0, 4)
-    FIELD(DMA_CTRL, NUM_RD, 16, 4)
-REG32(WR_DOORBELL, 0x010)
-REG32(RD_DOORBELL, 0x030)
+#define DONE_BITS       0x000000ffu
+#define ABORT_BITS      0x00ff0000u
+#define INT_BITS        (DONE_BITS | ABORT_BITS)
+#define DOORBELL_STOP   (1u << 31)
+#define DOORBELL_CH     0x7u
+#define CONTROL1_RW     (DW_EDMA_CB | DW_EDMA_TCB | DW_EDMA_LLP | \
+                         DW_EDMA_LIE | DW_EDMA_RIE | DW_EDMA_CCS | \
+                         DW_EDMA_LLE)
+/* Link elements followed in a row before the list counts as a loop. */
+#define MAX_LINKS       64
+
+/* Error status bits (wr_err_status; rd_err_status low word). */
+#define ERR_DATA(ch)    (1u << (ch))        /* data read/write error */
+#define ERR_LL(ch)      (1u << (16 + (ch))) /* linked-list fetch error */
+
+/* Per direction register offsets. */
+static const struct {
+    hwaddr doorbell, engine_en, status, mask, clear, err, done_imwr,
+           abort_imwr, imwr_data;
+    const char *name;
+} dir_regs[2] = {
+    [DW_EDMA_DIR_WRITE] = {
+        DW_EDMA_WR_DOORBELL, DW_EDMA_WR_ENGINE_EN, DW_EDMA_WR_INT_STATUS,
+        DW_EDMA_WR_INT_MASK, DW_EDMA_WR_INT_CLEAR, DW_EDMA_WR_ERR_STATUS,
+        DW_EDMA_WR_DONE_IMWR, DW_EDMA_WR_ABORT_IMWR, DW_EDMA_WR_IMWR_DATA,
+        "write",
+    },
+    [DW_EDMA_DIR_READ] = {
+        DW_EDMA_RD_DOORBELL, DW_EDMA_RD_ENGINE_EN, DW_EDMA_RD_INT_STATUS,
+        DW_EDMA_RD_INT_MASK, DW_EDMA_RD_INT_CLEAR, DW_EDMA_RD_ERR_STATUS,
+        DW_EDMA_RD_DONE_IMWR, DW_EDMA_RD_ABORT_IMWR, DW_EDMA_RD_IMWR_DATA,
+        "read",
+    },
+};
+
+#define G(s, off)       ((s)->regs[(off) >> 2])
+#define C(c, off)       ((c)->regs[(off) >> 2])
+
+static unsigned dw_edma_count(DwEdmaEmuState *s, int dir)
+{
+    return dir == DW_EDMA_DIR_WRITE ? s->wr_channels : s->rd_channels;
+}
+
+static uint64_t ch_get64(DwEdmaChannel *c, hwaddr off)
+{
+    return C(c, off) | ((uint64_t)C(c, off + 4) << 32);
+}
+
+static void ch_set64(DwEdmaChannel *c, hwaddr off, uint64_t val)
+{
+    C(c, off) = val;
+    C(c, off + 4) = val >> 32;
+}
+
+static void ch_set_status(DwEdmaChannel *c, unsigned cs)
+{
+    C(c, DW_EDMA_CH_CONTROL1) = (C(c, DW_EDMA_CH_CONTROL1) & ~DW_EDMA_CS_MASK) |
+                                (cs << DW_EDMA_CS_SHIFT);
+}
 
 static void dw_edma_emu_update_irq(DwEdmaEmuState *s)
 {
-    qemu_set_irq(s->irq, s->emul_irq);
+    bool level = s->emul_irq;
+    int dir;
+
+    for (dir = 0; dir < 2; dir++) {
+        level |= !!(G(s, dir_regs[dir].status) & ~G(s, dir_regs[dir].mask) &
+                    INT_BITS);
+    }
+    qemu_set_irq(s->irq, level);
+}
+
+/* IMWr: the channel's 16-bit data, as a 32-bit write on the PCI side. */
+static void dw_edma_emu_imwr(DwEdmaEmuState *s, int dir, unsigned ch,
+                             bool abort)
+{
+    hwaddr base = abort ? dir_regs[dir].abort_imwr : dir_regs[dir].done_imwr;
+    uint64_t addr = G(s, base) | ((uint64_t)G(s, base + 4) << 32);
+    uint32_t data = G(s, dir_regs[dir].imwr_data + (ch / 2) * 4);
+    uint32_t le;
+
+    data = (ch & 1) ? data >> 16 : data & 0xffff;
+    trace_dw_edma_emu_imwr(dir_regs[dir].name, ch, abort, addr, data);
+    le = cpu_to_le32(data);
+    if (!s->pci_ops || s->pci_ops->write(s->pci_opaque, addr, &le, 4)) {
+        qemu_log_mask(LOG_GUEST_ERROR, "dw-edma-emu: %s channel %u: IMWr "
+                      "to 0x%" PRIx64 " failed\n", dir_regs[dir].name, ch,
+                      addr);
+    }
+}
+
+static void dw_edma_emu_abort(DwEdmaEmuState *s, int dir, unsigned ch,
+                              uint32_t err, const char *why)
+{
+    DwEdmaChannel *c = &s->ch[dir][ch];
+    /* The element in hand (the channel itself in non-LL mode) asks for it. */
+    bool imwr = c->in_element && (c->elem_control & DW_EDMA_RIE);
+
+    if (err) {
+        /* A stop through the doorbell (err 0) is no guest error. */
+        qemu_log_mask(LOG_GUEST_ERROR, "dw-edma-emu: %s channel %u aborted: "
+                      "%s\n", dir_regs[dir].name, ch, why);
+    }
+    trace_dw_edma_emu_abort(dir_regs[dir].name, ch, why);
+    c->running = false;
+    c->in_element = false;
+    ch_set_status(c, DW_EDMA_CS_HALTED);
+    G(s, dir_regs[dir].err) |= err;
+    G(s, dir_regs[dir].status) |= 1u << (16 + ch);
+    if (imwr) {
+        dw_edma_emu_imwr(s, dir, ch, true);
+    }
+    dw_edma_emu_update_irq(s);
+}
+
+static void dw_edma_emu_done(DwEdmaEmuState *s, int dir, unsigned ch,
+                             uint32_t control)
+{
+    trace_dw_edma_emu_done(dir_regs[dir].name, ch);
+    G(s, dir_regs[dir].status) |= 1u << ch;
+    if (control & DW_EDMA_RIE) {
+        dw_edma_emu_imwr(s, dir, ch, false);
+    }
+    dw_edma_emu_update_irq(s);
+}
+
+/*
+ * Fetch elements at LLP until a data element is in hand (true), or the
+ * channel stopped or aborted (false).
+ */
+static bool dw_edma_emu_fetch(DwEdmaEmuState *s, int dir, unsigned ch)
+{
+    DwEdmaChannel *c = &s->ch[dir][ch];
+    int links;
+
+    for (links = 0; links < MAX_LINKS; links++) {
+        uint64_t llp = ch_get64(c, DW_EDMA_CH_LLP);
+        uint8_t e[DW_EDMA_LL_ELEM_SIZE];
+        uint32_t control;
+        bool ccs = C(c, DW_EDMA_CH_CONTROL1) & DW_EDMA_CCS;
+
+        if (address_space_read(s->as, llp, s->attrs, e, sizeof(e))) {
+            dw_edma_emu_abort(s, dir, ch, ERR_LL(ch),
+                              "cannot read the linked-list element");
+            return false;
+        }
+        control = ldl_le_p(e);
+        if (!!(control & DW_EDMA_CB) != ccs) {
+            /* Not (yet) produced for us: the end of the list. */
+            trace_dw_edma_emu_stop(dir_regs[dir].name, ch, llp);
+            c->running = false;
+            ch_set_status(c, DW_EDMA_CS_STOPPED);
+            return false;
+        }
+        if (control & DW_EDMA_LLP) {
+            ch_set64(c, DW_EDMA_CH_LLP, ldq_le_p(e + 8));
+            if (control & DW_EDMA_TCB) {
+                C(c, DW_EDMA_CH_CONTROL1) ^= DW_EDMA_CCS;
+            }
+            continue;
+        }
+        c->elem_control = control;
+        C(c, DW_EDMA_CH_SIZE) = ldl_le_p(e + 4);
+        ch_set64(c, DW_EDMA_CH_SAR, ldq_le_p(e + 8));
+        ch_set64(c, DW_EDMA_CH_DAR, ldq_le_p(e + 16));
+        ch_set64(c, DW_EDMA_CH_LLP, llp + DW_EDMA_LL_ELEM_SIZE);
+        c->in_element = true;
+        trace_dw_edma_emu_element(dir_regs[dir].name, ch, llp,
+                                  C(c, DW_EDMA_CH_SIZE),
+                                  ch_get64(c, DW_EDMA_CH_SAR),
+                                  ch_get64(c, DW_EDMA_CH_DAR), control);
+        return true;
+    }
+    dw_edma_emu_abort(s, dir, ch, ERR_LL(ch),
+                      "the linked list loops through link elements");
+    return false;
+}
+
+/* Move up to @budget bytes of the element in hand. Returns bytes moved. */
+static uint64_t dw_edma_emu_move(DwEdmaEmuState *s, int dir, unsigned ch,
+                                 uint64_t budget)
+{
+    DwEdmaChannel *c = &s->ch[dir][ch];
+    uint64_t sar = ch_get64(c, DW_EDMA_CH_SAR);
+    uint64_t dar = ch_get64(c, DW_EDMA_CH_DAR);
+    uint64_t n = MIN(MIN((uint64_t)C(c, DW_EDMA_CH_SIZE), budget),
+                     DW_EDMA_SLICE);
+
+    if (n) {
+        if (!s->pci_ops) {
+            dw_edma_emu_abort(s, dir, ch, ERR_DATA(ch), "no PCI side");
+            return 0;
+        }
+        if (dir == DW_EDMA_DIR_WRITE) {
+            if (address_space_read(s->as, sar, s->attrs, s->buf, n)) {
+                dw_edma_emu_abort(s, dir, ch, ERR_DATA(ch),
+                                  "cannot read the source in EP memory");
+                return 0;
+            }
+            if (s->pci_ops->write(s->pci_opaque, dar, s->buf, n)) {
+                dw_edma_emu_abort(s, dir, ch, ERR_DATA(ch),
+                                  "the PCI write was not carried (no link)");
+                return 0;
+            }
+        } else {
+            if (s->pci_ops->read(s->pci_opaque, sar, s->buf, n)) {
+                dw_edma_emu_abort(s, dir, ch, ERR_DATA(ch),
+                                  "the PCI read completed with an error");
+                return 0;
+            }
+            if (address_space_write(s->as, dar, s->attrs, s->buf, n)) {
+                dw_edma_emu_abort(s, dir, ch, ERR_DATA(ch),
+                                  "cannot write the destination in EP "
+                                  "memory");
+                return 0;
+            }
+        }
+    }
+    ch_set64(c, DW_EDMA_CH_SAR, sar + n);
+    ch_set64(c, DW_EDMA_CH_DAR, dar + n);
+    C(c, DW_EDMA_CH_SIZE) -= n;
+    if (!C(c, DW_EDMA_CH_SIZE)) {
+        bool ll = C(c, DW_EDMA_CH_CONTROL1) & DW_EDMA_LLE;
+
+        c->in_element = false;
+        if (!ll) {
+            c->running = false;
+            ch_set_status(c, DW_EDMA_CS_STOPPED);
+            dw_edma_emu_done(s, dir, ch, C(c, DW_EDMA_CH_CONTROL1));
+        } else if (c->elem_control & DW_EDMA_LIE) {
+            dw_edma_emu_done(s, dir, ch, c->elem_control);
+        }
+    }
+    return n;
+}
+
+/* Run each busy channel for a slice; come back while any is busy. */
+static void dw_edma_emu_run(void *opaque)
+{
+    DwEdmaEmuState *s = opaque;
+    bool busy = false;
+    int dir;
+    unsigned ch;
+
+    for (dir = 0; dir < 2; dir++) {
+        for (ch = 0; ch < dw_edma_count(s, dir); ch++) {
+            DwEdmaChannel *c = &s->ch[dir][ch];
+            uint64_t budget = DW_EDMA_SLICE;
+
+            while (c->running && budget) {
+                if (!c->in_element && !dw_edma_emu_fetch(s, dir, ch)) {
+                    break;
+                }
+                budget -= MIN(budget, MAX(dw_edma_emu_move(s, dir, ch,
+                                                           budget), 1));
+            }
+            busy |= c->running;
+        }
+    }
+    if (busy) {
+        qemu_bh_schedule(s->bh);
+    }
+}
+
+static void dw_edma_emu_doorbell(DwEdmaEmuState *s, int dir, uint32_t val)
+{
+    unsigned ch = val & DOORBELL_CH;
+    DwEdmaChannel *c = &s->ch[dir][ch];
+
+    if (ch >= dw_edma_count(s, dir)) {
+        qemu_log_mask(LOG_GUEST_ERROR, "dw-edma-emu: %s doorbell for "
+                      "channel %u of %u\n", dir_regs[dir].name, ch,
+                      dw_edma_count(s, dir));
+        return;
+    }
+    trace_dw_edma_emu_doorbell(dir_regs[dir].name, ch, !!(val & DOORBELL_STOP));
+    if (val & DOORBELL_STOP) {
+        if (c->running) {
+            dw_edma_emu_abort(s, dir, ch, 0, "stopped by its doorbell");
+        }
+        return;
+    }
+    if (!(G(s, dir_regs[dir].engine_en) & 1)) {
+        qemu_log_mask(LOG_GUEST_ERROR, "dw-edma-emu: %s doorbell for "
+                      "channel %u while the engine is disabled\n",
+                      dir_regs[dir].name, ch);
+        return;
+    }
+    if (c->running) {
+        return;         /* it fetches what was added when it gets there */
+    }
+    c->running = true;
+    ch_set_status(c, DW_EDMA_CS_RUNNING);
+    if (!(C(c, DW_EDMA_CH_CONTROL1) & DW_EDMA_LLE)) {
+        /* One block from the channel registers. */
+        c->elem_control = C(c, DW_EDMA_CH_CONTROL1);
+        c->in_element = true;
+    } else {
+        c->in_element = false;
+    }
+    qemu_bh_schedule(s->bh);
 }
 
 static uint64_t dw_edma_emu_read(void *opaque, hwaddr addr, unsigned size)
 {
     DwEdmaEmuState *s = opaque;
-    uint32_t val = s->regs[addr >> 2];
+    uint32_t val = 0;
 
+    if (addr < sizeof(s->regs)) {
+        val = G(s, addr);
+    } else if (addr >= DW_EDMA_CH(0, 0) &&
+               addr < DW_EDMA_CH(0, DW_EDMA_MAX_CHANNELS)) {
+        hwaddr rel = addr - DW_EDMA_CH(0, 0);
+        unsigned ch = rel / 0x200;
+        int dir = (rel % 0x200) / 0x100;
+        hwaddr off = rel % 0x100;
+
+        if (ch < dw_edma_count(s, dir) && off < sizeof(s->ch[0][0].regs)) {
+            val = C(&s->ch[dir][ch], off);
+        }
+    }
     trace_dw_edma_emu_read(addr, val);
     return val;
 }
 
-static void dw_edma_emu_write(void *opaque, hwaddr addr, uint64_t val,
+static void dw_edma_emu_write_channel(DwEdmaEmuState *s, hwaddr addr,
+                                      uint32_t val)
+{
+    hwaddr rel = addr - DW_EDMA_CH(0, 0);
+    unsigned ch = rel / 0x200;
+    int dir = (rel % 0x200) / 0x100;
+    hwaddr off = rel % 0x100;
+    DwEdmaChannel *c = &s->ch[dir][ch];
+
+    if (ch >= dw_edma_count(s, dir) || off >= sizeof(c->regs)) {
+        qemu_log_mask(LOG_GUEST_ERROR, "dw-edma-emu: write to 0x%"
+                      HWADDR_PRIx " (%s channel %u, offset 0x%" HWADDR_PRIx
+                      "): no such register\n", addr, dir_regs[dir].name, ch,
+                      off);
+        return;
+    }
+    if (off == DW_EDMA_CH_CONTROL1) {
+        val = (val & CONTROL1_RW) |
+              (C(c, DW_EDMA_CH_CONTROL1) & DW_EDMA_CS_MASK);
+    }
+    C(c, off) = val;
+}
+
+static void dw_edma_emu_write(void *opaque, hwaddr addr, uint64_t val64,
                               unsigned size)
 {
     DwEdmaEmuState *s = opaque;
+    uint32_t val = val64;
+    int dir;
 
     trace_dw_edma_emu_write(addr, val);
-    switch (addr) {
-    case A_DMA_CTRL:
-        /* Channel counts are read-only. */
+    if (addr >= DW_EDMA_CH(0, 0) &&
+        addr < DW_EDMA_CH(0, DW_EDMA_MAX_CHANNELS)) {
+        dw_edma_emu_write_channel(s, addr, val);
         return;
-    case DW_EDMA_WR_INT_STATUS:
-    case DW_EDMA_RD_INT_STATUS:
-        /* Interrupt emulation: assert, status bits untouched. */
-        s->emul_irq = true;
-        trace_dw_edma_emu_irq_emulation(addr, true);
-        dw_edma_emu_update_irq(s);
-        return;
-    case DW_EDMA_WR_INT_CLEAR:
-    case DW_EDMA_RD_INT_CLEAR:
-        s->emul_irq = false;
-        trace_dw_edma_emu_irq_emulation(addr, false);
-        dw_edma_emu_update_irq(s);
-        return;
-    case A_WR_DOORBELL:
-    case A_RD_DOORBELL:
-        qemu_log_mask(LOG_UNIMP, "dw-edma-emu: %s doorbell 0x%" PRIx64
-                      ": transfers are not modelled yet\n",
-                      addr == A_WR_DOORBELL ? "write" : "read", val);
-        break;
-    default:
-        break;
     }
-    s->regs[addr >> 2] = val;
+    if (addr >= sizeof(s->regs)) {
+        qemu_log_mask(LOG_GUEST_ERROR, "dw-edma-emu: write to 0x%"
+                      HWADDR_PRIx ": no such register\n", addr);
+        return;
+    }
+    for (dir = 0; dir < 2; dir++) {
+        if (addr == dir_regs[dir].doorbell) {
+            dw_edma_emu_doorbell(s, dir, val);
+            return;
+        }
+        if (addr == dir_regs[dir].status) {
+            /* Interrupt emulation: assert, status bits untouched. */
+            s->emul_irq = true;
+            trace_dw_edma_emu_irq_emulation(addr, true);
+            dw_edma_emu_update_irq(s);
+            return;
+        }
+        if (addr == dir_regs[dir].clear) {
+            G(s, dir_regs[dir].status) &= ~(val & INT_BITS);
+            s->emul_irq = false;
+            trace_dw_edma_emu_irq_emulation(addr, false);
+            dw_edma_emu_update_irq(s);
+            return;
+        }
+        if (addr == dir_regs[dir].mask) {
+            G(s, addr) = val & INT_BITS;
+            dw_edma_emu_update_irq(s);
+            return;
+        }
+        if (addr == dir_regs[dir].err ||
+            (dir == DW_EDMA_DIR_READ && addr == DW_EDMA_RD_ERR_STATUS + 4)) {
+            return;     /* read-only */
+        }
+    }
+    if (addr == DW_EDMA_CTRL) {
+        return;         /* channel counts are read-only */
+    }
+    G(s, addr) = val;
 }
 
 static const MemoryRegionOps dw_edma_emu_ops = {
@@ -91,16 +458,29 @@ static const MemoryRegionOps dw_edma_emu_ops = {
     .impl = { .min_access_size = 4, .max_access_size = 4 },
 };
 
+void dw_edma_emu_set_ports(DwEdmaEmuState *s, AddressSpace *as,
+                           MemTxAttrs attrs, const DwEdmaEmuPciOps *ops,
+                           void *opaque)
+{
+    s->as = as;
+    s->attrs = attrs;
+    s->pci_ops = ops;
+    s->pci_opaque = opaque;
+}
+
 static void dw_edma_emu_reset_hold(Object *obj, ResetType type)
 {
     DwEdmaEmuState *s = DW_EDMA_EMU(obj);
 
+    if (s->bh) {
+        qemu_bh_cancel(s->bh);
+    }
     memset(s->regs, 0, sizeof(s->regs));
-    s->regs[R_DMA_CTRL] = (s->wr_channels << R_DMA_CTRL_NUM_WR_SHIFT) |
-                          (s->rd_channels << R_DMA_CTRL_NUM_RD_SHIFT);
+    memset(s->ch, 0, sizeof(s->ch));
+    G(s, DW_EDMA_CTRL) = s->wr_channels | (s->rd_channels << 16);
     /* Interrupts masked until the driver unmasks them. */
-    s->regs[DW_EDMA_WR_INT_MASK >> 2] = 0x00ff00ff;
-    s->regs[DW_EDMA_RD_INT_MASK >> 2] = 0x00ff00ff;
+    G(s, DW_EDMA_WR_INT_MASK) = INT_BITS;
+    G(s, DW_EDMA_RD_INT_MASK) = INT_BITS;
     s->emul_irq = false;
     dw_edma_emu_update_irq(s);
 }
@@ -116,10 +496,25 @@ static void dw_edma_emu_realize(DeviceState *dev, Error **errp)
                    s->wr_channels, s->rd_channels);
         return;
     }
+    if (!s->as) {
+        s->as = &address_space_memory;
+        s->attrs = MEMTXATTRS_UNSPECIFIED;
+    }
+    s->buf = g_malloc(DW_EDMA_SLICE);
+    s->bh = qemu_bh_new_guarded(dw_edma_emu_run, s,
+                                &dev->mem_reentrancy_guard);
     memory_region_init_io(&s->mmio, OBJECT(dev), &dw_edma_emu_ops, s,
                           "dw-edma", DW_EDMA_REGION_SIZE);
     sysbus_init_mmio(SYS_BUS_DEVICE(dev), &s->mmio);
     sysbus_init_irq(SYS_BUS_DEVICE(dev), &s->irq);
+}
+
+static void dw_edma_emu_unrealize(DeviceState *dev)
+{
+    DwEdmaEmuState *s = DW_EDMA_EMU(dev);
+
+    qemu_bh_delete(s->bh);
+    g_free(s->buf);
 }
 
 /*
@@ -133,12 +528,27 @@ static const Property dw_edma_emu_properties[] = {
     DEFINE_PROP_UINT8("rd-channels", DwEdmaEmuState, rd_channels, 4),
 };
 
-static const VMStateDescription vmstate_dw_edma_emu = {
-    .name = TYPE_DW_EDMA_EMU,
+static const VMStateDescription vmstate_dw_edma_channel = {
+    .name = "dw-edma-channel",
     .version_id = 1,
     .minimum_version_id = 1,
     .fields = (const VMStateField[]) {
-        VMSTATE_UINT32_ARRAY(regs, DwEdmaEmuState, DW_EDMA_REGION_SIZE / 4),
+        VMSTATE_UINT32_ARRAY(regs, DwEdmaChannel, 0x24 / 4),
+        VMSTATE_BOOL(running, DwEdmaChannel),
+        VMSTATE_UINT32(elem_control, DwEdmaChannel),
+        VMSTATE_BOOL(in_element, DwEdmaChannel),
+        VMSTATE_END_OF_LIST()
+    }
+};
+
+static const VMStateDescription vmstate_dw_edma_emu = {
+    .name = TYPE_DW_EDMA_EMU,
+    .version_id = 2,
+    .minimum_version_id = 2,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT32_ARRAY(regs, DwEdmaEmuState, 0x100 / 4),
+        VMSTATE_STRUCT_2DARRAY(ch, DwEdmaEmuState, 2, DW_EDMA_MAX_CHANNELS,
+                               1, vmstate_dw_edma_channel, DwEdmaChannel),
         VMSTATE_BOOL(emul_irq, DwEdmaEmuState),
         VMSTATE_END_OF_LIST()
     }
@@ -149,8 +559,9 @@ static void dw_edma_emu_class_init(ObjectClass *klass, void *data)
     DeviceClass *dc = DEVICE_CLASS(klass);
     ResettableClass *rc = RESETTABLE_CLASS(klass);
 
-    dc->desc = "DesignWare eDMA (v0, unrolled) register block";
+    dc->desc = "DesignWare eDMA (v0, unrolled) engine";
     dc->realize = dw_edma_emu_realize;
+    dc->unrealize = dw_edma_emu_unrealize;
     dc->vmsd = &vmstate_dw_edma_emu;
     rc->phases.hold = dw_edma_emu_reset_hold;
     device_class_set_props(dc, dw_edma_emu_properties);

@@ -555,6 +555,42 @@ static void dw_pcie_ep_addr_space_write(void *opaque, hwaddr addr,
     }
 }
 
+/*
+ * The eDMA's way to PCI addresses: bus-master requests on the link, with no
+ * outbound iATU in between (an eDMA channel carries the PCI address
+ * itself).  Without a trained link every access fails, and the channel
+ * aborts.
+ */
+static MemTxResult dw_pcie_ep_edma_pci_read(void *opaque, uint64_t addr,
+                                            void *buf, uint64_t len)
+{
+    DwPcieEpState *s = opaque;
+
+    if (!s->link_up || !dw_pcie_ep_has_peer(s)) {
+        return MEMTX_ERROR;
+    }
+    return pcie_link_mem_read(&s->link, PL_BAR_NONE, addr, buf, len) ==
+           PL_STATUS_SC ? MEMTX_OK : MEMTX_ERROR;
+}
+
+static MemTxResult dw_pcie_ep_edma_pci_write(void *opaque, uint64_t addr,
+                                             const void *buf, uint64_t len)
+{
+    DwPcieEpState *s = opaque;
+
+    if (!s->link_up || !dw_pcie_ep_has_peer(s)) {
+        return MEMTX_ERROR;
+    }
+    pcie_link_mem_write(&s->link, PL_BAR_NONE, addr, buf, len);
+    /* A peer that went away while we sent did not get all of it. */
+    return pcie_link_connected(&s->link) ? MEMTX_OK : MEMTX_ERROR;
+}
+
+static const DwEdmaEmuPciOps dw_pcie_ep_edma_pci_ops = {
+    .read = dw_pcie_ep_edma_pci_read,
+    .write = dw_pcie_ep_edma_pci_write,
+};
+
 static const MemoryRegionOps dw_pcie_ep_addr_space_ops = {
     .read = dw_pcie_ep_addr_space_read,
     .write = dw_pcie_ep_addr_space_write,
@@ -767,10 +803,11 @@ static int dw_pcie_ep_add_fdt_node(SysBusDevice *sbd, void *fdt,
     MemoryRegion *pbus_mr = sysbus_mmio_get_region(SYS_BUS_DEVICE(pbus), 0);
     uint64_t reg[DW_PCIE_EP_MMIO_NUM * 2];
     uint32_t irqs[DW_PCIE_EP_IRQ_NUM * 3];
+    const char *names[DW_PCIE_EP_MMIO_NUM];
     uint8_t max_functions = 1;
     hwaddr base;
     char *node;
-    int i;
+    int i, n;
 
     /*
      * The node goes at the root with absolute addresses, not under the
@@ -782,25 +819,33 @@ static int dw_pcie_ep_add_fdt_node(SysBusDevice *sbd, void *fdt,
     qemu_fdt_add_subnode(fdt, node);
     /* Bound by the series in kernel-patches/ (pcie-qemu-ep.c). */
     qemu_fdt_setprop_string(fdt, node, "compatible", "qemu,dw-pcie-ep");
-    for (i = 0; i < DW_PCIE_EP_MMIO_NUM; i++) {
+    /* Without "dt-edma", the dma region and interrupt are not described. */
+    for (i = n = 0; i < DW_PCIE_EP_MMIO_NUM; i++) {
         MemoryRegion *mr = sysbus_mmio_get_region(sbd, i);
 
-        reg[2 * i] = cpu_to_be64(pbus_mr->addr +
+        if (!s->edma_described && !strcmp(reg_names[i], "dma")) {
+            continue;
+        }
+        reg[2 * n] = cpu_to_be64(pbus_mr->addr +
                                  platform_bus_get_mmio_addr(pbus, sbd, i));
-        reg[2 * i + 1] = cpu_to_be64(memory_region_size(mr));
+        reg[2 * n + 1] = cpu_to_be64(memory_region_size(mr));
+        names[n++] = reg_names[i];
     }
-    qemu_fdt_setprop(fdt, node, "reg", reg, sizeof(reg));
-    qemu_fdt_setprop_string_array(fdt, node, "reg-names", (char **)reg_names,
-                                  DW_PCIE_EP_MMIO_NUM);
-    for (i = 0; i < DW_PCIE_EP_IRQ_NUM; i++) {
-        irqs[3 * i] = cpu_to_be32(GIC_FDT_IRQ_TYPE_SPI);
-        irqs[3 * i + 1] = cpu_to_be32(irq_start +
+    qemu_fdt_setprop(fdt, node, "reg", reg, n * 2 * sizeof(reg[0]));
+    qemu_fdt_setprop_string_array(fdt, node, "reg-names", (char **)names, n);
+    for (i = n = 0; i < DW_PCIE_EP_IRQ_NUM; i++) {
+        if (!s->edma_described && !strcmp(irq_names[i], "dma")) {
+            continue;
+        }
+        irqs[3 * n] = cpu_to_be32(GIC_FDT_IRQ_TYPE_SPI);
+        irqs[3 * n + 1] = cpu_to_be32(irq_start +
                                       platform_bus_get_irqn(pbus, sbd, i));
-        irqs[3 * i + 2] = cpu_to_be32(GIC_FDT_IRQ_FLAGS_LEVEL_HI);
+        irqs[3 * n + 2] = cpu_to_be32(GIC_FDT_IRQ_FLAGS_LEVEL_HI);
+        names[n++] = irq_names[i];
     }
-    qemu_fdt_setprop(fdt, node, "interrupts", irqs, sizeof(irqs));
+    qemu_fdt_setprop(fdt, node, "interrupts", irqs, n * 3 * sizeof(irqs[0]));
     qemu_fdt_setprop_string_array(fdt, node, "interrupt-names",
-                                  (char **)irq_names, DW_PCIE_EP_IRQ_NUM);
+                                  (char **)names, n);
     qemu_fdt_setprop_cell(fdt, node, "num-ib-windows", s->num_ib);
     qemu_fdt_setprop_cell(fdt, node, "num-ob-windows", s->num_ob);
     qemu_fdt_setprop_cell(fdt, node, "num-lanes", 1);
@@ -867,6 +912,7 @@ static void dw_pcie_ep_realize(DeviceState *dev, Error **errp)
     DwPcieEpState *s = DW_PCIE_EP(dev);
     SysBusDevice *sbd = SYS_BUS_DEVICE(dev);
     uint32_t regions;
+    MemTxAttrs attrs = MEMTXATTRS_UNSPECIFIED;
 
     if (s->num_ib < 1 || s->num_ib > DW_PCIE_EP_MAX_REGIONS ||
         s->num_ob < 1 || s->num_ob > DW_PCIE_EP_MAX_REGIONS) {
@@ -879,6 +925,9 @@ static void dw_pcie_ep_realize(DeviceState *dev, Error **errp)
                    "of at least 64 KiB");
         return;
     }
+    attrs.requester_id = s->its_device_id;
+    dw_edma_emu_set_ports(&s->edma, &address_space_memory, attrs,
+                          &dw_pcie_ep_edma_pci_ops, s);
     if (!sysbus_realize(SYS_BUS_DEVICE(&s->edma), errp)) {
         return;
     }
@@ -928,6 +977,11 @@ static void dw_pcie_ep_realize(DeviceState *dev, Error **errp)
  *      fallback).
  *  its-device-id: the ITS device ID (requester ID) of the controller.
  *  wr-channels, rd-channels: eDMA channel counts, 1..8 (see dw-edma-emu).
+ *  dt-edma: describe the eDMA ("dma" reg and interrupt) in the device tree
+ *      (default on).  Off, Linux finds no eDMA (core version 5.20a has no
+ *      legacy eDMA viewport): no DMA channels and no embedded doorbell,
+ *      as on controllers built without the eDMA.  The registers stay
+ *      mapped either way.
  *  chardev: socket chardev of the PCIe link to the RC QEMU (pci-ep-link);
  *      without it the link comes up on LTSSM_EN with nobody on the other
  *      side (outbound reads return all ones).
@@ -942,6 +996,7 @@ static const Property dw_pcie_ep_properties[] = {
     DEFINE_PROP_UINT16("vendor-id", DwPcieEpState, vendor_id, 0x16c3),
     DEFINE_PROP_UINT16("device-id", DwPcieEpState, device_id, 0xabcd),
     DEFINE_PROP_BOOL("msi-doorbell", DwPcieEpState, msi_doorbell, false),
+    DEFINE_PROP_BOOL("dt-edma", DwPcieEpState, edma_described, true),
     DEFINE_PROP_UINT32("its-device-id", DwPcieEpState, its_device_id, 0x100),
     DEFINE_PROP_CHR("chardev", DwPcieEpState, chr),
     DEFINE_PROP_UINT32("link-timeout-ms", DwPcieEpState, link_timeout_ms, 5000),

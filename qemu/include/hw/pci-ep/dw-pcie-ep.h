@@ -148,6 +148,7 @@ struct DwPcieEpState {
     uint64_t addr_space_size;
     uint16_t vendor_id;
     uint16_t device_id;
+    bool edma_described;
     bool msi_doorbell;
     uint32_t its_device_id;
     uint32_t link_timeout_ms;

@@ -1,0 +1,984 @@
+/*
+ * qtest for the DesignWare eDMA engine of dw-pcie-ep (dw-edma-emu), used
+ * the way the Linux 7.2 dw-edma v0 driver uses it.
+ *
+ * The test plays the RC side of the PCIe link itself: a unix socket server
+ * that the EP's "chardev" connects to, served by a thread that speaks the
+ * link protocol (pcie-link-proto.h).  Its fake RC memory covers PCI
+ * addresses PCI_BASE..+PCI_SIZE: MEM_WR land there and are logged, MEM_RD
+ * are answered from it (UR outside it, CA in the PCI_CA window, and not
+ * at all in the PCI_SILENT window).
+ *
+ * Covered: DMA_CTRL channel counts, int_mask reset, int_clear W1C, channel
+ * register read back and read-only CS; interrupt emulation (status write
+ * asserts, int_clear deasserts); linked-list walks on write and read
+ * channels with the cycle bit protocol of consecutive chunks; ABORT on UR,
+ * CA, a completion timeout and local memory errors; a list that starts
+ * with CB != CCS; int_mask gating the interrupt line; the IMWr on done
+ * (RIE) for odd and even channels; non-linked-list mode (blocks larger than
+ * the engine's 64 KiB slice); transfers with no link.
+ *
+ * Copyright (c) 2026 The dwc-pcie-ep authors
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include <sys/un.h>
+#include <poll.h>
+#include "libqtest.h"
+#include "hw/pci-ep/pcie-link-proto.h"
+
+/* Global registers, per direction (0 write, 1 read). */
+typedef struct DirRegs {
+    unsigned engine_en, doorbell, int_status, int_mask, int_clear;
+    unsigned done_imwr, imwr_data;
+} DirRegs;
+
+static const DirRegs dregs[2] = {
+    { 0x00c, 0x010, 0x04c, 0x054, 0x058, 0x060, 0x070 },
+    { 0x02c, 0x030, 0x0a0, 0x0a8, 0x0ac, 0x0cc, 0x0dc },
+};
+
+#define WR              0
+#define RD              1
+#define DMA_CTRL        0x008
+#define DONE(ch)        (1u << (ch))
+#define ABORT(ch)       (1u << (16 + (ch)))
+
+/* Channel registers and control bits. */
+#define CH_CONTROL1     0x00
+#define CH_SIZE         0x08
+#define CH_SAR          0x0c
+#define CH_DAR          0x14
+#define CH_LLP          0x1c
+#define CB              (1u << 0)
+#define TCB             (1u << 1)
+#define LLP             (1u << 2)
+#define LIE             (1u << 3)
+#define RIE             (1u << 4)
+#define CS_MASK         (3u << 5)
+#define CS(v)           (((v) & CS_MASK) >> 5)
+#define CS_HALTED       2
+#define CS_STOPPED      3
+#define CCS             (1u << 8)
+#define LLE             (1u << 9)
+#define ELEM            24
+
+#define APP_CTRL        0x04
+#define APP_STATUS      0x08
+
+#define EP_RAM          0x40000000ULL
+#define EP_HOLE         0x50000000ULL   /* beyond the 128 MiB of RAM */
+#define PCI_BASE        0x80000000ULL
+#define PCI_SIZE        (1024 * 1024)
+#define PCI_CA          0x90000000ULL   /* reads here complete with CA */
+#define PCI_SILENT      0xa0000000ULL   /* reads here are never answered */
+#define PCI_UR          0x10000000ULL   /* outside everything: UR */
+#define WAIT_US         (5 * G_USEC_PER_SEC)
+
+typedef struct WrRec {
+    uint64_t addr;
+    uint32_t size;
+    uint32_t first4;    /* the first (up to) 4 bytes, little endian */
+} WrRec;
+
+/* What the RC side saw since the last peer_take(). */
+typedef struct PeerStats {
+    uint64_t written, read_bytes;
+    unsigned reads, urs, cas, silent;
+} PeerStats;
+
+typedef struct Peer {
+    int lfd, fd;
+    int stop;           /* atomic */
+    GThread *thread;
+    GMutex lock;        /* protects everything below */
+    bool hello;         /* the EP's HELLO, with role EP */
+    int link_up;        /* last LINK from the EP, -1 before any */
+    uint8_t *mem;
+    GArray *writes;     /* WrRec, in arrival order */
+    PeerStats st;
+    char *err;          /* first protocol violation */
+} Peer;
+
+typedef struct Ep {
+    QTestState *qts;
+    uint64_t dma, app;
+    Peer *peer;
+    char *dir, *path;
+} Ep;
+
+/* ---- the RC side of the link ---- */
+
+/* Called with the lock held. */
+static void peer_error(Peer *p, const char *what)
+{
+    if (!p->err) {
+        p->err = g_strdup(what);
+    }
+}
+
+static void peer_send(Peer *p, const PlMsg *m)
+{
+    uint8_t buf[PL_MAX_MSG];
+    size_t len = pl_encode(m, buf, sizeof(buf)), off = 0;
+
+    g_assert(len);
+    while (off < len) {
+        ssize_t n = send(p->fd, buf + off, len - off, MSG_NOSIGNAL);
+
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            return;     /* the EP went away; the receive loop sees it */
+        }
+        off += n;
+    }
+}
+
+static bool in_mem(uint64_t addr, uint32_t size)
+{
+    return addr >= PCI_BASE && addr - PCI_BASE <= PCI_SIZE - size;
+}
+
+/* Handle one message from the EP; true if *cpl is to be sent back. */
+static bool peer_handle(Peer *p, const PlMsg *m, PlMsg *cpl, uint8_t *data)
+{
+    WrRec w = { .addr = m->u.mem.addr, .size = m->u.mem.size };
+    unsigned i;
+
+    if ((m->type == PL_MSG_MEM_WR || m->type == PL_MSG_MEM_RD) &&
+        m->u.mem.bar != PL_BAR_NONE) {
+        peer_error(p, "bus-master request from the EP with a BAR number");
+    }
+    switch (m->type) {
+    case PL_MSG_HELLO:
+        if (m->u.hello.role != PL_ROLE_EP) {
+            peer_error(p, "HELLO with a role other than EP");
+        }
+        p->hello = true;
+        return false;
+    case PL_MSG_LINK:
+        p->link_up = m->u.link.up;
+        return false;
+    case PL_MSG_MEM_WR:
+        for (i = 0; i < MIN(4, w.size); i++) {
+            w.first4 |= (uint32_t)m->u.mem.data[i] << (8 * i);
+        }
+        g_array_append_val(p->writes, w);
+        p->st.written += w.size;
+        if (!in_mem(w.addr, w.size)) {
+            peer_error(p, "MEM_WR outside the RC memory");
+            return false;
+        }
+        memcpy(p->mem + (w.addr - PCI_BASE), m->u.mem.data, w.size);
+        return false;
+    case PL_MSG_MEM_RD:
+        *cpl = (PlMsg) { .type = PL_MSG_CPL, .tag = m->tag };
+        if (in_mem(w.addr, w.size)) {
+            memcpy(data, p->mem + (w.addr - PCI_BASE), w.size);
+            p->st.reads++;
+            p->st.read_bytes += w.size;
+            cpl->u.cpl.data = data;
+            cpl->u.cpl.len = w.size;
+        } else if (w.addr >= PCI_CA && w.addr < PCI_CA + 0x10000) {
+            p->st.cas++;
+            cpl->status = PL_STATUS_CA;
+        } else if (w.addr >= PCI_SILENT && w.addr < PCI_SILENT + 0x10000) {
+            p->st.silent++;
+            return false;
+        } else {
+            p->st.urs++;
+            cpl->status = PL_STATUS_UR;
+        }
+        return true;
+    case PL_MSG_INTX:
+        return false;
+    default:
+        peer_error(p, "unexpected message type from the EP");
+        return false;
+    }
+}
+
+static gpointer peer_run(gpointer opaque)
+{
+    Peer *p = opaque;
+    size_t cap = 4 * PL_MAX_MSG, len = 0;
+    g_autofree uint8_t *rx = g_malloc(cap);
+    uint8_t data[PL_MAX_PAYLOAD];
+    PlMsg msg = { .type = PL_MSG_HELLO };
+    struct pollfd pfd = { .fd = p->lfd, .events = POLLIN };
+
+    /* The EP connects as a client (reconnect-ms); wait for it. */
+    while (poll(&pfd, 1, 20) <= 0) {
+        if (g_atomic_int_get(&p->stop)) {
+            return NULL;
+        }
+    }
+    p->fd = accept(p->lfd, NULL, NULL);
+    g_assert(p->fd >= 0);
+    msg.u.hello.magic = PL_MAGIC;
+    msg.u.hello.version = PL_VERSION;
+    msg.u.hello.role = PL_ROLE_RC;
+    msg.u.hello.max_payload = PL_MAX_PAYLOAD;
+    peer_send(p, &msg);
+
+    pfd.fd = p->fd;
+    while (!g_atomic_int_get(&p->stop)) {
+        ssize_t n;
+        int r;
+
+        if (poll(&pfd, 1, 20) <= 0) {
+            continue;
+        }
+        n = recv(p->fd, rx + len, cap - len, 0);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            break;      /* QEMU quit */
+        }
+        len += n;
+        while ((r = pl_decode(rx, len, &msg)) != PL_NEED_MORE) {
+            PlMsg cpl;
+            bool reply;
+
+            g_mutex_lock(&p->lock);
+            if (r < 0) {
+                peer_error(p, pl_strerror(r));
+            }
+            reply = r >= 0 && peer_handle(p, &msg, &cpl, data);
+            g_mutex_unlock(&p->lock);
+            if (r < 0) {
+                return NULL;
+            }
+            if (reply) {
+                peer_send(p, &cpl);
+            }
+            len -= r;
+            memmove(rx, rx + r, len);
+        }
+    }
+    return NULL;
+}
+
+/* Copy to (@put) or from the RC memory at @pci. */
+static void peer_mem(Peer *p, uint64_t pci, void *buf, size_t n, bool put)
+{
+    g_assert(in_mem(pci, n));
+    g_mutex_lock(&p->lock);
+    if (put) {
+        memcpy(p->mem + (pci - PCI_BASE), buf, n);
+    } else {
+        memcpy(buf, p->mem + (pci - PCI_BASE), n);
+    }
+    g_mutex_unlock(&p->lock);
+}
+
+/* The stats since the last call; clears them and the write log. */
+static PeerStats peer_take(Peer *p)
+{
+    PeerStats st;
+
+    g_mutex_lock(&p->lock);
+    st = p->st;
+    memset(&p->st, 0, sizeof(p->st));
+    g_array_set_size(p->writes, 0);
+    g_mutex_unlock(&p->lock);
+    return st;
+}
+
+/* ---- the EP QEMU ---- */
+
+#define RD32(ep, off)       qtest_readl((ep)->qts, (ep)->dma + (off))
+#define WR32(ep, off, v)    qtest_writel((ep)->qts, (ep)->dma + (off), (v))
+#define RD64(ep, off)       qtest_readq((ep)->qts, (ep)->dma + (off))
+#define WR64(ep, off, v)    qtest_writeq((ep)->qts, (ep)->dma + (off), (v))
+/* Offset of a channel register: dir WR or RD, channel, register. */
+#define CH(dir, ch, reg)    (0x200 + (ch) * 0x200 + (dir) * 0x100 + (reg))
+#define STATUS(dir)         dregs[dir].int_status
+#define CLEAR(dir)          dregs[dir].int_clear
+#define MASK(dir)           dregs[dir].int_mask
+#define IRQ(ep)             qtest_get_irq((ep)->qts, 0)
+
+/* Find a region's base address in "info mtree". */
+static uint64_t region_base(QTestState *qts, const char *name)
+{
+    g_autofree char *mtree = qtest_hmp(qts, "info mtree");
+    g_autofree char *pat = g_strdup_printf(" %s\r", name);
+    char **lines = g_strsplit(mtree, "\n", -1);
+    uint64_t base = 0;
+    int i;
+
+    for (i = 0; lines[i]; i++) {
+        g_autofree char *l = g_strconcat(lines[i], "\r", NULL);
+
+        if (strstr(l, pat)) {
+            base = g_ascii_strtoull(g_strchug(lines[i]), NULL, 16);
+            break;
+        }
+    }
+    g_strfreev(lines);
+    g_assert_cmphex(base, !=, 0);
+    return base;
+}
+
+/* One more round of a polling loop: false once @deadline has passed. */
+static bool again(Ep *ep, gint64 deadline)
+{
+    if (g_get_monotonic_time() > deadline) {
+        return false;
+    }
+    qtest_clock_step(ep->qts, 100 * 1000);
+    g_usleep(500);
+    return true;
+}
+
+/* Give anything asynchronous 200 ms to happen. */
+static void settle(Ep *ep)
+{
+    gint64 deadline = g_get_monotonic_time() + 200 * 1000;
+
+    while (again(ep, deadline)) {
+        /* nothing */
+    }
+}
+
+static void peer_start(Ep *ep)
+{
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    Peer *p = ep->peer = g_new0(Peer, 1);
+
+    ep->dir = g_dir_make_tmp("dw-edma-test-XXXXXX", NULL);
+    g_assert(ep->dir);
+    ep->path = g_build_filename(ep->dir, "link.sock", NULL);
+    g_assert(strlen(ep->path) < sizeof(sa.sun_path));
+    strcpy(sa.sun_path, ep->path);
+    p->lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+    g_assert(p->lfd >= 0);
+    g_assert(bind(p->lfd, (struct sockaddr *)&sa, sizeof(sa)) == 0);
+    g_assert(listen(p->lfd, 1) == 0);
+    p->fd = -1;
+    p->link_up = -1;
+    p->mem = g_malloc0(PCI_SIZE);
+    p->writes = g_array_new(false, true, sizeof(WrRec));
+    g_mutex_init(&p->lock);
+    p->thread = g_thread_new("dw-edma-peer", peer_run, p);
+}
+
+/*
+ * Start QEMU with a dw-pcie-ep (@props appended to -device).  With @peer
+ * its link goes to our RC side; with @train LTSSM_EN is set and the link
+ * awaited (with @peer, until the RC side got LINK up).
+ */
+static void ep_start(Ep *ep, const char *props, bool peer, bool train)
+{
+    const char *m = "-machine virt,gic-version=3 -nodefaults";
+    gint64 deadline;
+    bool hello = !peer;
+    int up = train && !peer;
+
+    memset(ep, 0, sizeof(*ep));
+    if (peer) {
+        peer_start(ep);
+        ep->qts = qtest_initf("%s -chardev socket,id=l,path=%s,"
+                              "reconnect-ms=100 -device dw-pcie-ep,id=ep,"
+                              "chardev=l%s", m, ep->path, props);
+    } else {
+        ep->qts = qtest_initf("%s -device dw-pcie-ep,id=ep%s", m, props);
+    }
+    ep->dma = region_base(ep->qts, "dw-edma");
+    ep->app = region_base(ep->qts, "dw-pcie-ep.app");
+    qtest_irq_intercept_out_named(ep->qts, "/machine/peripheral/ep",
+                                  "sysbus-irq");
+    if (train) {
+        qtest_writel(ep->qts, ep->app + APP_CTRL, 1);
+    }
+    deadline = g_get_monotonic_time() + WAIT_US;
+    while (peer && !(hello && (!train || up == 1)) && again(ep, deadline)) {
+        g_mutex_lock(&ep->peer->lock);
+        hello = ep->peer->hello;
+        up = ep->peer->link_up;
+        g_mutex_unlock(&ep->peer->lock);
+    }
+    g_assert_true(hello);
+    if (peer) {
+        /* connected: the socket file is not needed any more */
+        unlink(ep->path);
+        rmdir(ep->dir);
+    }
+    g_assert_cmphex(qtest_readl(ep->qts, ep->app + APP_STATUS) & 1, ==, train);
+    if (train) {
+        g_assert_cmpint(up, ==, 1);
+    }
+}
+
+static void ep_stop(Ep *ep)
+{
+    Peer *p = ep->peer;
+
+    qtest_quit(ep->qts);
+    if (!p) {
+        return;
+    }
+    g_atomic_int_set(&p->stop, 1);
+    g_thread_join(p->thread);
+    g_assert_cmpstr(p->err, ==, NULL);
+    if (p->fd >= 0) {
+        close(p->fd);
+    }
+    close(p->lfd);
+    g_array_free(p->writes, true);
+    g_mutex_clear(&p->lock);
+    g_free(p->err);
+    g_free(p->mem);
+    g_free(p);
+    g_free(ep->path);
+    g_free(ep->dir);
+}
+
+/* A list element; a link element is (LLP | ..., 0, next, 0). */
+static void put_elem(Ep *ep, uint64_t at, uint32_t ctrl, uint32_t size,
+                     uint64_t sar, uint64_t dar)
+{
+    qtest_writel(ep->qts, at, ctrl);
+    qtest_writel(ep->qts, at + 4, size);
+    qtest_writeq(ep->qts, at + 8, sar);
+    qtest_writeq(ep->qts, at + 16, dar);
+}
+
+/* What dw_edma_v0_core_start() does for the first chunk. */
+static void ll_start(Ep *ep, int dir, int ch, uint64_t list, bool unmask)
+{
+    WR32(ep, dregs[dir].engine_en, 1);
+    if (unmask) {
+        WR32(ep, MASK(dir), RD32(ep, MASK(dir)) & ~(DONE(ch) | ABORT(ch)));
+    }
+    WR32(ep, CH(dir, ch, CH_CONTROL1), CCS | LLE);
+    WR64(ep, CH(dir, ch, CH_LLP), list);
+    WR32(ep, dregs[dir].doorbell, ch);
+}
+
+/* A one-chunk list: one data element, then the link back (CB = 0). */
+static void ll_one(Ep *ep, int dir, int ch, uint64_t list, uint32_t ctrl,
+                   uint32_t size, uint64_t sar, uint64_t dar)
+{
+    put_elem(ep, list, ctrl, size, sar, dar);
+    put_elem(ep, list + ELEM, LLP | TCB, 0, list, 0);
+    ll_start(ep, dir, ch, list, true);
+}
+
+/* Non-linked-list mode: one block from the channel registers. */
+static void block_start(Ep *ep, int dir, int ch, uint32_t size, uint64_t sar,
+                        uint64_t dar)
+{
+    WR32(ep, dregs[dir].engine_en, 1);
+    WR32(ep, CH(dir, ch, CH_CONTROL1), LIE);
+    WR32(ep, CH(dir, ch, CH_SIZE), size);
+    WR64(ep, CH(dir, ch, CH_SAR), sar);
+    WR64(ep, CH(dir, ch, CH_DAR), dar);
+    WR32(ep, dregs[dir].doorbell, ch);
+}
+
+/* Wait for DONE or ABORT of the channel; returns int_status. */
+static uint32_t wait_end(Ep *ep, int dir, int ch)
+{
+    gint64 deadline = g_get_monotonic_time() + WAIT_US;
+    uint32_t v;
+
+    do {
+        v = RD32(ep, STATUS(dir));
+    } while (!(v & (DONE(ch) | ABORT(ch))) && again(ep, deadline));
+    g_assert_cmphex(v & (DONE(ch) | ABORT(ch)), !=, 0);
+    return v;
+}
+
+static void wait_cs(Ep *ep, int dir, int ch, unsigned cs)
+{
+    gint64 deadline = g_get_monotonic_time() + WAIT_US;
+    uint32_t v;
+
+    do {
+        v = RD32(ep, CH(dir, ch, CH_CONTROL1));
+    } while (CS(v) != cs && again(ep, deadline));
+    g_assert_cmpuint(CS(v), ==, cs);
+}
+
+/*
+ * MEM_WR are posted: DONE can be seen before the RC side has read them
+ * from the socket.  Wait until it got @n bytes.
+ */
+static void wait_written(Ep *ep, uint64_t n)
+{
+    gint64 deadline = g_get_monotonic_time() + WAIT_US;
+    uint64_t got;
+
+    do {
+        g_mutex_lock(&ep->peer->lock);
+        got = ep->peer->st.written;
+        g_mutex_unlock(&ep->peer->lock);
+    } while (got < n && again(ep, deadline));
+    g_assert_cmpuint(got, >=, n);
+}
+
+static uint8_t *pattern(size_t n, uint32_t seed)
+{
+    uint8_t *b = g_malloc(n);
+    uint32_t x = seed * 2654435761u + 1;
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        x = x * 1103515245u + 12345u;
+        b[i] = x >> 16;
+    }
+    return b;
+}
+
+/* The RC memory holds @want at @pci, with zeros on either side. */
+static void check_pci(Ep *ep, uint64_t pci, const uint8_t *want, size_t n)
+{
+    g_autofree uint8_t *got = g_malloc(n + 2);
+
+    peer_mem(ep->peer, pci - 1, got, n + 2, false);
+    g_assert_cmpuint(got[0], ==, 0);
+    g_assert_true(memcmp(got + 1, want, n) == 0);
+    g_assert_cmpuint(got[n + 1], ==, 0);
+}
+
+/* EP RAM: guard bytes around a destination, then check it. */
+static void ep_guard(Ep *ep, uint64_t addr, size_t n)
+{
+    qtest_memset(ep->qts, addr - 1, 0x5a, n + 2);
+}
+
+static void check_ep(Ep *ep, uint64_t addr, const uint8_t *want, size_t n)
+{
+    g_autofree uint8_t *got = g_malloc(n + 2);
+
+    qtest_memread(ep->qts, addr - 1, got, n + 2);
+    g_assert_cmphex(got[0], ==, 0x5a);
+    g_assert_true(memcmp(got + 1, want, n) == 0);
+    g_assert_cmphex(got[n + 1], ==, 0x5a);
+}
+
+/* The channel ended in ABORT: status, CS, the line, and W1C of it. */
+static void check_abort(Ep *ep, int dir, int ch)
+{
+    g_assert_cmphex(wait_end(ep, dir, ch), ==, ABORT(ch));
+    wait_cs(ep, dir, ch, CS_HALTED);
+    g_assert_true(IRQ(ep));
+    WR32(ep, CLEAR(dir), ABORT(ch));
+    g_assert_cmphex(RD32(ep, STATUS(dir)), ==, 0);
+    g_assert_false(IRQ(ep));
+}
+
+/*
+ * The last MEM_WR the RC got is the IMWr: 4 bytes of @val at @addr, after
+ * @data_bytes of data writes elsewhere.
+ */
+static void check_imwr(Ep *ep, uint64_t addr, uint32_t val,
+                       uint64_t data_bytes)
+{
+    GArray *w = ep->peer->writes;
+    uint64_t sum = 0;
+    unsigned i;
+
+    g_mutex_lock(&ep->peer->lock);
+    g_assert_cmpuint(w->len, >=, 1);
+    for (i = 0; i < w->len - 1; i++) {
+        g_assert_cmphex(g_array_index(w, WrRec, i).addr, !=, addr);
+        sum += g_array_index(w, WrRec, i).size;
+    }
+    g_assert_cmpuint(sum, ==, data_bytes);
+    g_assert_cmphex(g_array_index(w, WrRec, i).addr, ==, addr);
+    g_assert_cmpuint(g_array_index(w, WrRec, i).size, ==, 4);
+    g_assert_cmphex(g_array_index(w, WrRec, i).first4, ==, val);
+    g_mutex_unlock(&ep->peer->lock);
+    peer_take(ep->peer);
+}
+
+/* ---- tests ---- */
+
+static void test_registers(void)
+{
+    Ep ep;
+    uint32_t cs0;
+    int i;
+
+    ep_start(&ep, ",wr-channels=2,rd-channels=3", true, true);
+    g_assert_cmphex(RD32(&ep, DMA_CTRL), ==, 0x00030002);
+    for (i = WR; i <= RD; i++) {
+        g_assert_cmphex(RD32(&ep, MASK(i)), ==, 0x00ff00ff);
+        g_assert_cmphex(RD32(&ep, STATUS(i)), ==, 0);
+    }
+
+    /* channel registers read back (32-bit halves or 64-bit); CS is RO */
+    for (i = WR; i <= RD; i++) {
+        int ch = i == WR ? 1 : 2;
+
+        WR32(&ep, CH(i, ch, CH_SIZE), 0x12345 + i);
+        WR32(&ep, CH(i, ch, CH_SAR), 0x55667788 + i);
+        WR32(&ep, CH(i, ch, CH_SAR + 4), 0x11223344);
+        WR64(&ep, CH(i, ch, CH_DAR), 0x99aabbccddeeff00ULL + i);
+        WR64(&ep, CH(i, ch, CH_LLP), 0x0000000140100000ULL + i * 8);
+        g_assert_cmphex(RD32(&ep, CH(i, ch, CH_SIZE)), ==, 0x12345 + i);
+        g_assert_cmphex(RD64(&ep, CH(i, ch, CH_SAR)), ==,
+                        0x1122334455667788ULL + i);
+        g_assert_cmphex(RD32(&ep, CH(i, ch, CH_DAR + 4)), ==, 0x99aabbcc);
+        g_assert_cmphex(RD32(&ep, CH(i, ch, CH_DAR)), ==, 0xddeeff00 + i);
+        g_assert_cmphex(RD64(&ep, CH(i, ch, CH_LLP)), ==,
+                        0x0000000140100000ULL + i * 8);
+        cs0 = CS(RD32(&ep, CH(i, ch, CH_CONTROL1)));
+        WR32(&ep, CH(i, ch, CH_CONTROL1), CCS | LLE | CS_MASK);
+        g_assert_cmphex(RD32(&ep, CH(i, ch, CH_CONTROL1)) &
+                        (CCS | LLE | CS_MASK), ==, CCS | LLE | (cs0 << 5));
+        WR32(&ep, CH(i, ch, CH_CONTROL1), 0);
+        g_assert_cmphex(RD32(&ep, CH(i, ch, CH_CONTROL1)) &
+                        (CCS | LLE | CS_MASK), ==, cs0 << 5);
+    }
+
+    /* two DONE bits from real transfers (masked), then W1C one by one */
+    qtest_memset(ep.qts, EP_RAM + 0x100000, 0x11, 64);
+    block_start(&ep, WR, 0, 64, EP_RAM + 0x100000, PCI_BASE + 0x100);
+    g_assert_cmphex(wait_end(&ep, WR, 0), ==, DONE(0));
+    block_start(&ep, WR, 1, 64, EP_RAM + 0x100000, PCI_BASE + 0x200);
+    g_assert_cmphex(wait_end(&ep, WR, 1), ==, DONE(0) | DONE(1));
+    g_assert_false(IRQ(&ep));
+    WR32(&ep, CLEAR(WR), 0);
+    g_assert_cmphex(RD32(&ep, STATUS(WR)), ==, DONE(0) | DONE(1));
+    WR32(&ep, CLEAR(WR), DONE(0));
+    g_assert_cmphex(RD32(&ep, STATUS(WR)), ==, DONE(1));
+    WR32(&ep, CLEAR(WR), DONE(1) | ABORT(1));
+    g_assert_cmphex(RD32(&ep, STATUS(WR)), ==, 0);
+    wait_written(&ep, 128);
+    g_assert_cmpuint(peer_take(ep.peer).written, ==, 128);
+    ep_stop(&ep);
+}
+
+static void test_irq_emulation(void)
+{
+    Ep ep;
+
+    ep_start(&ep, "", false, false);
+    g_assert_false(IRQ(&ep));
+    /* what pci-ep-msi's embedded doorbell does: write 0 to rd_int_status */
+    WR32(&ep, STATUS(RD), 0);
+    g_assert_true(IRQ(&ep));
+    g_assert_cmphex(RD32(&ep, STATUS(RD)), ==, 0);
+    WR32(&ep, CLEAR(RD), 0);
+    g_assert_false(IRQ(&ep));
+    /* a value with DONE and ABORT bits sets none of them */
+    WR32(&ep, STATUS(WR), 0x00ff00ff);
+    g_assert_true(IRQ(&ep));
+    g_assert_cmphex(RD32(&ep, STATUS(WR)), ==, 0);
+    g_assert_cmphex(RD32(&ep, STATUS(RD)), ==, 0);
+    WR32(&ep, CLEAR(WR), 0);
+    g_assert_false(IRQ(&ep));
+    /* either direction's int_clear ends it */
+    WR32(&ep, STATUS(RD), 0xffffffff);
+    g_assert_true(IRQ(&ep));
+    WR32(&ep, CLEAR(WR), 0);
+    g_assert_false(IRQ(&ep));
+    ep_stop(&ep);
+}
+
+static void test_ll_write(void)
+{
+    const uint64_t list = EP_RAM + 0x180000, link = list + 2 * ELEM;
+    const uint64_t src[4] = {
+        EP_RAM + 0x100000, EP_RAM + 0x110000,
+        EP_RAM + 0x120000, EP_RAM + 0x130000,
+    };
+    const uint64_t dst[4] = {
+        PCI_BASE + 0x1234, PCI_BASE + 0x8000,
+        PCI_BASE + 0x10001, PCI_BASE + 0x18000,
+    };
+    const uint32_t len[4] = { 3000, 5000, 1000, 9000 };
+    uint8_t *pat[4];
+    Ep ep;
+    int i;
+
+    ep_start(&ep, "", true, true);
+    for (i = 0; i < 4; i++) {
+        pat[i] = pattern(len[i], i + 1);
+        qtest_memwrite(ep.qts, src[i], pat[i], len[i]);
+    }
+
+    /* first chunk: data CB = CCS = 1, the link element CB = 0 */
+    put_elem(&ep, list, CB, len[0], src[0], dst[0]);
+    put_elem(&ep, list + ELEM, CB | LIE, len[1], src[1], dst[1]);
+    put_elem(&ep, link, LLP | TCB, 0, list, 0);
+    ll_start(&ep, WR, 0, list, true);
+    g_assert_cmphex(wait_end(&ep, WR, 0), ==, DONE(0));
+    g_assert_true(IRQ(&ep));
+    wait_cs(&ep, WR, 0, CS_STOPPED);
+    g_assert_cmphex(RD64(&ep, CH(WR, 0, CH_LLP)), ==, link);
+    wait_written(&ep, len[0] + len[1]);
+    check_pci(&ep, dst[0], pat[0], len[0]);
+    check_pci(&ep, dst[1], pat[1], len[1]);
+    g_assert_cmpuint(peer_take(ep.peer).written, ==, len[0] + len[1]);
+    WR32(&ep, CLEAR(WR), DONE(0));
+    g_assert_cmphex(RD32(&ep, STATUS(WR)), ==, 0);
+    g_assert_false(IRQ(&ep));
+
+    /*
+     * second chunk, as the driver writes it: data CB = 0, link CB = 1, and
+     * only the doorbell.  The engine resumes at the link element, which
+     * now matches CCS, follows it (CCS toggles to 0) and runs the data.
+     */
+    put_elem(&ep, list, 0, len[2], src[2], dst[2]);
+    put_elem(&ep, list + ELEM, LIE, len[3], src[3], dst[3]);
+    put_elem(&ep, link, LLP | TCB | CB, 0, list, 0);
+    WR32(&ep, dregs[WR].doorbell, 0);
+    g_assert_cmphex(wait_end(&ep, WR, 0), ==, DONE(0));
+    g_assert_true(IRQ(&ep));
+    wait_cs(&ep, WR, 0, CS_STOPPED);
+    g_assert_cmphex(RD64(&ep, CH(WR, 0, CH_LLP)), ==, link);
+    wait_written(&ep, len[2] + len[3]);
+    check_pci(&ep, dst[2], pat[2], len[2]);
+    check_pci(&ep, dst[3], pat[3], len[3]);
+    g_assert_cmpuint(peer_take(ep.peer).written, ==, len[2] + len[3]);
+    for (i = 0; i < 4; i++) {
+        g_free(pat[i]);
+    }
+    ep_stop(&ep);
+}
+
+static void test_ll_read(void)
+{
+    const uint64_t list = EP_RAM + 0x180000;
+    const uint64_t src[2] = { PCI_BASE + 0x20000, PCI_BASE + 0x30010 };
+    const uint64_t dst[2] = { EP_RAM + 0x200000, EP_RAM + 0x210003 };
+    const uint32_t len[2] = { 6000, 100 };
+    g_autofree uint8_t *pat0 = pattern(len[0], 11);
+    g_autofree uint8_t *pat1 = pattern(len[1], 12);
+    PeerStats st;
+    Ep ep;
+
+    ep_start(&ep, "", true, true);
+    peer_mem(ep.peer, src[0], pat0, len[0], true);
+    peer_mem(ep.peer, src[1], pat1, len[1], true);
+    ep_guard(&ep, dst[0], len[0]);
+    ep_guard(&ep, dst[1], len[1]);
+    put_elem(&ep, list, CB, len[0], src[0], dst[0]);
+    put_elem(&ep, list + ELEM, CB | LIE, len[1], src[1], dst[1]);
+    put_elem(&ep, list + 2 * ELEM, LLP | TCB, 0, list, 0);
+    ll_start(&ep, RD, 0, list, true);
+    g_assert_cmphex(wait_end(&ep, RD, 0), ==, DONE(0));
+    g_assert_true(IRQ(&ep));
+    g_assert_cmphex(RD32(&ep, STATUS(WR)), ==, 0);
+    wait_cs(&ep, RD, 0, CS_STOPPED);
+    g_assert_cmphex(RD64(&ep, CH(RD, 0, CH_LLP)), ==, list + 2 * ELEM);
+    check_ep(&ep, dst[0], pat0, len[0]);
+    check_ep(&ep, dst[1], pat1, len[1]);
+    st = peer_take(ep.peer);
+    g_assert_cmpuint(st.read_bytes, ==, len[0] + len[1]);
+    g_assert_cmpuint(st.reads, >=, 3);      /* at most 4 KiB each */
+    g_assert_cmpuint(st.urs + st.written, ==, 0);
+    ep_stop(&ep);
+}
+
+static void test_abort(void)
+{
+    const uint64_t list = EP_RAM + 0x180000;
+    g_autofree uint8_t *pat = pattern(256, 41);
+    PeerStats st;
+    Ep ep;
+
+    ep_start(&ep, ",link-timeout-ms=300", true, true);
+    qtest_memset(ep.qts, EP_RAM + 0x100000, 0x33, 0x1000);
+
+    /* the RC answers UR, CA, or nothing (the link's timeout) */
+    ll_one(&ep, RD, 0, list, CB | LIE, 256, PCI_UR, EP_RAM + 0x220000);
+    check_abort(&ep, RD, 0);
+    ll_one(&ep, RD, 1, list + 0x100, CB | LIE, 256, PCI_CA,
+           EP_RAM + 0x220000);
+    check_abort(&ep, RD, 1);
+    ll_one(&ep, RD, 2, list + 0x200, CB | LIE, 256, PCI_SILENT,
+           EP_RAM + 0x220000);
+    check_abort(&ep, RD, 2);
+    st = peer_take(ep.peer);
+    g_assert_cmpuint(st.urs, ==, 1);
+    g_assert_cmpuint(st.cas, ==, 1);
+    g_assert_cmpuint(st.silent, ==, 1);
+    g_assert_cmpuint(st.reads, ==, 0);
+    /* a halted channel runs again when the driver starts it anew */
+    peer_mem(ep.peer, PCI_BASE + 0x1000, pat, 256, true);
+    ep_guard(&ep, EP_RAM + 0x230000, 256);
+    ll_one(&ep, RD, 0, list, CB | LIE, 256, PCI_BASE + 0x1000,
+           EP_RAM + 0x230000);
+    g_assert_cmphex(wait_end(&ep, RD, 0), ==, DONE(0));
+    check_ep(&ep, EP_RAM + 0x230000, pat, 256);
+    WR32(&ep, CLEAR(RD), DONE(0));
+
+    /* local source not backed by memory */
+    ll_one(&ep, WR, 1, list + 0x300, CB | LIE, 256, EP_HOLE,
+           PCI_BASE + 0x40000);
+    check_abort(&ep, WR, 1);
+    /* the list itself not in memory */
+    ll_start(&ep, WR, 2, EP_HOLE, true);
+    check_abort(&ep, WR, 2);
+    g_assert_cmpuint(peer_take(ep.peer).written, ==, 0);
+
+    /* first element with CB != CCS: stopped at once, nothing moves */
+    put_elem(&ep, list + 0x400, LIE, 512, EP_RAM + 0x100000,
+             PCI_BASE + 0x50000);
+    put_elem(&ep, list + 0x400 + ELEM, LLP | TCB | CB, 0, list + 0x400, 0);
+    ll_start(&ep, WR, 3, list + 0x400, true);
+    wait_cs(&ep, WR, 3, CS_STOPPED);
+    settle(&ep);
+    g_assert_cmphex(RD32(&ep, STATUS(WR)), ==, 0);
+    g_assert_false(IRQ(&ep));
+    g_assert_cmphex(RD64(&ep, CH(WR, 3, CH_LLP)), ==, list + 0x400);
+    g_assert_cmpuint(peer_take(ep.peer).written, ==, 0);
+    ep_stop(&ep);
+}
+
+static void test_int_mask(void)
+{
+    const uint64_t list = EP_RAM + 0x180000;
+    Ep ep;
+
+    ep_start(&ep, "", true, true);
+    qtest_memset(ep.qts, EP_RAM + 0x100000, 0x44, 512);
+    put_elem(&ep, list, CB | LIE, 512, EP_RAM + 0x100000, PCI_BASE);
+    put_elem(&ep, list + ELEM, LLP | TCB, 0, list, 0);
+    ll_start(&ep, WR, 2, list, false);
+    g_assert_cmphex(wait_end(&ep, WR, 2), ==, DONE(2));
+    settle(&ep);
+    g_assert_false(IRQ(&ep));
+    /* unmask: the pending DONE raises the line; mask again: it drops */
+    WR32(&ep, MASK(WR), 0x00ff00ff & ~DONE(2));
+    g_assert_true(IRQ(&ep));
+    WR32(&ep, MASK(WR), 0x00ff00ff);
+    g_assert_false(IRQ(&ep));
+    /* masking another channel's bit, or this one's ABORT, hides nothing */
+    WR32(&ep, MASK(WR), DONE(0) | ABORT(2));
+    g_assert_true(IRQ(&ep));
+    g_assert_cmphex(RD32(&ep, MASK(WR)), ==, DONE(0) | ABORT(2));
+    /* the read direction's mask does not gate a write channel */
+    WR32(&ep, MASK(RD), 0x00ff00ff);
+    g_assert_true(IRQ(&ep));
+    /* emulation on and off again: the DONE still holds the line */
+    WR32(&ep, STATUS(RD), 0);
+    WR32(&ep, CLEAR(RD), 0);
+    g_assert_true(IRQ(&ep));
+    g_assert_cmphex(RD32(&ep, STATUS(WR)), ==, DONE(2));
+    WR32(&ep, CLEAR(WR), DONE(2));
+    g_assert_false(IRQ(&ep));
+    ep_stop(&ep);
+}
+
+static void test_imwr(void)
+{
+    const uint64_t list = EP_RAM + 0x180000;
+    const uint64_t wr_imwr = PCI_BASE + 0xf0000, rd_imwr = PCI_BASE + 0xf0100;
+    g_autofree uint8_t *pat = pattern(5000, 21);
+    Ep ep;
+
+    ep_start(&ep, "", true, true);
+    qtest_memwrite(ep.qts, EP_RAM + 0x100000, pat, 5000);
+
+    /* write channel 1: odd, so its data is the high half of ch01 */
+    WR64(&ep, dregs[WR].done_imwr, wr_imwr);
+    WR32(&ep, dregs[WR].imwr_data, 0xabcd << 16 | 0x5555);
+    ll_one(&ep, WR, 1, list, CB | LIE | RIE, 5000, EP_RAM + 0x100000,
+           PCI_BASE + 0x2000);
+    g_assert_cmphex(wait_end(&ep, WR, 1), ==, DONE(1));
+    wait_cs(&ep, WR, 1, CS_STOPPED);
+    wait_written(&ep, 5000 + 4);
+    check_pci(&ep, PCI_BASE + 0x2000, pat, 5000);
+    check_imwr(&ep, wr_imwr, 0x0000abcd, 5000);
+
+    /* read channel 0: even, the low half of rd ch01 */
+    peer_mem(ep.peer, PCI_BASE + 0x4000, pat, 3000, true);
+    ep_guard(&ep, EP_RAM + 0x240000, 3000);
+    WR32(&ep, dregs[RD].done_imwr, (uint32_t)rd_imwr);
+    WR32(&ep, dregs[RD].done_imwr + 4, rd_imwr >> 32);
+    WR32(&ep, dregs[RD].imwr_data, 0x7777 << 16 | 0x1234);
+    ll_one(&ep, RD, 0, list + 0x100, CB | LIE | RIE, 3000, PCI_BASE + 0x4000,
+           EP_RAM + 0x240000);
+    g_assert_cmphex(wait_end(&ep, RD, 0), ==, DONE(0));
+    wait_cs(&ep, RD, 0, CS_STOPPED);
+    check_ep(&ep, EP_RAM + 0x240000, pat, 3000);
+    wait_written(&ep, 4);
+    check_imwr(&ep, rd_imwr, 0x00001234, 0);
+    ep_stop(&ep);
+}
+
+static void test_non_ll(void)
+{
+    /* larger than the engine's slice, and three channels at once */
+    const uint32_t wlen[2] = { 150000, 70000 }, rlen = 100000;
+    const uint64_t dst[2] = { PCI_BASE + 0x60000, PCI_BASE + 0x90000 };
+    g_autofree uint8_t *pw = pattern(wlen[0], 31);
+    g_autofree uint8_t *pr = pattern(rlen, 32);
+    PeerStats st;
+    Ep ep;
+
+    ep_start(&ep, "", true, true);
+    qtest_memwrite(ep.qts, EP_RAM + 0x300000, pw, wlen[0]);
+    peer_mem(ep.peer, PCI_BASE + 0xc0000, pr, rlen, true);
+    ep_guard(&ep, EP_RAM + 0x400000, rlen);
+    block_start(&ep, WR, 0, wlen[0], EP_RAM + 0x300000, dst[0]);
+    block_start(&ep, WR, 1, wlen[1], EP_RAM + 0x300000, dst[1]);
+    block_start(&ep, RD, 0, rlen, PCI_BASE + 0xc0000, EP_RAM + 0x400000);
+    g_assert_cmphex(wait_end(&ep, WR, 0) & ABORT(0), ==, 0);
+    g_assert_cmphex(wait_end(&ep, WR, 1), ==, DONE(0) | DONE(1));
+    g_assert_cmphex(wait_end(&ep, RD, 0), ==, DONE(0));
+    wait_cs(&ep, WR, 0, CS_STOPPED);
+    wait_written(&ep, wlen[0] + wlen[1]);
+    check_pci(&ep, dst[0], pw, wlen[0]);
+    check_pci(&ep, dst[1], pw, wlen[1]);
+    check_ep(&ep, EP_RAM + 0x400000, pr, rlen);
+    st = peer_take(ep.peer);
+    g_assert_cmpuint(st.written, ==, wlen[0] + wlen[1]);
+    g_assert_cmpuint(st.read_bytes, ==, rlen);
+    ep_stop(&ep);
+}
+
+static void test_no_link(void)
+{
+    const uint64_t list = EP_RAM + 0x180000;
+    PeerStats st;
+    Ep ep;
+
+    /* the RC is connected, but LTSSM_EN was never set */
+    ep_start(&ep, "", true, false);
+    qtest_memset(ep.qts, EP_RAM + 0x100000, 0x66, 256);
+    ll_one(&ep, WR, 0, list, CB | LIE, 256, EP_RAM + 0x100000, PCI_BASE);
+    check_abort(&ep, WR, 0);
+    ll_one(&ep, RD, 0, list + 0x100, CB | LIE, 256, PCI_BASE,
+           EP_RAM + 0x200000);
+    check_abort(&ep, RD, 0);
+    settle(&ep);
+    st = peer_take(ep.peer);
+    g_assert_cmpuint(st.written + st.reads, ==, 0);
+    ep_stop(&ep);
+
+    /* no chardev: the link comes up with nobody on the other side */
+    ep_start(&ep, "", false, true);
+    block_start(&ep, WR, 0, 256, EP_RAM + 0x100000, PCI_BASE);
+    g_assert_cmphex(wait_end(&ep, WR, 0), ==, ABORT(0));
+    wait_cs(&ep, WR, 0, CS_HALTED);
+    block_start(&ep, RD, 1, 256, PCI_BASE, EP_RAM + 0x200000);
+    g_assert_cmphex(wait_end(&ep, RD, 1), ==, ABORT(1));
+    wait_cs(&ep, RD, 1, CS_HALTED);
+    ep_stop(&ep);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    qtest_add_func("/dw-edma/registers", test_registers);
+    qtest_add_func("/dw-edma/irq-emulation", test_irq_emulation);
+    qtest_add_func("/dw-edma/ll-write", test_ll_write);
+    qtest_add_func("/dw-edma/ll-read", test_ll_read);
+    qtest_add_func("/dw-edma/abort", test_abort);
+    qtest_add_func("/dw-edma/int-mask", test_int_mask);
+    qtest_add_func("/dw-edma/imwr", test_imwr);
+    qtest_add_func("/dw-edma/non-ll", test_non_ll);
+    qtest_add_func("/dw-edma/no-link", test_no_link);
+    return g_test_run();
+}
