@@ -14,6 +14,7 @@ Packs one initramfs (newc cpio, uncompressed) used by both guests:
   * /usr/bin/pci_endpoint_test: the kernel's own selftest
     (tools/testing/selftests/pci_endpoint), built static for arm64 against
     the kernel's installed headers;
+  * /usr/bin/pcitest-xfer, /usr/bin/memcpy-bench: bench/guest/*.c, static;
   * /lib/modules/<release>: the kernel's modules (NTB clients);
   * images/guest/: /init and the guest scripts under /usr/share/dwc-ep.
 The kernel must be built first (scripts/build-kernel.sh).  Output:
@@ -46,7 +47,7 @@ ksrc=$(readlink -f "$kbuild/source" 2>/dev/null || true)
     die "kernel source of $kbuild has no tools/testing/selftests/pci_endpoint"
 selftest_src=$ksrc/tools/testing/selftests/pci_endpoint
 
-key=$( { hash_inputs "$DWC_EP_TOP/images/guest" "$selftest_src" \
+key=$( { hash_inputs "$DWC_EP_TOP/images/guest" "$DWC_EP_TOP/bench/guest" "$selftest_src" \
          "$DWC_EP_TOP/scripts/build-initramfs.sh";
          echo "$krel $BUSYBOX_PKG";
          find "$kbuild/modules-install" -type f -name '*.ko' -exec sha256sum {} + 2>/dev/null | sort; } |
@@ -86,6 +87,14 @@ run_logged "${CROSS_COMPILE}gcc" -static -O2 -Wall \
     -o "$work/pci_endpoint_test" "$selftest_src/pci_endpoint_test.c"
 run_logged "${CROSS_COMPILE}strip" "$work/pci_endpoint_test"
 
+# The benchmarks' guest helpers (bench/guest/*.c), static for arm64.
+for c in "$DWC_EP_TOP"/bench/guest/*.c; do
+    b=$(basename "$c" .c)
+    run_logged "${CROSS_COMPILE}gcc" -static -O2 -Wall \
+        -isystem "$kbuild/headers-install/include" -o "$work/$b" "$c"
+    run_logged "${CROSS_COMPILE}strip" "$work/$b"
+done
+
 # File list for the kernel's gen_init_cpio (no root needed for /dev/console).
 list=$work/list
 {
@@ -97,16 +106,23 @@ list=$work/list
     echo "file /bin/busybox $work/bb/bin/busybox 0755 0 0"
     echo "slink /bin/sh busybox 0777 0 0"
     echo "file /usr/bin/pci_endpoint_test $work/pci_endpoint_test 0755 0 0"
+    for c in "$DWC_EP_TOP"/bench/guest/*.c; do
+        b=$(basename "$c" .c)
+        echo "file /usr/bin/$b $work/$b 0755 0 0"
+    done
     echo "file /init $DWC_EP_TOP/images/guest/init 0755 0 0"
     for f in "$DWC_EP_TOP"/images/guest/*; do
         [ "$(basename "$f")" = init ] && continue
         echo "file /usr/share/dwc-ep/$(basename "$f") $f 0755 0 0"
     done
     if [ -d "$kbuild/modules-install/lib/modules/$krel" ]; then
-        (cd "$kbuild/modules-install" && find "lib/modules/$krel" -mindepth 1 | sort |
+        # The release directory itself too: the kernel's initramfs unpacker
+        # creates no missing parents, so files under a directory that has no
+        # entry of its own are dropped.
+        (cd "$kbuild/modules-install" && find "lib/modules/$krel" | sort |
             while read -r p; do
-                if [ -d "$p" ]; then echo "dir /$p 0755 0 0"
-                elif [ -L "$p" ]; then :   # build/source links point at the host
+                if [ -L "$p" ]; then :   # build/source links point at the host
+                elif [ -d "$p" ]; then echo "dir /$p 0755 0 0"
                 else echo "file /$p $kbuild/modules-install/$p 0644 0 0"; fi
             done)
     fi

@@ -68,6 +68,17 @@ class GeneratedNode(Test):
         # the ITS phandle is QEMU's to choose: take it from the same DTB
         self.assertEqual(node, ref.replace('&its ', '%s ' % its_phandle(dts)))
 
+    def test_without_edma_node(self):
+        # run-pair.sh --doorbell none: no eDMA described, so Linux finds
+        # neither DMA channels nor the embedded doorbell
+        node, _ = generated_node(',dt-edma=off')
+        self.assertIsNotNone(node, 'no pcie-ep node in the generated DTB')
+        self.assertIn('reg-names = "dbi", "dbi2", "atu", "app", "addr_space";',
+                      node)
+        self.assertIn('interrupt-names = "app";', node)
+        self.assertEqual(len(re.search(r'\breg = <([^>]*)>', node).group(1).split()),
+                         5 * 4, 'reg has not 5 entries of 4 cells')
+
     def test_binding_matches_kernel_series(self):
         with open(os.path.join(TOP, 'dts', 'qemu,dw-pcie-ep.yaml')) as f:
             ours = f.read()

@@ -26,6 +26,7 @@
 #include <sys/un.h>
 #include <poll.h>
 #include "libqtest.h"
+#include "dw-pcie-ep-qtest.h"
 #include "hw/pci-ep/pcie-link-proto.h"
 
 /* Global registers, per direction (0 write, 1 read). */
@@ -301,28 +302,6 @@ static PeerStats peer_take(Peer *p)
 #define CLEAR(dir)          dregs[dir].int_clear
 #define MASK(dir)           dregs[dir].int_mask
 #define IRQ(ep)             qtest_get_irq((ep)->qts, 0)
-
-/* Find a region's base address in "info mtree". */
-static uint64_t region_base(QTestState *qts, const char *name)
-{
-    g_autofree char *mtree = qtest_hmp(qts, "info mtree");
-    g_autofree char *pat = g_strdup_printf(" %s\r", name);
-    char **lines = g_strsplit(mtree, "\n", -1);
-    uint64_t base = 0;
-    int i;
-
-    for (i = 0; lines[i]; i++) {
-        g_autofree char *l = g_strconcat(lines[i], "\r", NULL);
-
-        if (strstr(l, pat)) {
-            base = g_ascii_strtoull(g_strchug(lines[i]), NULL, 16);
-            break;
-        }
-    }
-    g_strfreev(lines);
-    g_assert_cmphex(base, !=, 0);
-    return base;
-}
 
 /* One more round of a polling loop: false once @deadline has passed. */
 static bool again(Ep *ep, gint64 deadline)

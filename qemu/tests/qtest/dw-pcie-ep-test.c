@@ -8,6 +8,7 @@
 
 #include "qemu/osdep.h"
 #include "libqtest.h"
+#include "dw-pcie-ep-qtest.h"
 
 #define MISC_CONTROL_1  0x8bc
 #define ATU_LOWER_TARGET 0x14
@@ -18,28 +19,6 @@ typedef struct {
     QTestState *qts;
     uint64_t dbi, dbi2, atu, dma, app, addr_space;
 } Ep;
-
-/* Find a region's base address in "info mtree". */
-static uint64_t region_base(QTestState *qts, const char *name)
-{
-    g_autofree char *mtree = qtest_hmp(qts, "info mtree");
-    g_autofree char *pat = g_strdup_printf(" %s\r", name);
-    char **lines = g_strsplit(mtree, "\n", -1);
-    uint64_t base = 0;
-    int i;
-
-    for (i = 0; lines[i]; i++) {
-        g_autofree char *l = g_strconcat(lines[i], "\r", NULL);
-
-        if (strstr(l, pat)) {
-            base = g_ascii_strtoull(g_strchug(lines[i]), NULL, 16);
-            break;
-        }
-    }
-    g_strfreev(lines);
-    g_assert_cmphex(base, !=, 0);
-    return base;
-}
 
 static void ep_start(Ep *ep, const char *extra)
 {
