@@ -69,9 +69,11 @@ ep_seconds() {
 
 echo "==> [bench] eDMA read and write: $count x $chunk bytes each way"
 gx ep 'dmesg -c >/dev/null'
-gx rc "pcitest-xfer read $chunk $count dma" >/dev/null
-rd=$(ep_seconds READ) || { echo "edma.sh: the EP reported no time for every READ; see $run_dir/ep-console.log" >&2; exit 1; }
+# The RC's WRITE test has the EP read (eDMA read channel), its READ test
+# has the EP write (eDMA write channel).
 gx rc "pcitest-xfer write $chunk $count dma" >/dev/null
+rd=$(ep_seconds READ) || { echo "edma.sh: the EP reported no time for every READ; see $run_dir/ep-console.log" >&2; exit 1; }
+gx rc "pcitest-xfer read $chunk $count dma" >/dev/null
 wr=$(ep_seconds WRITE) || { echo "edma.sh: the EP reported no time for every WRITE; see $run_dir/ep-console.log" >&2; exit 1; }
 
 echo "==> [bench] memcpy of $size bytes in the EP guest"

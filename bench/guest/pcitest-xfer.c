@@ -4,7 +4,8 @@
  *
  * Usage: pcitest-xfer read|write SIZE COUNT dma|memcpy [DEVICE]
  *
- * READ: the endpoint reads from RC memory; WRITE: it writes to RC memory.
+ * READ: the RC reads what the endpoint writes (the EP logs WRITE); WRITE:
+ * the endpoint reads what the RC wrote (the EP logs READ).
  * SIZE is in bytes (the RC driver allocates it with kmalloc: at most
  * 4 MiB).  Exits non-zero at the first transfer the driver reports as
  * failed.  The endpoint prints the time of each transfer in its dmesg
