@@ -16,7 +16,8 @@
  * CA, a completion timeout and local memory errors; a list that starts
  * with CB != CCS; int_mask gating the interrupt line; the IMWr on done
  * (RIE) for odd and even channels; non-linked-list mode (blocks larger than
- * the engine's 64 KiB slice); transfers with no link.
+ * the engine's 64 KiB slice); transfers with no link.  And, as it needs
+ * the same RC side, the outbound iATU path of EP CPU accesses.
  *
  * Copyright (c) 2026 The dwc-pcie-ep authors
  * SPDX-License-Identifier: GPL-2.0-or-later
@@ -25,6 +26,7 @@
 #include "qemu/osdep.h"
 #include <sys/un.h>
 #include <poll.h>
+#include "qemu/bswap.h"
 #include "libqtest.h"
 #include "dw-pcie-ep-qtest.h"
 #include "hw/pci-ep/pcie-link-proto.h"
@@ -104,7 +106,7 @@ typedef struct Peer {
 
 typedef struct Ep {
     QTestState *qts;
-    uint64_t dma, app;
+    uint64_t dma, app, atu, addr_space;
     Peer *peer;
     char *dir, *path;
 } Ep;
@@ -369,6 +371,8 @@ static void ep_start(Ep *ep, const char *props, bool peer, bool train)
     }
     ep->dma = region_base(ep->qts, "dw-edma");
     ep->app = region_base(ep->qts, "dw-pcie-ep.app");
+    ep->atu = region_base(ep->qts, "dw-pcie-ep.atu");
+    ep->addr_space = region_base(ep->qts, "dw-pcie-ep.addr_space");
     qtest_irq_intercept_out_named(ep->qts, "/machine/peripheral/ep",
                                   "sysbus-irq");
     if (train) {
@@ -947,6 +951,54 @@ static void test_no_link(void)
     ep_stop(&ep);
 }
 
+/*
+ * Not the eDMA, but it needs the RC side too: an EP CPU access inside
+ * addr_space goes through the outbound iATU and crosses the link as a
+ * bus-master request for the translated PCI address; an access that no
+ * outbound region matches stays on the EP side (all ones, nothing sent).
+ */
+static void test_outbound_over_link(void)
+{
+    Ep ep;
+    PeerStats st;
+    uint32_t v = 0x8badf00d, got;
+    uint64_t r;
+
+    ep_start(&ep, "", true, true);
+    r = ep.atu;         /* outbound region 0: addr_space +0..64K -> PCI_BASE */
+    qtest_writel(ep.qts, r + 0x08, (uint32_t)ep.addr_space);
+    qtest_writel(ep.qts, r + 0x0c, ep.addr_space >> 32);
+    qtest_writel(ep.qts, r + 0x10, (uint32_t)ep.addr_space + 0xffff);
+    qtest_writel(ep.qts, r + 0x14, (uint32_t)PCI_BASE);
+    qtest_writel(ep.qts, r + 0x18, PCI_BASE >> 32);
+    qtest_writel(ep.qts, r + 0x00, 0);
+    qtest_writel(ep.qts, r + 0x04, 0x80000000);
+    peer_take(ep.peer);
+
+    qtest_writel(ep.qts, ep.addr_space + 0x1230, 0x12345678);
+    wait_written(&ep, 4);
+    peer_mem(ep.peer, PCI_BASE + 0x1230, &got, 4, false);
+    g_assert_cmphex(le32_to_cpu(got), ==, 0x12345678);
+
+    v = cpu_to_le32(v);
+    peer_mem(ep.peer, PCI_BASE + 0x2000, &v, 4, true);
+    g_assert_cmphex(qtest_readl(ep.qts, ep.addr_space + 0x2000), ==,
+                    0x8badf00d);
+    st = peer_take(ep.peer);
+    g_assert_cmpuint(st.reads, ==, 1);
+    g_assert_cmpuint(st.written, ==, 4);
+
+    /* past the region's limit: no translation, nothing on the link */
+    g_assert_cmphex(qtest_readl(ep.qts, ep.addr_space + 0x10000), ==,
+                    0xffffffff);
+    qtest_writel(ep.qts, ep.addr_space + 0x10004, 1);
+    settle(&ep);
+    st = peer_take(ep.peer);
+    g_assert_cmpuint(st.reads, ==, 0);
+    g_assert_cmpuint(st.written, ==, 0);
+    ep_stop(&ep);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -959,5 +1011,6 @@ int main(int argc, char **argv)
     qtest_add_func("/dw-edma/imwr", test_imwr);
     qtest_add_func("/dw-edma/non-ll", test_non_ll);
     qtest_add_func("/dw-edma/no-link", test_no_link);
+    qtest_add_func("/dw-pcie-ep/outbound-over-link", test_outbound_over_link);
     return g_test_run();
 }

@@ -219,7 +219,8 @@ static void test_outbound(void)
     /*
      * Without a peer on the link nothing answers, translated or not, so
      * this checks only that both paths complete with all ones and do not
-     * crash; where a translated access goes is checked end to end by the
+     * crash; where a translated access goes is checked with a peer by
+     * dw-edma-test's /dw-pcie-ep/outbound-over-link, and end to end by the
      * avocado selftest (MSI and memcpy go through outbound regions).
      */
     g_assert_cmphex(qtest_readl(ep.qts, ep.addr_space + 0xfffc), ==,
