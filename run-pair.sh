@@ -38,9 +38,20 @@ Options:
   --ep-arg ARG         extra QEMU argument for the EP guest (repeatable;
                        split on white space)
   --rc-arg ARG         extra QEMU argument for the RC guest (repeatable)
-  --function KIND      endpoint function to start once booted: 'test'
-                       (pci_epf_test; the RC binds pci_endpoint_test; the
-                       default), 'vntb' (pci_epf_vntb) or 'none'
+  --function KIND      endpoint function to start once booted: 'vntb'
+                       (the default: pci_epf_vntb; the RC binds ntb_hw_epf,
+                       both guests load ntb_transport and ntb_netdev and
+                       take 192.168.77.1 (EP) and .2 (RC) on the NTB net
+                       device), 'test' (pci_epf_test; the RC binds
+                       pci_endpoint_test) or 'none'
+  --ntb-client KIND    with vntb: 'netdev' (default: ntb_transport and
+                       ntb_netdev up on both sides) or 'none' (leave the
+                       NTB devices to you: ntb_tool, ntb_perf)
+  --db-bar N           vNTB doorbell BAR (default 4)
+  --mw-bars LIST       vNTB memory windows, the BAR of each, comma-separated
+                       (default 2: one window, 1 MiB); with --db-bar 4 the
+                       first is BAR2, with --db-bar 2 it is BAR4 (the two
+                       layouts ntb_hw_epf knows by the function's IDs)
   --link KIND          how the two QEMUs are linked: 'unix' (a socket in the
                        run directory; default) or 'tcp' (127.0.0.1)
   --link-port PORT     TCP port of the link (default: a free one)
@@ -82,7 +93,10 @@ msi_doorbell=off
 edma=on
 link=unix
 link_port=
-function=test
+function=vntb
+ntb_client=netdev
+db_bar=4
+mw_bars=2
 memory=512
 timeout=180
 while [ $# -gt 0 ]; do
@@ -119,6 +133,18 @@ while [ $# -gt 0 ]; do
         shift ;;
     --link-port) need_arg "$@"; link_port=$2; shift
         case "$link_port" in ''|*[!0-9]*) bad_usage "--link-port takes a TCP port number" ;; esac ;;
+    --ntb-client) need_arg "$@"
+        case "$2" in netdev|none) ntb_client=$2 ;;
+        *) bad_usage "--ntb-client takes 'netdev' or 'none', not '$2'" ;; esac
+        shift 2 ;;
+    --db-bar) need_arg "$@"
+        case "$2" in [0-5]) db_bar=$2 ;;
+        *) bad_usage "--db-bar takes a BAR number 0..5, not '$2'" ;; esac
+        shift 2 ;;
+    --mw-bars) need_arg "$@"
+        case "$2" in [0-5]|[0-5],[0-5]|[0-5],[0-5],[0-5]|[0-5],[0-5],[0-5],[0-5]) mw_bars=$2 ;;
+        *) bad_usage "--mw-bars takes 1 to 4 comma-separated BAR numbers (e.g. 2 or 4,5), not '$2'" ;; esac
+        shift 2 ;;
     --function) need_arg "$@"
         case "$2" in test|vntb|none) function=$2 ;;
         *) bad_usage "--function takes 'test', 'vntb' or 'none', not '$2'" ;; esac
@@ -290,8 +316,30 @@ echo "==> [boot] both guests reached a shell in $(( $(date +%s) - t0 ))s"
 if [ "$function" != none ]; then
     t1=$(date +%s)
     echo "==> [function] starting pci_epf_$function in the EP guest"
-    "$DWC_EP_TOP/scripts/guest_exec.py" --run-dir "$run_dir" ep "ep-function $function" ||
+    "$DWC_EP_TOP/scripts/guest_exec.py" --run-dir "$run_dir" ep \
+        "DB_BAR=$db_bar MW_BARS=$mw_bars ep-function $function" ||
         die "ep-function $function failed in the EP guest; console: $run_dir/ep-console.log"
+    if [ "$function" = vntb ]; then
+        "$DWC_EP_TOP/scripts/guest_exec.py" --run-dir "$run_dir" --timeout 90 rc \
+            "rc-wait-device /sys/bus/pci/drivers/ntb_hw_epf/0000:01:00.0 60" ||
+            die "the RC guest did not bind ntb_hw_epf; consoles: $run_dir/{ep,rc}-console.log"
+    fi
+    if [ "$function" = vntb ] && [ "$ntb_client" = none ]; then
+        echo "==> [vntb] ntb_hw_epf bound in the RC guest; no NTB client loaded (--ntb-client none)"
+    elif [ "$function" = vntb ]; then
+        echo "==> [vntb] ntb_hw_epf bound in the RC guest; bringing up ntb_netdev on both sides"
+        # The NTB link comes up once both sides have their interface up.
+        "$DWC_EP_TOP/scripts/guest_exec.py" --run-dir "$run_dir" --timeout 150 ep \
+            "ntb-net up 192.168.77.1/24 --timeout 120" >"$run_dir/ntb-net-ep.out" 2>&1 &
+        ep_net=$!
+        "$DWC_EP_TOP/scripts/guest_exec.py" --run-dir "$run_dir" --timeout 150 rc \
+            "ntb-net up 192.168.77.2/24 --timeout 120" >"$run_dir/ntb-net-rc.out" 2>&1 ||
+            die "ntb-net up failed in the RC guest: $(tail -n 5 "$run_dir/ntb-net-rc.out"); consoles: $run_dir/{ep,rc}-console.log"
+        wait "$ep_net" ||
+            die "ntb-net up failed in the EP guest: $(tail -n 5 "$run_dir/ntb-net-ep.out"); consoles: $run_dir/{ep,rc}-console.log"
+        echo "==> [vntb] NTB link up after $(( $(date +%s) - t1 ))s: EP $(tail -n 1 "$run_dir/ntb-net-ep.out") 192.168.77.1, RC $(tail -n 1 "$run_dir/ntb-net-rc.out") 192.168.77.2"
+        echo "    try: scripts/guest_exec.py --run-dir $run_dir rc 'ping -c 5 192.168.77.1'"
+    fi
     if [ "$function" = test ]; then
         "$DWC_EP_TOP/scripts/guest_exec.py" --run-dir "$run_dir" --timeout 60 rc \
             "rc-wait-device /dev/pci-endpoint-test.0 30" ||
