@@ -98,6 +98,13 @@ class VntbNet(PairTest):
                       % (guest, status, out, self.logs_hint()))
         sent, received, loss = (int(x) for x in m.groups())
         self.log.info('[%s] ping %s: %s', guest, addr, m.group(0))
+        if received != sent:
+            # Where did it go?  Interface and queue-pair counters, both sides.
+            for g in ('ep', 'rc'):
+                self.run_in(g, 'cat /proc/net/dev; mount -t debugfs none '
+                            '/sys/kernel/debug 2>/dev/null; cat '
+                            '/sys/kernel/debug/ntb_transport/*/qp0/stats; '
+                            'dmesg | tail -n 20')
         self.assertEqual((sent, received, loss), (PINGS, PINGS, 0),
                          '[%s] ping %s: %s; %s' % (guest, addr, m.group(0), self.logs_hint()))
         self.assertIn('0% packet loss', out)
