@@ -136,15 +136,15 @@ while [ $# -gt 0 ]; do
     --ntb-client) need_arg "$@"
         case "$2" in netdev|none) ntb_client=$2 ;;
         *) bad_usage "--ntb-client takes 'netdev' or 'none', not '$2'" ;; esac
-        shift 2 ;;
+        shift ;;
     --db-bar) need_arg "$@"
         case "$2" in [0-5]) db_bar=$2 ;;
         *) bad_usage "--db-bar takes a BAR number 0..5, not '$2'" ;; esac
-        shift 2 ;;
+        shift ;;
     --mw-bars) need_arg "$@"
         case "$2" in [0-5]|[0-5],[0-5]|[0-5],[0-5],[0-5]|[0-5],[0-5],[0-5],[0-5]) mw_bars=$2 ;;
         *) bad_usage "--mw-bars takes 1 to 4 comma-separated BAR numbers (e.g. 2 or 4,5), not '$2'" ;; esac
-        shift 2 ;;
+        shift ;;
     --function) need_arg "$@"
         case "$2" in test|vntb|none) function=$2 ;;
         *) bad_usage "--function takes 'test', 'vntb' or 'none', not '$2'" ;; esac

@@ -1,0 +1,467 @@
+"""vNTB through the kernel's NTB test clients: ntb_tool and ntb_perf.
+
+The pair is booted with pci_epf_vntb in the EP guest and ntb_hw_epf bound
+in the RC guest, but with no NTB client loaded (run-pair.sh --ntb-client
+none): each test loads ntb_tool (or ntb_perf) itself on both sides and
+drives the NTB device through debugfs.
+
+What the EP's vNTB offers (images/guest/ep-function): db_count 4,
+spad_count 128, one memory window of 1 MiB (BAR2), doorbell BAR4.
+
+Doorbell numbering, from the two drivers (Linux 7.2):
+  * both reserve doorbell slot 0 for link events and keep slot 1 unused
+    (enum epf_irq_slot in pci-epf-vntb.c and in ntb_hw_epf.c), so with
+    db_count 4 there are two real doorbells, bits 0 and 1;
+  * RC -> EP: ntb_epf_peer_db_set() writes the data of slot bit+2 to the
+    doorbell BAR; pci-epf-vntb sets bit (slot - 2) of its db when the IRQ
+    of db_msg[slot] fires (epf_ntb_doorbell_handler());
+  * EP -> RC: vntb_epf_peer_db_work() raises MSI number bit+3 (1-based),
+    i.e. vector bit+2 of ntb_hw_epf, whose ISR sets db bit (vector - 2).
+
+Classes: NtbTool (scratchpads, memory windows, ntb_perf; embedded
+doorbell), NtbToolDoorbell (doorbells with the eDMA interrupt-emulation
+doorbell) and NtbToolDoorbellIts (doorbells through the GIC ITS).
+"""
+
+import re
+import time
+
+from pair import PairTest
+
+MW_SIZE = 1 << 20
+DB_COUNT = 4            # the EP's vNTB db_count (images/guest/ep-function)
+SPAD_COUNT = 128        # the EP's vNTB spad_count
+REAL_DB_MASK = 0x3      # DB_COUNT minus the link slot and the unused slot
+PERF_TOTAL_ORDER = 21   # ntb_perf moves 2 MiB per run: a few s under TCG
+
+PERF_STATS = re.compile(r'(\d+): copied (\d+) bytes in (\d+) usecs, (\d+) MBytes/s')
+
+
+def irq_table(text):
+    """The numbered lines of /proc/interrupts as dicts: irq, count (all
+    CPUs), chip, hwirq (None when the chip prints none), names."""
+    lines = text.splitlines()
+    header = next((l for l in lines if 'CPU0' in l), '')
+    ncpu = len(header.split())
+    table = []
+    for line in lines:
+        fields = line.split()
+        if not fields or not fields[0].endswith(':') or not fields[0][:-1].isdigit():
+            continue
+        rest = fields[1 + ncpu:]
+        hwirq = int(rest[1]) if len(rest) > 2 and rest[1].isdigit() else None
+        table.append({'irq': int(fields[0][:-1]),
+                      'count': sum(int(f) for f in fields[1:1 + ncpu]),
+                      'chip': rest[0] if rest else '',
+                      'hwirq': hwirq,
+                      'names': rest[1:]})
+    return table
+
+
+def irq_counts(text, name):
+    """{hwirq: count} of the /proc/interrupts lines of handler @name."""
+    return {l['hwirq']: l['count'] for l in irq_table(text) if name in l['names']}
+
+
+class NtbToolPair(PairTest):
+    """Helpers shared by the ntb_tool/ntb_perf tests (no tests of its own)."""
+
+    doorbell = 'embedded'
+    run_pair_args = ['--function', 'vntb', '--doorbell', 'embedded',
+                     '--ntb-client', 'none']
+    # IRQ handler names of the doorbells on the receiving side.
+    db_irq_name = {'ep': 'pci_epf_vntb_db', 'rc': 'ntb_epf'}
+
+    def setUp(self):
+        super().setUp()
+        self.dev = {}
+        for g in ('ep', 'rc'):
+            self.check_in(g, 'grep -q " /sys/kernel/debug debugfs" /proc/mounts || '
+                             'mount -t debugfs none /sys/kernel/debug')
+            devs = self.check_in(g, 'ls /sys/bus/ntb/devices').split()
+            self.assertEqual(len(devs), 1, '[%s] expected one NTB device, got %r; %s'
+                             % (g, devs, self.logs_hint()))
+            self.dev[g] = devs[0]
+
+    # ---- ntb_tool ----
+
+    def tool(self, g):
+        return '/sys/kernel/debug/ntb_tool/%s' % self.dev[g]
+
+    def load_tool(self):
+        """modprobe ntb_tool on both sides and bring the NTB link up: the
+        RC's link enable sends CMD_LINK_UP to the EP function, which marks
+        the link up in its control region (both sides read that)."""
+        for g in ('ep', 'rc'):
+            self.check_in(g, 'modprobe ntb_tool && test -d %s' % self.tool(g))
+        for g in ('rc', 'ep'):
+            self.check_in(g, 'echo Y > %s/link' % self.tool(g))
+            self.check_in(g, "timeout 30 sh -c 'echo Y > %s/peer0/link_event'"
+                          % self.tool(g), timeout=45)
+            link = self.match_in(g, 'cat %s/peer0/link' % self.tool(g), '[YN]')
+            self.assertEqual(link, 'Y', '[%s] NTB link not up; %s' % (g, self.logs_hint()))
+
+    def match_in(self, g, command, pattern, timeout=60):
+        """Run @command in @g; return the last output line matching
+        @pattern whole.  Whole-line matching, because the console now and
+        then leaks a fragment of the typed-ahead end marker (e.g. a lone
+        '@' line) into a command's output (scripts/guest_exec.py)."""
+        out = self.check_in(g, command, timeout=timeout)
+        lines = [l.strip() for l in out.splitlines()
+                 if re.fullmatch(pattern, l.strip())]
+        if not lines:
+            self.fail('[%s] %r: no line matching %r in:\n%s' % (g, command, pattern, out))
+        return lines[-1]
+
+    def read_int(self, g, path):
+        return int(self.match_in(g, 'cat %s' % path, r'0x[0-9a-f]+|\d+'), 0)
+
+    def md5(self, g, path, timeout=60):
+        return self.match_in(g, 'md5sum < %s' % path, r'[0-9a-f]{32}(\s+-)?',
+                             timeout=timeout).split()[0]
+
+    def write(self, g, path, value):
+        self.check_in(g, "echo '%s' > %s" % (value, path))
+
+    def assert_clean_dmesg(self, g):
+        out = self.check_in(g, 'dmesg')
+        for bad in ('Oops', 'Unable to handle', 'BUG:', 'WARNING:', 'Call trace'):
+            self.assertNotIn(bad, out, '[%s] kernel complained (%s); %s'
+                             % (g, bad, self.logs_hint()))
+
+    def unload_tool(self):
+        for g in ('ep', 'rc'):
+            self.check_in(g, 'rmmod ntb_tool')
+            mods = self.check_in(g, 'lsmod')
+            self.assertNotIn('ntb_tool', mods, '[%s] ntb_tool still loaded' % g)
+            self.assert_clean_dmesg(g)
+
+
+class NtbTool(NtbToolPair):
+    """
+    :avocado: tags=vntb,ntb_tool,ntb_tool_embedded
+
+    Scratchpads, memory windows and ntb_perf (embedded doorbell).
+    """
+
+    def test_scratchpads(self):
+        self.load_tool()
+        for g in ('ep', 'rc'):
+            n = self.match_in(g, "ls %s | grep -c '^spad[0-9]*$'" % self.tool(g), r'\d+')
+            self.assertEqual(n, str(SPAD_COUNT), '[%s] local scratchpads' % g)
+            n = self.match_in(g, "ls %s/peer0 | grep -c '^spad[0-9]*$'" % self.tool(g),
+                              r'\d+')
+            self.assertEqual(n, str(SPAD_COUNT), '[%s] peer scratchpads' % g)
+        # {writer: {index: value}}: distinct values per side and index.
+        values = {'rc': {0: 0x1a2b3c4d, 1: 0x00c0ffee, 127: 0xfeedface},
+                  'ep': {0: 0x5a5a0001, 1: 0x0badcafe, 127: 0x7fffffff}}
+        for writer, reader in (('rc', 'ep'), ('ep', 'rc')):
+            for idx, val in values[writer].items():
+                self.write(writer, '%s/peer0/spad%d' % (self.tool(writer), idx), hex(val))
+                self.assertEqual(
+                    self.read_int(writer, '%s/peer0/spad%d' % (self.tool(writer), idx)), val,
+                    '[%s] peer0/spad%d does not read back' % (writer, idx))
+        # After both directions: each side's local spadN holds what the
+        # other side wrote (the two directions are separate registers),
+        # and an index nobody wrote is still 0.
+        for writer, reader in (('rc', 'ep'), ('ep', 'rc')):
+            for idx, val in values[writer].items():
+                got = self.read_int(reader, '%s/spad%d' % (self.tool(reader), idx))
+                self.assertEqual(got, val, '%s wrote peer0/spad%d=%#x, %s reads spad%d=%#x; %s'
+                                 % (writer, idx, val, reader, idx, got, self.logs_hint()))
+            self.assertEqual(self.read_int(reader, '%s/spad2' % self.tool(reader)), 0,
+                             '[%s] spad2 was never written' % reader)
+
+    def mw_trans_field(self, g, path, field):
+        out = self.check_in(g, 'cat %s' % path)
+        m = re.search(r'(?m)^%s\s+(0x[0-9a-f]+)$' % re.escape(field), out)
+        self.assertIsNotNone(m, '[%s] no %r in %s:\n%s' % (g, field, path, out))
+        return int(m.group(1), 16)
+
+    def mw_transfer(self, writer, reader, tag):
+        """@reader sets up its inbound window, @writer fills the outbound
+        window with random data; @reader's window must hold it."""
+        rt, wt = self.tool(reader), self.tool(writer)
+        # Inbound: write the size; ntb_tool allocates the buffer and calls
+        # ntb_mw_set_trans() (tool_mw_trans_write()).
+        self.write(reader, '%s/peer0/mw_trans0' % rt, MW_SIZE)
+        self.assertEqual(self.mw_trans_field(reader, '%s/peer0/mw_trans0' % rt, 'Window Size'),
+                         MW_SIZE)
+        self.check_in(reader, 'test -e %s/peer0/mw0' % rt)
+        # Outbound: "<translation address>:<size>" (tool_peer_mw_trans_write()).
+        self.write(writer, '%s/peer0/peer_mw_trans0' % wt, '0:%d' % MW_SIZE)
+        self.assertEqual(self.mw_trans_field(writer, '%s/peer0/peer_mw_trans0' % wt,
+                                             'Window Size'), MW_SIZE)
+        self.assertEqual(self.mw_trans_field(writer, '%s/peer0/peer_mw_trans0' % wt,
+                                             'Mapping Size'), MW_SIZE)
+        pat = '/tmp/mw-%s.pat' % tag
+        self.check_in(writer, 'dd if=/dev/urandom of=%s bs=4096 count=%d 2>/dev/null && '
+                              'dd if=%s of=%s/peer0/peer_mw0 bs=4096 2>/dev/null'
+                      % (pat, MW_SIZE // 4096, pat, wt), timeout=120)
+        sent = self.md5(writer, pat)
+        # The writer reads its outbound window back over the link, too.
+        back = self.md5(writer, '%s/peer0/peer_mw0' % wt, timeout=120)
+        size = self.match_in(reader, 'wc -c < %s/peer0/mw0' % rt, r'\d+')
+        got = self.md5(reader, '%s/peer0/mw0' % rt)
+        self.log.info('%s -> %s: sent %s, read back %s, received %s', writer, reader,
+                      sent, back, got)
+        self.assertEqual(size, str(MW_SIZE), '[%s] inbound window size' % reader)
+        self.assertEqual(got, sent, '%s -> %s: the inbound window does not hold what %s '
+                         'wrote; %s' % (writer, reader, writer, self.logs_hint()))
+        self.assertEqual(back, sent, '[%s] peer_mw0 does not read back' % writer)
+        return sent
+
+    def teardown_mws(self):
+        # Tear the windows down through ntb_tool before unloading it:
+        # tool_remove() removes the debugfs tree first (tool_clear_dbgfs())
+        # and then calls debugfs_remove() on the mw0/peer_mw0 dentries again
+        # (tool_clear_mws() -> tool_free_mw()/tool_free_peer_mw(), ntb_tool.c
+        # lines 623 and 851), which oopses in down_write() if a window is
+        # still set up.  Writers first, so nothing lands in freed memory.
+        for g in ('ep', 'rc'):
+            self.write(g, '%s/peer0/peer_mw_trans0' % self.tool(g), '0:0')
+            self.check_in(g, 'test ! -e %s/peer0/peer_mw0' % self.tool(g))
+        for g in ('ep', 'rc'):
+            self.write(g, '%s/peer0/mw_trans0' % self.tool(g), 0)
+            self.check_in(g, 'test ! -e %s/peer0/mw0' % self.tool(g))
+
+    def test_memory_windows(self):
+        self.load_tool()
+        # RC -> EP: the EP's inbound window is BAR2 of the endpoint
+        # function (vntb_epf_mw_set_trans() points the BAR at the buffer).
+        to_ep = self.mw_transfer('rc', 'ep', 'rc2ep')
+        # EP -> RC: the RC's mw_trans0 sends CMD_CONFIGURE_MW with its
+        # buffer address; the EP maps an outbound iATU window onto it.
+        to_rc = self.mw_transfer('ep', 'rc', 'ep2rc')
+        self.assertNotEqual(to_ep, to_rc)
+        # The second transfer did not touch the first window.
+        still = self.md5('ep', '%s/peer0/mw0' % self.tool('ep'))
+        self.assertEqual(still, to_ep, 'EP inbound window changed by the EP -> RC transfer')
+        self.teardown_mws()
+        self.unload_tool()
+
+    def perf_run(self, g):
+        d = '/sys/kernel/debug/ntb_perf/%s' % self.dev[g]
+        out = self.check_in(g, 'echo 0 > %s/run && cat %s/run' % (d, d), timeout=180)
+        m = PERF_STATS.search(out)
+        self.assertIsNotNone(m, '[%s] no ntb_perf statistics:\n%s\n%s'
+                             % (g, out, self.logs_hint()))
+        self.assertNotIn('error status', out)
+        tidx, copied, usecs, mbs = (int(x) for x in m.groups())
+        self.assertEqual(tidx, 0)
+        self.assertEqual(copied, 1 << PERF_TOTAL_ORDER, '[%s] ntb_perf copied' % g)
+        self.assertGreater(usecs, 0)
+        self.assertEqual(mbs, copied // usecs, '[%s] MBytes/s as ntb_perf computes it' % g)
+        rate = copied / usecs      # bytes per us = MB/s
+        self.log.info('[%s] ntb_perf to the peer: %d bytes in %d us = %.3f MB/s '
+                      '(ntb_perf prints %d MBytes/s)', g, copied, usecs, rate, mbs)
+        self.assertGreater(rate, 0)
+        return rate
+
+    def test_ntb_perf(self):
+        # ntb_tool first, then unloaded: ntb_perf must take the device over.
+        self.load_tool()
+        self.unload_tool()
+        for g in ('ep', 'rc'):
+            self.check_in(g, 'modprobe ntb_perf total_order=%d use_dma=0' % PERF_TOTAL_ORDER)
+        for g in ('ep', 'rc'):
+            d = '/sys/kernel/debug/ntb_perf/%s' % self.dev[g]
+            # The scratchpad command service exchanges the buffer sizes and
+            # addresses once both sides are up; wait for the inbound buffer.
+            self.check_in(g, 'for i in $(seq 200); do grep -q "In buffer xlat" %s/info && '
+                             'break; usleep 100000; done; grep -q "In buffer xlat" %s/info'
+                          % (d, d), timeout=40)
+            info = self.check_in(g, 'cat %s/info' % d)
+            self.assertIn('Link status: up', info, '[%s] %s' % (g, info))
+            self.assertIn('Out buffer size 0x%016x' % MW_SIZE, info, '[%s] %s' % (g, info))
+            self.assertIn('In buffer size 0x%016x' % MW_SIZE, info, '[%s] %s' % (g, info))
+        rc_rate = self.perf_run('rc')
+        ep_rate = self.perf_run('ep')
+        self.log.info('ntb_perf: RC -> EP %.3f MB/s, EP -> RC %.3f MB/s', rc_rate, ep_rate)
+        for g in ('ep', 'rc'):
+            self.assert_clean_dmesg(g)
+
+
+class NtbToolDoorbell(NtbToolPair):
+    """
+    :avocado: tags=vntb,ntb_tool,ntb_tool_embedded,doorbell
+
+    Doorbells through ntb_tool, EP doorbell: the eDMA interrupt emulation.
+    """
+
+    def db(self, g):
+        return self.read_int(g, '%s/db' % self.tool(g))
+
+    def irqs(self, g):
+        return irq_counts(self.check_in(g, 'cat /proc/interrupts'), self.db_irq_name[g])
+
+    def start_db_waiter(self, g, value):
+        """Start a background 'echo value > db_event' on @g; it returns
+        once the local doorbell reads @value after a db_event, and writes
+        its exit status to /tmp/dbev.  Started from a child shell, so that
+        the console shell has no job to report on."""
+        self.check_in(g, "rm -f /tmp/dbev; printf '%s\\n' "
+                         "'timeout 30 sh -c \"echo $1 > $2/db_event\"' "
+                         "'echo $? > /tmp/dbev.new; mv /tmp/dbev.new /tmp/dbev' > /tmp/dbwait")
+        self.check_in(g, "sh -c 'sh /tmp/dbwait %#x %s </dev/null >/dev/null 2>&1 &'"
+                      % (value, self.tool(g)))
+        time.sleep(0.3)
+        self.assertIsNone(self.db_waiter_done(g), '[%s] db_event returned before any '
+                         'doorbell (db=%#x)' % (g, self.db(g)))
+
+    def db_waiter_done(self, g, wait=0.0):
+        """Exit status of the db_event waiter, or None while it waits;
+        polls up to @wait seconds."""
+        out = self.match_in(g, 'for i in $(seq %d); do [ -s /tmp/dbev ] && break; '
+                               'usleep 100000; done; echo "dbev=$(cat /tmp/dbev 2>/dev/null)"'
+                            % max(1, int(wait * 10)), r'dbev=\d*', timeout=wait + 30)
+        out = out[len('dbev='):]
+        return int(out) if out else None
+
+    def ep_db_for(self, bit):
+        """What the EP's db reads after the RC rang @bit: with the embedded
+        doorbell every doorbell sets all of them (see
+        test_doorbell_rc_to_ep)."""
+        return REAL_DB_MASK
+
+    def ring_and_check(self, src, dst, bit, expect_db, expect_vec):
+        """@src rings peer doorbell @bit; @dst must see db == @expect_db,
+        a db_event, and one more interrupt on vector @expect_vec (hwirq
+        key of irq_counts()) and on no other doorbell vector."""
+        self.assertEqual(self.db(dst), 0, '[%s] db not clear before ringing' % dst)
+        before = self.irqs(dst)
+        self.start_db_waiter(dst, expect_db)
+        self.write(src, '%s/peer_db' % self.tool(src), 's %#x' % (1 << bit))
+        status = self.db_waiter_done(dst, wait=10)
+        got = self.db(dst)
+        after = self.irqs(dst)
+        self.log.info('%s rang bit %d: %s db=%#x, irqs %s -> %s', src, bit, dst, got,
+                      before, after)
+        self.assertEqual(got, expect_db, '%s rang doorbell bit %d: %s db=%#x, expected %#x; %s'
+                         % (src, bit, dst, got, expect_db, self.logs_hint()))
+        self.assertEqual(status, 0, '[%s] db_event did not see db=%#x (waiter: %r)'
+                         % (dst, expect_db, status))
+        self.assertEqual(sorted(after), sorted(before), '[%s] doorbell IRQs changed' % dst)
+        delta = {v: after[v] - before[v] for v in after}
+        expected = {v: (1 if v == expect_vec else 0) for v in after}
+        self.assertEqual(delta, expected, '%s rang bit %d: %s interrupt deltas per vector %s, '
+                         'expected one on vector %s' % (src, bit, dst, delta, expect_vec))
+        self.write(dst, '%s/db' % self.tool(dst), 'c %#x' % expect_db)
+        self.assertEqual(self.db(dst), 0, '[%s] db not cleared by "c %#x"' % (dst, expect_db))
+
+    def test_db_valid_mask(self):
+        self.load_tool()
+        # EP: pci-epf-vntb.c vntb_epf_db_vector_count() (line 1365) returns
+        # db_count - EPF_IRQ_DB_START = 4 - 2 (slot 0 is the link event,
+        # slot 1 the historically unused one) and vntb_epf_db_valid_mask()
+        # (line 1384) returns GENMASK_ULL(nr_vec - 1, 0) = 0x3.
+        ep_mask = self.read_int('ep', '%s/db_valid_mask' % self.tool('ep'))
+        self.assertEqual(ep_mask, REAL_DB_MASK, 'EP db_valid_mask %#x, expected %#x'
+                         % (ep_mask, REAL_DB_MASK))
+        # RC: ntb_hw_epf derives its doorbells from the MSI vectors it got
+        # (ntb_hw_epf.c line 393 'ndev->db_count = irq - 1', line 652
+        # 'db_valid_mask = BIT_ULL(ndev->db_count - 1) - 1'); with patch
+        # 0005 of kernel-patches/ pci-epf-vntb offers db_count (4) vectors
+        # instead of 16, so the RC too offers exactly the two doorbells.
+        rc_mask = self.read_int('rc', '%s/db_valid_mask' % self.tool('rc'))
+        nvec = len(self.irqs('rc'))
+        self.assertEqual((rc_mask, nvec), (REAL_DB_MASK, DB_COUNT),
+                         'RC db_valid_mask %#x from %d MSI vectors, expected %#x from %d'
+                         % (rc_mask, nvec, REAL_DB_MASK, DB_COUNT))
+        # A bit outside the mask is refused, not lost.
+        status, _ = self.run_in('rc', 'echo "s 0x4" > %s/peer_db' % self.tool('rc'))
+        self.assertNotEqual(status, 0, 'RC accepted doorbell bit 2, outside its mask')
+        self.assertEqual(self.db('ep'), 0, 'RC bit 2 reached the EP as a doorbell')
+
+    def test_doorbell_ep_to_rc(self):
+        self.load_tool()
+        # Vector bit+2 of ntb_hw_epf (ITS-PCI-MSI hwirq = MSI vector index):
+        # vntb_epf_peer_db_work() raises MSI bit + EPF_IRQ_DB_START + 1
+        # (1-based), ntb_epf_vec_isr() maps vector v to db bit v - 2.
+        self.assertEqual(sorted(self.irqs('rc'))[:4], [0, 1, 2, 3],
+                         'RC ntb_epf vectors: %s' % self.irqs('rc'))
+        for bit in range(DB_COUNT - 2):
+            self.ring_and_check('ep', 'rc', bit, 1 << bit, bit + 2)
+        # Bit 2 is outside the EP's db_valid_mask: vntb_epf_peer_db_set()
+        # drops it (db_bits &= valid mask) and nothing reaches the RC.
+        before = self.irqs('rc')
+        self.write('ep', '%s/peer_db' % self.tool('ep'), 's 0x4')
+        time.sleep(1)
+        self.assertEqual(self.db('rc'), 0, 'EP bit 2 (not a doorbell) reached the RC')
+        self.assertEqual(self.irqs('rc'), before, 'EP bit 2 raised an RC interrupt')
+
+    def test_doorbell_rc_to_ep(self):
+        self.load_tool()
+        vecs = self.irqs('ep')
+        # The eDMA interrupt-emulation doorbell has one IRQ and one
+        # address/data pair for every doorbell (pci-ep-msi.c
+        # pci_epf_alloc_doorbell_embedded(), line 123: .virq = the single
+        # db_mmio irq, IRQF_SHARED), so pci-epf-vntb requests it once and
+        # its handler (epf_ntb_doorbell_handler(), line 354) sets every db
+        # bit whose db_msg[].virq matches: any RC doorbell reads as 0x3.
+        self.assertEqual(list(vecs), [None], 'EP doorbell IRQs: %s' % vecs)
+        for bit in range(DB_COUNT - 2):
+            self.ring_and_check('rc', 'ep', bit, REAL_DB_MASK, None)
+        self.cancel('pci-epf-vntb limitation with the embedded doorbell: all %d doorbells '
+                    'share one IRQ and one address/data pair (pci-ep-msi.c:115-124), so '
+                    'epf_ntb_doorbell_handler() (pci-epf-vntb.c:354) sets db=%#x for any '
+                    'RC doorbell; each ring was seen once on the shared IRQ, but per-bit '
+                    'delivery cannot be checked' % (DB_COUNT, REAL_DB_MASK))
+
+    def test_doorbell_mask(self):
+        self.load_tool()
+        ignored = []
+        for src, dst in (('ep', 'rc'), ('rc', 'ep')):
+            expect = 1 if dst == 'rc' else self.ep_db_for(0)
+            # ntb_tool's db_mask: 's <bits>' -> ntb_db_set_mask().
+            self.write(dst, '%s/db_mask' % self.tool(dst), 's 0x1')
+            self.start_db_waiter(dst, expect)
+            self.write(src, '%s/peer_db' % self.tool(src), 's 0x1')
+            status = self.db_waiter_done(dst, wait=2)
+            if status is not None:
+                # The masked doorbell raised a db_event anyway.
+                self.assertEqual(status, 0)
+                self.assertEqual(self.db(dst), expect)
+                ignored.append(dst)
+            else:
+                # Unmasking a pending doorbell must raise its db_event.
+                self.write(dst, '%s/db_mask' % self.tool(dst), 'c 0x1')
+                self.assertEqual(self.db_waiter_done(dst, wait=10), 0,
+                                 '[%s] unmasked doorbell raised no db_event' % dst)
+                self.assertEqual(self.db(dst), expect)
+            self.write(dst, '%s/db_mask' % self.tool(dst), 'c 0x1')
+            self.write(dst, '%s/db' % self.tool(dst), 'c %#x' % expect)
+            self.assertEqual(self.db(dst), 0)
+        if ignored:
+            self.cancel('driver limitation: the doorbell mask is ignored on %s: '
+                        'ntb_hw_epf.c ntb_epf_db_set_mask()/ntb_epf_db_clear_mask() '
+                        '(lines 467, 582) and pci-epf-vntb.c vntb_epf_db_set_mask()/'
+                        'vntb_epf_db_clear_mask() (lines 1409, 1625) just return 0, and '
+                        'neither has .db_read_mask (ntb_tool\'s db_mask read gives '
+                        'EINVAL); a masked doorbell raised db_event at once'
+                        % ' and '.join(ignored))
+
+
+class NtbToolDoorbellIts(NtbToolDoorbell):
+    """
+    :avocado: tags=vntb,ntb_tool,ntb_tool_its,doorbell,its
+
+    Doorbells through ntb_tool, EP doorbell: MSIs of the GIC ITS.
+    """
+
+    doorbell = 'its'
+    run_pair_args = ['--function', 'vntb', '--doorbell', 'its',
+                     '--ntb-client', 'none']
+
+    def ep_db_for(self, bit):
+        return 1 << bit
+
+    def test_doorbell_rc_to_ep(self):
+        self.load_tool()
+        # One ITS MSI per doorbell slot (hwirq = db_msg index 0..3); the RC
+        # rings slot bit+2 (ntb_epf_peer_db_set(): ffs(bits) + 1), and
+        # epf_ntb_doorbell_handler() sets db bit slot - 2.
+        vecs = self.irqs('ep')
+        self.assertEqual(sorted(vecs), list(range(DB_COUNT)), 'EP doorbell IRQs: %s' % vecs)
+        for bit in range(DB_COUNT - 2):
+            self.ring_and_check('rc', 'ep', bit, 1 << bit, bit + 2)
