@@ -1,0 +1,43 @@
+"""run-pair.sh reads its options as documented and refuses bad ones with a
+message that says what is wrong, before it builds or boots anything."""
+
+import os
+import subprocess
+
+from avocado import Test
+
+TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
+
+
+def run_pair(*args):
+    res = subprocess.run([os.path.join(TOP, 'run-pair.sh')] + list(args),
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                         text=True, timeout=60)
+    return res.returncode, res.stdout
+
+
+class Options(Test):
+    """
+    :avocado: tags=options
+    """
+
+    def test_every_value_option_takes_one_word(self):
+        # Each option with a value, then an unknown option: the complaint
+        # must name the unknown option, so no value option ate a word too
+        # many (or too few).
+        status, out = run_pair('--function', 'vntb', '--ntb-client', 'none',
+                               '--db-bar', '4', '--mw-bars', '2', '--doorbell', 'its',
+                               '--link', 'tcp', '--link-port', '4321', '--memory', '512',
+                               '--timeout', '60', '--gdb', '1234', '--bogus')
+        self.assertEqual(status, 2, out)
+        self.assertIn("unknown option '--bogus'", out)
+
+    def test_bad_values_are_named(self):
+        for args, msg in ((['--doorbell', 'msi'], "not 'msi'"),
+                          (['--db-bar', '7'], "not '7'"),
+                          (['--mw-bars', '2,x'], "not '2,x'"),
+                          (['--ntb-client', 'tool'], "not 'tool'"),
+                          (['--function', 'ntb'], "not 'ntb'")):
+            status, out = run_pair(*args)
+            self.assertEqual(status, 2, '%s: %s' % (args, out))
+            self.assertIn(msg, out, args)
