@@ -268,33 +268,51 @@ static void pcie_link_process(PcieLink *link)
     }
 }
 
-static PlStatus pcie_link_wait(PcieLink *link, PcieLinkWait *w)
+/*
+ * Wait for the completions of @n requests (@w[0..n-1], already pushed on
+ * link->waits by pcie_link_push), serving the peer meanwhile; pop them.
+ * A request not completed when the link goes away completes with UR, one
+ * not completed in time with CA.  Returns the first non-SC status of the
+ * batch, in request order, or SC.
+ */
+static PlStatus pcie_link_wait(PcieLink *link, PcieLinkWait *w, unsigned n)
 {
     int64_t deadline = qemu_clock_get_ms(QEMU_CLOCK_REALTIME) +
                        link->timeout_ms;
+    PlStatus st = PL_STATUS_SC;
+    unsigned i, pending = n;
 
-    w->next = link->waits;
-    link->waits = w;
-    link->depth++;
-    while (!w->done) {
+    while (pending) {
         struct pollfd pfd;
         int64_t left;
 
         pcie_link_process(link);
-        if (w->done) {
+        for (i = 0, pending = 0; i < n; i++) {
+            pending += !w[i].done;
+        }
+        if (!pending) {
             break;
         }
         if (!link->connected || (pfd.fd = pcie_link_fd(link)) < 0) {
-            w->status = PL_STATUS_UR;
+            for (i = 0; i < n; i++) {
+                if (!w[i].done) {
+                    w[i].status = PL_STATUS_UR;
+                }
+            }
             break;
         }
         left = deadline - qemu_clock_get_ms(QEMU_CLOCK_REALTIME);
         if (left <= 0) {
-            link->timeouts++;
-            trace_pcie_link_timeout(link->name, w->tag);
-            qemu_log_mask(LOG_GUEST_ERROR, "%s: no completion for request %u "
-                          "in %u ms\n", link->name, w->tag, link->timeout_ms);
-            w->status = PL_STATUS_CA;
+            for (i = 0; i < n; i++) {
+                if (!w[i].done) {
+                    link->timeouts++;
+                    trace_pcie_link_timeout(link->name, w[i].tag);
+                    qemu_log_mask(LOG_GUEST_ERROR, "%s: no completion for "
+                                  "request %u in %u ms\n", link->name,
+                                  w[i].tag, link->timeout_ms);
+                    w[i].status = PL_STATUS_CA;
+                }
+            }
             break;
         }
         pfd.events = POLLIN;
@@ -302,10 +320,18 @@ static PlStatus pcie_link_wait(PcieLink *link, PcieLinkWait *w)
             pcie_link_peer_closed(link);
         }
     }
-    g_assert(link->waits == w);
-    link->waits = w->next;
-    link->depth--;
-    return w->status;
+    for (i = n; i-- > 0;) {
+        g_assert(link->waits == &w[i]);
+        link->waits = w[i].next;
+        link->depth--;
+    }
+    for (i = 0; i < n; i++) {
+        if (w[i].status != PL_STATUS_SC) {
+            st = w[i].status;
+            break;
+        }
+    }
+    return st;
 }
 
 static uint32_t pcie_link_tag(PcieLink *link)
@@ -316,19 +342,38 @@ static uint32_t pcie_link_tag(PcieLink *link)
     return link->next_tag;
 }
 
+/*
+ * Tag @m, wait for its completion in @w (data into @data, @size bytes) and
+ * send it.  The wait is pushed before the send, so that a completion read
+ * while sending finds it.  False if it could not be sent (@w then
+ * completes with UR).
+ */
+static bool pcie_link_push(PcieLink *link, PcieLinkWait *w, PlMsg *m,
+                           void *data, uint32_t size)
+{
+    *w = (PcieLinkWait) { .data = data, .size = size };
+    m->tag = w->tag = pcie_link_tag(link);
+    w->next = link->waits;
+    link->waits = w;
+    link->depth++;
+    if (!pcie_link_send(link, m)) {
+        w->status = PL_STATUS_UR;
+        w->done = true;
+        return false;
+    }
+    return true;
+}
+
 static PlStatus pcie_link_request(PcieLink *link, PlMsg *m, void *data,
                                   uint32_t size)
 {
-    PcieLinkWait w = { .data = data, .size = size };
+    PcieLinkWait w;
 
     if (!link->connected) {
         return PL_STATUS_UR;
     }
-    m->tag = w.tag = pcie_link_tag(link);
-    if (!pcie_link_send(link, m)) {
-        return PL_STATUS_UR;
-    }
-    return pcie_link_wait(link, &w);
+    pcie_link_push(link, &w, m, data, size);
+    return pcie_link_wait(link, &w, 1);
 }
 
 PlStatus pcie_link_cfg_read(PcieLink *link, uint16_t offset, uint8_t size,
@@ -361,22 +406,40 @@ PlStatus pcie_link_mem_read(PcieLink *link, uint8_t bar, uint64_t addr,
 {
     uint8_t *p = buf;
 
+    /*
+     * Up to PL_READ_WINDOW requests in flight: a large read costs one
+     * round trip per window, not one per PL_MAX_PAYLOAD.
+     */
     while (size) {
-        uint32_t chunk = MIN(size, PL_MAX_PAYLOAD);
-        PlMsg m = { .type = PL_MSG_MEM_RD };
+        PcieLinkWait w[PL_READ_WINDOW];
+        uint64_t batch = MIN(size, (uint64_t)PL_READ_WINDOW * PL_MAX_PAYLOAD);
+        unsigned n = 0;
+        uint64_t off;
         PlStatus st;
 
-        m.u.mem.addr = addr;
-        m.u.mem.size = chunk;
-        m.u.mem.bar = bar;
-        st = pcie_link_request(link, &m, p, chunk);
+        if (!link->connected) {
+            st = PL_STATUS_UR;
+        } else {
+            for (off = 0; off < batch; off += PL_MAX_PAYLOAD) {
+                uint32_t chunk = MIN(batch - off, PL_MAX_PAYLOAD);
+                PlMsg m = { .type = PL_MSG_MEM_RD };
+
+                m.u.mem.addr = addr + off;
+                m.u.mem.size = chunk;
+                m.u.mem.bar = bar;
+                if (!pcie_link_push(link, &w[n++], &m, p + off, chunk)) {
+                    break;
+                }
+            }
+            st = pcie_link_wait(link, w, n);
+        }
         if (st != PL_STATUS_SC) {
             memset(buf, 0xff, p - (uint8_t *)buf + size);
             return st;
         }
-        p += chunk;
-        addr += chunk;
-        size -= chunk;
+        p += batch;
+        addr += batch;
+        size -= batch;
     }
     return PL_STATUS_SC;
 }

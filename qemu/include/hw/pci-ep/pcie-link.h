@@ -32,6 +32,9 @@ typedef struct PcieLinkOps {
 
 typedef struct PcieLinkWait PcieLinkWait;
 
+/* MEM_RD requests pcie_link_mem_read() keeps in flight at once. */
+#define PL_READ_WINDOW  16
+
 typedef struct PcieLink {
     CharBackend *chr;
     const PcieLinkOps *ops;
@@ -72,7 +75,8 @@ static inline bool pcie_link_connected(PcieLink *link)
  * requests meanwhile (so two sides reading from each other at once do not
  * deadlock).  Return the completion status; on anything but
  * PL_STATUS_SC read data is all ones.  Without a connected peer they
- * return PL_STATUS_UR at once.  Reads larger than PL_MAX_PAYLOAD are split.
+ * return PL_STATUS_UR at once.  Reads larger than PL_MAX_PAYLOAD are split,
+ * with up to PL_READ_WINDOW parts in flight at once.
  */
 PlStatus pcie_link_cfg_read(PcieLink *link, uint16_t offset, uint8_t size,
                             uint32_t *val);
