@@ -28,6 +28,21 @@ import time
 _counter = itertools.count(1)
 
 
+def strip_typed_echo(out, n):
+    """@out without the shell's echo of the end-marker line of command @n.
+
+    The shell shows that typed line while the command runs or after it:
+    whole ("ep# echo @@DWCE""ND-<n>-$?@@"), or, when ash's line editor
+    redraws it, in pieces ("DWCE""ND-<n>-$?@@", or a tail such as "@").
+    The typed line has the marker split by "", which the command's own
+    output never shows, and no output line is a tail of it.
+    """
+    typed = 'echo @@DWCE""ND-%s-$?@@' % n
+    return ''.join(l for l in out.splitlines(True)
+                   if 'DWCE""ND-%s-' % n not in l and
+                   not (l.strip() and typed.endswith(l.strip())))
+
+
 class ConsoleError(Exception):
     """The console could not be reached, or a command timed out."""
 
@@ -103,10 +118,7 @@ class GuestConsole:
         end = self._read_until(rb'@@DWCEND-%s-(\d+)@@' % n.encode(), deadline)
         out = self.buf[begin.end():end.start()].decode(errors='replace')
         out = out.replace('\r', '')
-        # Drop the echo of the second typed line, which the shell shows
-        # while the command runs or after it.
-        out = re.sub(r'^.*echo @@DWCE""ND-%s-\$\?@@\n?' % re.escape(n), '', out,
-                     flags=re.M)
+        out = strip_typed_echo(out, n)
         self.buf = self.buf[end.end():]
         return int(end.group(1)), out
 
