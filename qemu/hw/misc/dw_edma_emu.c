@@ -367,7 +367,15 @@ static uint64_t dw_edma_emu_read(void *opaque, hwaddr addr, unsigned size)
 
         if (ch < dw_edma_count(s, dir) && off < sizeof(s->ch[0][0].regs)) {
             val = C(&s->ch[dir][ch], off);
+        } else {
+            qemu_log_mask(LOG_GUEST_ERROR, "dw-edma-emu: read of 0x%"
+                          HWADDR_PRIx " (%s channel %u, offset 0x%"
+                          HWADDR_PRIx "): no such register\n", addr,
+                          dir_regs[dir].name, ch, off);
         }
+    } else {
+        qemu_log_mask(LOG_GUEST_ERROR, "dw-edma-emu: read of 0x%" HWADDR_PRIx
+                      ": no such register\n", addr);
     }
     trace_dw_edma_emu_read(addr, val);
     return val;

@@ -217,6 +217,12 @@ static bool dw_pcie_ep_has_peer(DwPcieEpState *s)
     return qemu_chr_fe_backend_connected(&s->chr);
 }
 
+/* Requests can cross the link: it is trained and a peer is on it. */
+static bool dw_pcie_ep_link_usable(DwPcieEpState *s)
+{
+    return s->link_up && dw_pcie_ep_has_peer(s);
+}
+
 static void dw_pcie_ep_set_link(DwPcieEpState *s, bool up)
 {
     uint32_t dbg1;
@@ -527,7 +533,7 @@ static uint64_t dw_pcie_ep_addr_space_read(void *opaque, hwaddr addr,
     uint64_t val = ~0ull;
 
     if (dw_pcie_ep_outbound(s, addr, size, &pci)) {
-        if (s->link_up && dw_pcie_ep_has_peer(s)) {
+        if (dw_pcie_ep_link_usable(s)) {
             pcie_link_mem_read(&s->link, PL_BAR_NONE, pci, &val, size);
             val = le64_to_cpu(val);
         } else {
@@ -545,7 +551,7 @@ static void dw_pcie_ep_addr_space_write(void *opaque, hwaddr addr,
     uint64_t pci;
 
     if (dw_pcie_ep_outbound(s, addr, size, &pci)) {
-        if (s->link_up && dw_pcie_ep_has_peer(s)) {
+        if (dw_pcie_ep_link_usable(s)) {
             uint64_t le = cpu_to_le64(val);
 
             pcie_link_mem_write(&s->link, PL_BAR_NONE, pci, &le, size);
@@ -566,7 +572,7 @@ static MemTxResult dw_pcie_ep_edma_pci_read(void *opaque, uint64_t addr,
 {
     DwPcieEpState *s = opaque;
 
-    if (!s->link_up || !dw_pcie_ep_has_peer(s)) {
+    if (!dw_pcie_ep_link_usable(s)) {
         return MEMTX_ERROR;
     }
     return pcie_link_mem_read(&s->link, PL_BAR_NONE, addr, buf, len) ==
@@ -578,7 +584,7 @@ static MemTxResult dw_pcie_ep_edma_pci_write(void *opaque, uint64_t addr,
 {
     DwPcieEpState *s = opaque;
 
-    if (!s->link_up || !dw_pcie_ep_has_peer(s)) {
+    if (!dw_pcie_ep_link_usable(s)) {
         return MEMTX_ERROR;
     }
     pcie_link_mem_write(&s->link, PL_BAR_NONE, addr, buf, len);
