@@ -45,8 +45,7 @@ want() { case " $suites " in *" $1 "*) return 0 ;; esac; return 1; }
 PATH=/usr/bin:/bin:/usr/sbin:/sbin:$PATH
 export PATH
 t_all=$(date +%s)
-passed=0 failed=0 skipped=0
-notes=
+passed=0 failed=0 skipped=0 warned=0
 count() {  # count SUITE PASSED FAILED SKIPPED
     passed=$((passed + $2)); failed=$((failed + $3)); skipped=$((skipped + $4))
     echo "==> [$1] $2 passed, $3 failed, $4 skipped"
@@ -67,43 +66,22 @@ if want avocado; then
     "$DWC_EP_TOP/scripts/build-initramfs.sh" || setup_failed "scripts/build-initramfs.sh"
 fi
 
-# Count results in a meson testlog.json (one JSON object per line): the TAP
-# subtests of a TAP test, else the test itself.
-meson_counts() {
-    /usr/bin/python3 - "$1" <<'PY'
-import json, re, sys
-p = f = s = 0
-for line in open(sys.argv[1]):
-    t = json.loads(line)
-    tap = re.findall(r'^(not ok|ok)\b[^#\n]*(#\s*SKIP)?', t.get('stdout') or '', re.M)
-    if tap and t.get('result') not in ('TIMEOUT', 'ERROR'):
-        for ok, skip in tap:
-            if skip:
-                s += 1
-            elif ok == 'ok':
-                p += 1
-            else:
-                f += 1
-        if t.get('result') == 'FAIL' and all(ok == 'ok' for ok, _ in tap):
-            f += 1      # the test failed outside any subtest
-    elif t.get('result') in ('OK', 'EXPECTEDFAIL'):
-        p += 1
-    elif t.get('result') == 'SKIP':
-        s += 1
-    else:
-        f += 1
-print(p, f, s)
-PY
-}
-
 # meson_suite SUITE BUILDDIR [meson test args]: run, count, list the tests.
+# A non-zero exit of meson with no failure counted is one failure more.
 meson_suite() {
     _suite=$1; _dir=$2; shift 2
     rm -f "$_dir/meson-logs/testlog.json"
-    meson test -C "$_dir" --print-errorlogs "$@" >>"$_step_log" 2>&1
+    _rc=0
+    meson test -C "$_dir" --print-errorlogs "$@" >>"$_step_log" 2>&1 || _rc=$?
     if [ -f "$_dir/meson-logs/testlog.json" ]; then
         # shellcheck disable=SC2046
-        count "$_suite" $(meson_counts "$_dir/meson-logs/testlog.json")
+        set -- $(/usr/bin/python3 "$DWC_EP_TOP/scripts/count_results.py" meson "$_dir/meson-logs/testlog.json")
+        [ $# -eq 3 ] || set -- 0 1 0
+        if [ "$_rc" -ne 0 ] && [ "$2" -eq 0 ]; then
+            echo "==> [$_suite] meson test exited $_rc with no failed test; counted as a failure (log: $_step_log)" >&2
+            set -- "$1" 1 "$3"
+        fi
+        count "$_suite" "$@"
     else
         tail -n 20 "$_step_log"; count "$_suite" 0 1 0
     fi
@@ -146,35 +124,36 @@ if want avocado; then
     rm -f "$json"
     filter=
     [ -n "$tags" ] && filter="--filter-by-tags=$tags"
+    rcfile=$res/latest-exit
+    rm -f "$rcfile"
     # shellcheck disable=SC2086
-    DWC_EP_NO_BUILD=1 /usr/bin/python3 /usr/bin/avocado run \
+    { DWC_EP_NO_BUILD=1 /usr/bin/python3 /usr/bin/avocado run \
         --job-results-dir "$res" --json "$json" --max-parallel-tasks 1 $filter \
-        "$DWC_EP_TOP"/tests/avocado/test_*.py 2>&1 | tee -a "$_step_log" |
+        "$DWC_EP_TOP"/tests/avocado/test_*.py 2>&1; echo $? >"$rcfile"; } |
+        tee -a "$_step_log" |
         grep -E '^ *\(.*(PASS|FAIL|ERROR|SKIP|CANCEL|INTERRUPT|WARN)|^JOB (LOG|HTML)|^RESULTS'
+    av_rc=$(cat "$rcfile" 2>/dev/null || echo missing)
     if [ -f "$json" ]; then
+        # passed failed skipped warned (see scripts/count_results.py)
         # shellcheck disable=SC2046
-        set -- $(/usr/bin/python3 - "$json" <<'PY'
-import json, sys
-d = json.load(open(sys.argv[1]))
-skipped = d.get('skip', 0) + d.get('cancel', 0)
-failed = d.get('errors', 0) + d.get('failures', 0) + d.get('interrupt', 0)
-print(d.get('pass', 0) + d.get('warn', 0), failed, skipped)
-for t in d.get('tests', []):
-    if t.get('status') in ('SKIP', 'CANCEL'):
-        print('skipped: %s: %s' % (t.get('id'), t.get('fail_reason')), file=sys.stderr)
-PY
-)
+        set -- $(/usr/bin/python3 "$DWC_EP_TOP/scripts/count_results.py" avocado "$json")
+        [ $# -eq 4 ] || set -- 0 1 0 0
+        if [ "$av_rc" != 0 ] && [ "$2" -eq 0 ]; then
+            echo "==> [avocado] avocado exited '$av_rc' with no failed test; counted as a failure (log: $_step_log)" >&2
+            set -- "$1" 1 "$3" "$4"
+        fi
         count avocado "$1" "$2" "$3"
+        warned=$((warned + $4))
+        [ "$4" -eq 0 ] || echo "==> [avocado] $4 warned (not counted as passed)"
     else
-        echo "avocado produced no results; log: $_step_log" >&2
+        echo "avocado produced no results (exit $av_rc); log: $_step_log" >&2
         count avocado 0 1 0
     fi
 fi
 
 echo "==> all suites done in $(( $(date +%s) - t_all ))s"
-if [ "$skipped" -gt 0 ]; then
-    echo "$passed passed, $failed failed, $skipped skipped"
-else
-    echo "$passed passed, $failed failed"
-fi
+summary="$passed passed, $failed failed"
+[ "$skipped" -eq 0 ] || summary="$summary, $skipped skipped"
+[ "$warned" -eq 0 ] || summary="$summary, $warned warned"
+echo "$summary"
 [ "$failed" -eq 0 ]
