@@ -752,6 +752,53 @@ static void test_encode_invalid(void)
     g_assert_cmphex(m.u.cfg.data, ==, 0);
 }
 
+/*
+ * pl_mem_range_ok: the check senders make before they build a MEM_RD or
+ * MEM_WR (a range past 2^64 is what pl_encode would refuse); and that
+ * it agrees with the codec on every one-message range near the top.
+ */
+static void test_mem_range(void)
+{
+    static const uint64_t addrs[] = {
+        0, 1, UINT64_MAX - PL_MAX_PAYLOAD, UINT64_MAX - PL_MAX_PAYLOAD + 1,
+        UINT64_MAX - 7, UINT64_MAX - 3, UINT64_MAX - 1, UINT64_MAX,
+    };
+    static const uint32_t sizes[] = { 1, 2, 4, 8, PL_MAX_PAYLOAD };
+    uint8_t buf[PL_MAX_MSG];
+    unsigned i, j;
+
+    g_assert_true(pl_mem_range_ok(0, 1));
+    g_assert_true(pl_mem_range_ok(0, UINT64_MAX));
+    g_assert_true(pl_mem_range_ok(1, UINT64_MAX));
+    g_assert_false(pl_mem_range_ok(2, UINT64_MAX));
+    g_assert_true(pl_mem_range_ok(UINT64_MAX, 1));
+    g_assert_false(pl_mem_range_ok(UINT64_MAX, 2));
+    g_assert_true(pl_mem_range_ok(UINT64_MAX - 3, 4));
+    g_assert_false(pl_mem_range_ok(UINT64_MAX - 2, 4));
+    g_assert_true(pl_mem_range_ok(0xffffffffffffff80ULL, 0x80));
+    g_assert_false(pl_mem_range_ok(0xffffffffffffff80ULL, 0x100));
+    g_assert_false(pl_mem_range_ok(0x1000, 0));
+    g_assert_false(pl_mem_range_ok(UINT64_MAX, 0));
+
+    for (i = 0; i < G_N_ELEMENTS(addrs); i++) {
+        for (j = 0; j < G_N_ELEMENTS(sizes); j++) {
+            PlMsg m = { .type = PL_MSG_MEM_RD, .tag = 1 };
+            bool ok = pl_mem_range_ok(addrs[i], sizes[j]);
+
+            m.u.mem.addr = addrs[i];
+            m.u.mem.size = sizes[j];
+            m.u.mem.bar = PL_BAR_NONE;
+            g_assert_cmpuint(pl_encode(&m, buf, sizeof(buf)), ==,
+                             ok ? PL_HDR_SIZE + 16 : 0);
+            m.type = PL_MSG_MEM_WR;
+            m.tag = 0;
+            m.u.mem.data = pattern;
+            g_assert_cmpuint(pl_encode(&m, buf, sizeof(buf)), ==,
+                             ok ? PL_HDR_SIZE + 16 + sizes[j] : 0);
+        }
+    }
+}
+
 static void test_encode_cap(void)
 {
     static uint8_t buf[PL_MAX_MSG + 2];
@@ -934,6 +981,7 @@ int main(int argc, char **argv)
                     test_cpl_error_with_body_header_only);
     g_test_add_func("/link-proto/encode-invalid", test_encode_invalid);
     g_test_add_func("/link-proto/encode-cap", test_encode_cap);
+    g_test_add_func("/link-proto/mem-range", test_mem_range);
     g_test_add_func("/link-proto/reencode-in-place", test_reencode_in_place);
     g_test_add_func("/link-proto/names", test_names);
     g_test_add_func("/link-proto/fuzz", test_fuzz);

@@ -29,7 +29,11 @@
  * engine runs from a bottom half, DW_EDMA_SLICE bytes per channel at a
  * time, so a large transfer does not hold up the vCPUs.  Any failed access
  * (EP memory, or the PCI side answering UR/CA, or no link) ends the
- * transfer in ABORT with the error status set, never in a hang.
+ * transfer in ABORT with the error status set, never in a hang; so does
+ * an address range (SAR, DAR, LLP, or an IMWr address) whose last byte
+ * would lie past 2^64 - 1, and a linked list that comes back to an element
+ * it has taken since the last doorbell with the same CCS (a loop, through
+ * link or data elements alike).
  *
  * Copyright (c) 2026 The dwc-pcie-ep authors
  * SPDX-License-Identifier: GPL-2.0-or-later
@@ -56,7 +60,10 @@
 #define CONTROL1_RW     (DW_EDMA_CB | DW_EDMA_TCB | DW_EDMA_LLP | \
                          DW_EDMA_LIE | DW_EDMA_RIE | DW_EDMA_CCS | \
                          DW_EDMA_LLE)
-/* Link elements followed in a row before the list counts as a loop. */
+/*
+ * Link elements followed in a row in one fetch: a longer run counts as a
+ * loop (it also bounds the work of one fetch, loop or not).
+ */
 #define MAX_LINKS       64
 
 /* Error status bits (wr_err_status; rd_err_status low word). */
@@ -102,6 +109,12 @@ static void ch_set64(DwEdmaChannel *c, hwaddr off, uint64_t val)
     C(c, off + 4) = val >> 32;
 }
 
+/* Whether @len bytes at @addr end at or below 2^64 - 1 (no wrap). */
+static bool range_ok(uint64_t addr, uint64_t len)
+{
+    return !len || len - 1 <= UINT64_MAX - addr;
+}
+
 static void ch_set_status(DwEdmaChannel *c, unsigned cs)
 {
     C(c, DW_EDMA_CH_CONTROL1) = (C(c, DW_EDMA_CH_CONTROL1) & ~DW_EDMA_CS_MASK) |
@@ -120,8 +133,12 @@ static void dw_edma_emu_update_irq(DwEdmaEmuState *s)
     qemu_set_irq(s->irq, level);
 }
 
-/* IMWr: the channel's 16-bit data, as a 32-bit write on the PCI side. */
-static void dw_edma_emu_imwr(DwEdmaEmuState *s, int dir, unsigned ch,
+/*
+ * IMWr: the channel's 16-bit data, as a 32-bit write on the PCI side.
+ * False (and logged) if it could not be sent: no PCI side, the write
+ * failed, or the 4 bytes at the IMWr address would wrap past 2^64.
+ */
+static bool dw_edma_emu_imwr(DwEdmaEmuState *s, int dir, unsigned ch,
                              bool abort)
 {
     hwaddr base = abort ? dir_regs[dir].abort_imwr : dir_regs[dir].done_imwr;
@@ -132,19 +149,30 @@ static void dw_edma_emu_imwr(DwEdmaEmuState *s, int dir, unsigned ch,
     data = (ch & 1) ? data >> 16 : data & 0xffff;
     trace_dw_edma_emu_imwr(dir_regs[dir].name, ch, abort, addr, data);
     le = cpu_to_le32(data);
+    if (!range_ok(addr, 4)) {
+        qemu_log_mask(LOG_GUEST_ERROR, "dw-edma-emu: %s channel %u: %s IMWr "
+                      "address 0x%" PRIx64 " wraps past 2^64, not sent\n",
+                      dir_regs[dir].name, ch, abort ? "abort" : "done", addr);
+        return false;
+    }
     if (!s->pci_ops || s->pci_ops->write(s->pci_opaque, addr, &le, 4)) {
         qemu_log_mask(LOG_GUEST_ERROR, "dw-edma-emu: %s channel %u: IMWr "
                       "to 0x%" PRIx64 " failed\n", dir_regs[dir].name, ch,
                       addr);
+        return false;
     }
+    return true;
 }
 
-static void dw_edma_emu_abort(DwEdmaEmuState *s, int dir, unsigned ch,
-                              uint32_t err, const char *why)
+/*
+ * End the channel in ABORT: halted, the ABORT bit and @err in the error
+ * status, the abort IMWr if @imwr.  @err 0 is a stop through the doorbell,
+ * no guest error.
+ */
+static void dw_edma_emu_halt(DwEdmaEmuState *s, int dir, unsigned ch,
+                             uint32_t err, const char *why, bool imwr)
 {
     DwEdmaChannel *c = &s->ch[dir][ch];
-    /* The element in hand (the channel itself in non-LL mode) asks for it. */
-    bool imwr = c->in_element && (c->elem_control & DW_EDMA_RIE);
 
     if (err) {
         /* A stop through the doorbell (err 0) is no guest error. */
@@ -163,15 +191,56 @@ static void dw_edma_emu_abort(DwEdmaEmuState *s, int dir, unsigned ch,
     dw_edma_emu_update_irq(s);
 }
 
+/* ABORT during a transfer: the element in hand decides on the IMWr. */
+static void dw_edma_emu_abort(DwEdmaEmuState *s, int dir, unsigned ch,
+                              uint32_t err, const char *why)
+{
+    DwEdmaChannel *c = &s->ch[dir][ch];
+    /* The element in hand (the channel itself in non-LL mode) asks for it. */
+    bool imwr = c->in_element && (c->elem_control & DW_EDMA_RIE);
+
+    dw_edma_emu_halt(s, dir, ch, err, why, imwr);
+}
+
+/*
+ * DONE of a block or of a data element with LIE; with RIE the done IMWr
+ * goes first, and if it cannot be sent the transfer ends in ABORT instead
+ * (with the abort IMWr, which RIE asks for too).
+ */
 static void dw_edma_emu_done(DwEdmaEmuState *s, int dir, unsigned ch,
                              uint32_t control)
 {
+    if ((control & DW_EDMA_RIE) && !dw_edma_emu_imwr(s, dir, ch, false)) {
+        dw_edma_emu_halt(s, dir, ch, ERR_DATA(ch),
+                         "the done IMWr could not be sent", true);
+        return;
+    }
     trace_dw_edma_emu_done(dir_regs[dir].name, ch);
     G(s, dir_regs[dir].status) |= 1u << ch;
-    if (control & DW_EDMA_RIE) {
-        dw_edma_emu_imwr(s, dir, ch, false);
-    }
     dw_edma_emu_update_irq(s);
+}
+
+/*
+ * Loop detection over the elements a channel takes (Brent's method): one
+ * element is the checkpoint, and it moves to the element in hand after 1,
+ * 2, 4, 8, ... further elements.  A walk that loops (the list does not
+ * change under it: the same element comes back with the same CCS) meets
+ * its checkpoint again within about twice the loop's length plus its
+ * lead-in; a walk that does not loop never does, however long it is.  A
+ * doorbell starts afresh.  True when @llp with @ccs is the checkpoint.
+ */
+static bool dw_edma_emu_revisit(DwEdmaChannel *c, uint64_t llp, bool ccs)
+{
+    if (c->walk_span && llp == c->walk_llp && ccs == c->walk_ccs) {
+        return true;
+    }
+    if (!c->walk_span || ++c->walk_steps == c->walk_span) {
+        c->walk_llp = llp;
+        c->walk_ccs = ccs;
+        c->walk_span = c->walk_span ? c->walk_span * 2 : 1;
+        c->walk_steps = 0;
+    }
+    return false;
 }
 
 /*
@@ -189,6 +258,12 @@ static bool dw_edma_emu_fetch(DwEdmaEmuState *s, int dir, unsigned ch)
         uint32_t control;
         bool ccs = C(c, DW_EDMA_CH_CONTROL1) & DW_EDMA_CCS;
 
+        if (!range_ok(llp, sizeof(e))) {
+            dw_edma_emu_abort(s, dir, ch, ERR_LL(ch),
+                              "the linked-list element at LLP wraps past "
+                              "2^64");
+            return false;
+        }
         if (address_space_read(s->as, llp, s->attrs, e, sizeof(e))) {
             dw_edma_emu_abort(s, dir, ch, ERR_LL(ch),
                               "cannot read the linked-list element");
@@ -200,6 +275,12 @@ static bool dw_edma_emu_fetch(DwEdmaEmuState *s, int dir, unsigned ch)
             trace_dw_edma_emu_stop(dir_regs[dir].name, ch, llp);
             c->running = false;
             ch_set_status(c, DW_EDMA_CS_STOPPED);
+            return false;
+        }
+        if (dw_edma_emu_revisit(c, llp, ccs)) {
+            dw_edma_emu_abort(s, dir, ch, ERR_LL(ch),
+                              "the linked list loops: an element came round "
+                              "again with the same cycle state");
             return false;
         }
         if (control & DW_EDMA_LLP) {
@@ -233,10 +314,21 @@ static uint64_t dw_edma_emu_move(DwEdmaEmuState *s, int dir, unsigned ch,
     DwEdmaChannel *c = &s->ch[dir][ch];
     uint64_t sar = ch_get64(c, DW_EDMA_CH_SAR);
     uint64_t dar = ch_get64(c, DW_EDMA_CH_DAR);
-    uint64_t n = MIN(MIN((uint64_t)C(c, DW_EDMA_CH_SIZE), budget),
-                     DW_EDMA_SLICE);
+    uint64_t left = C(c, DW_EDMA_CH_SIZE);
+    uint64_t n = MIN(MIN(left, budget), DW_EDMA_SLICE);
 
     if (n) {
+        /* What is left of the block must not run past 2^64 - 1. */
+        if (!range_ok(sar, left)) {
+            dw_edma_emu_abort(s, dir, ch, ERR_DATA(ch),
+                              "SAR + transfer size wraps past 2^64");
+            return 0;
+        }
+        if (!range_ok(dar, left)) {
+            dw_edma_emu_abort(s, dir, ch, ERR_DATA(ch),
+                              "DAR + transfer size wraps past 2^64");
+            return 0;
+        }
         if (!s->pci_ops) {
             dw_edma_emu_abort(s, dir, ch, ERR_DATA(ch), "no PCI side");
             return 0;
@@ -249,7 +341,8 @@ static uint64_t dw_edma_emu_move(DwEdmaEmuState *s, int dir, unsigned ch,
             }
             if (s->pci_ops->write(s->pci_opaque, dar, s->buf, n)) {
                 dw_edma_emu_abort(s, dir, ch, ERR_DATA(ch),
-                                  "the PCI write was not carried (no link)");
+                                  "the PCI write was not carried (no link, "
+                                  "or refused)");
                 return 0;
             }
         } else {
@@ -336,6 +429,8 @@ static void dw_edma_emu_doorbell(DwEdmaEmuState *s, int dir, uint32_t val)
                       dir_regs[dir].name, ch);
         return;
     }
+    /* Loop detection counts the elements taken since this doorbell. */
+    c->walk_span = 0;
     if (c->running) {
         return;         /* it fetches what was added when it gets there */
     }

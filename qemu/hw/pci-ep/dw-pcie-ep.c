@@ -73,6 +73,34 @@ static unsigned rebar_ctrl_offset(unsigned i)
     return DW_PCIE_EP_EXT_CAP_REBAR + 8 + 8 * i;
 }
 
+static unsigned rebar_cap_offset(unsigned i)
+{
+    return rebar_ctrl_offset(i) - 4;
+}
+
+/*
+ * Whether Resizable BAR entry @i advertises BAR Size @sel (2^sel MiB):
+ * its CAP register has bit sel + 4 set.  Sizes past CAP bit 31 (BAR Size
+ * 28 and up, 256 TiB and more) are never advertised: the CTRL register's
+ * extra size bits are not modelled.  The one check of a selection, for
+ * the link, the DBI and dw_pcie_ep_bar_size alike.
+ */
+static bool dw_pcie_ep_rebar_size_ok(DwPcieEpState *s, unsigned i,
+                                     unsigned sel)
+{
+    uint32_t cap = cfg_get(s, rebar_cap_offset(i), 4);
+
+    return sel + 4 < 32 && (cap & (1u << (sel + 4)));
+}
+
+/* The largest BAR Size that entry @i advertises, or -1 if it has none. */
+static int dw_pcie_ep_rebar_largest(DwPcieEpState *s, unsigned i)
+{
+    uint32_t sizes = cfg_get(s, rebar_cap_offset(i), 4) >> 4;
+
+    return sizes ? 31 - clz32(sizes) : -1;
+}
+
 static int rebar_index(unsigned bar)
 {
     unsigned i;
@@ -96,9 +124,10 @@ uint64_t dw_pcie_ep_bar_size(DwPcieEpState *s, unsigned bar)
     }
     r = rebar_index(bar);
     if (r >= 0) {
-        uint32_t ctrl = cfg_get(s, rebar_ctrl_offset(r), 4);
+        unsigned sel = extract32(cfg_get(s, rebar_ctrl_offset(r), 4), 8, 6);
 
-        return 1 * MiB << extract32(ctrl, 8, 6);
+        /* Only a size the capability advertises; with none, the BAR is off */
+        return dw_pcie_ep_rebar_size_ok(s, r, sel) ? MiB << sel : 0;
     }
     mask = s->bar_mask[bar];
     if ((reg & PCI_BASE_ADDRESS_MEM_TYPE_MASK) == PCI_BASE_ADDRESS_MEM_TYPE_64 &&
@@ -344,20 +373,62 @@ static uint64_t dw_pcie_ep_dbi_read(void *opaque, hwaddr addr, unsigned size)
     return val;
 }
 
-/* A CAP write selects the largest size it offers (databook: the hardware
- * updates the BAR Size field of the CTRL register). */
+/*
+ * A CAP write selects the largest size it offers (databook: the hardware
+ * updates the BAR Size field of the CTRL register).  A CAP that offers no
+ * size leaves the BAR without one (disabled) until a CAP write offers some.
+ */
 static void dw_pcie_ep_rebar_cap_written(DwPcieEpState *s, unsigned i)
 {
     unsigned ctrl = rebar_ctrl_offset(i);
-    uint32_t cap = cfg_get(s, ctrl - 4, 4) >> 4;
-    uint32_t v;
+    int largest = dw_pcie_ep_rebar_largest(s, i);
 
-    if (!cap) {
+    if (largest < 0) {
+        qemu_log_mask(LOG_GUEST_ERROR, "dw-pcie-ep: Resizable BAR capability "
+                      "of BAR%u advertises no size: the BAR is disabled\n",
+                      rebar_bars[i]);
+    } else {
+        cfg_set(s->config, ctrl,
+                deposit32(cfg_get(s, ctrl, 4), 8, 6, largest), 4);
+    }
+    trace_dw_pcie_ep_rebar(rebar_bars[i],
+                           dw_pcie_ep_bar_size(s, rebar_bars[i]));
+}
+
+/*
+ * After a write by @who (for the log) that may have changed the BAR Size
+ * field of Resizable BAR entry @i, which read @old_ctrl before it: keep
+ * the new selection if the capability advertises it.  Otherwise log it
+ * and go back to the old selection if that is advertised, else to the
+ * largest advertised size; with none advertised the field keeps its old
+ * value and the BAR stays without a size.
+ */
+static void dw_pcie_ep_rebar_ctrl_written(DwPcieEpState *s, unsigned i,
+                                          uint32_t old_ctrl, const char *who)
+{
+    unsigned ctrl = rebar_ctrl_offset(i);
+    uint32_t v = cfg_get(s, ctrl, 4);
+    unsigned sel = extract32(v, 8, 6), old = extract32(old_ctrl, 8, 6);
+    int keep;
+
+    if (sel == old) {
         return;
     }
-    v = deposit32(cfg_get(s, ctrl, 4), 8, 6, 31 - clz32(cap));
-    cfg_set(s->config, ctrl, v, 4);
-    trace_dw_pcie_ep_rebar(rebar_bars[i], dw_pcie_ep_bar_size(s, rebar_bars[i]));
+    if (!dw_pcie_ep_rebar_size_ok(s, i, sel)) {
+        keep = dw_pcie_ep_rebar_size_ok(s, i, old) ? old :
+               dw_pcie_ep_rebar_largest(s, i);
+        if (keep < 0) {
+            keep = old;
+        }
+        qemu_log_mask(LOG_GUEST_ERROR, "dw-pcie-ep: %s selected BAR Size %u "
+                      "for resizable BAR%u, which its capability (0x%08x) "
+                      "does not advertise: %u kept\n", who, sel,
+                      rebar_bars[i], cfg_get(s, rebar_cap_offset(i), 4),
+                      keep);
+        cfg_set(s->config, ctrl, deposit32(v, 8, 6, keep), 4);
+    }
+    trace_dw_pcie_ep_rebar(rebar_bars[i],
+                           dw_pcie_ep_bar_size(s, rebar_bars[i]));
 }
 
 static void dw_pcie_ep_dbi_write(void *opaque, hwaddr addr, uint64_t val,
@@ -365,9 +436,13 @@ static void dw_pcie_ep_dbi_write(void *opaque, hwaddr addr, uint64_t val,
 {
     DwPcieEpState *s = opaque;
     bool ro_wr = s->config[DW_PCIE_PL_MISC_CONTROL_1] & DW_PCIE_PL_DBI_RO_WR_EN;
+    uint32_t old_ctrl[REBAR_NUM];
     unsigned i;
 
     trace_dw_pcie_ep_dbi_write(addr, size, val);
+    for (i = 0; i < REBAR_NUM; i++) {
+        old_ctrl[i] = cfg_get(s, rebar_ctrl_offset(i), 4);
+    }
     for (i = 0; i < size; i++) {
         unsigned a = addr + i;
         uint8_t b = val >> (8 * i);
@@ -377,10 +452,11 @@ static void dw_pcie_ep_dbi_write(void *opaque, hwaddr addr, uint64_t val,
         s->config[a] &= ~(b & s->w1cmask[a]);
     }
     for (i = 0; i < REBAR_NUM; i++) {
-        unsigned cap = rebar_ctrl_offset(i) - 4;
-
-        if (ro_wr && ranges_overlap(addr, size, cap, 4)) {
+        if (ro_wr && ranges_overlap(addr, size, rebar_cap_offset(i), 4)) {
             dw_pcie_ep_rebar_cap_written(s, i);
+        }
+        if (ranges_overlap(addr, size, rebar_ctrl_offset(i), 4)) {
+            dw_pcie_ep_rebar_ctrl_written(s, i, old_ctrl[i], "the DBI");
         }
     }
     if (ranges_overlap(addr, size, PCI_BASE_ADDRESS_0, 24)) {
@@ -520,6 +596,18 @@ static bool dw_pcie_ep_outbound(DwPcieEpState *s, hwaddr addr, unsigned size,
                       "region\n", cpu, size);
         return false;
     }
+    /*
+     * The PCI address is target + offset in the region: one that wrapped
+     * past 2^64 (below the target), or whose last byte would, is no
+     * address the link can carry nor one the region maps.
+     */
+    if (*pci < dw_iatu_target(&s->ob[idx]) || !pl_mem_range_ok(*pci, size)) {
+        qemu_log_mask(LOG_GUEST_ERROR, "dw-pcie-ep: outbound access at 0x%"
+                      HWADDR_PRIx " (%u bytes): outbound iATU region %d "
+                      "translates it past 2^64 (target 0x%" PRIx64 ")\n",
+                      cpu, size, idx, dw_iatu_target(&s->ob[idx]));
+        return false;
+    }
     trace_dw_pcie_ep_outbound(cpu, idx, *pci, size);
     return true;
 }
@@ -565,7 +653,7 @@ static void dw_pcie_ep_addr_space_write(void *opaque, hwaddr addr,
  * The eDMA's way to PCI addresses: bus-master requests on the link, with no
  * outbound iATU in between (an eDMA channel carries the PCI address
  * itself).  Without a trained link every access fails, and the channel
- * aborts.
+ * aborts; so does one whose range wraps past 2^64 (the link refuses it).
  */
 static MemTxResult dw_pcie_ep_edma_pci_read(void *opaque, uint64_t addr,
                                             void *buf, uint64_t len)
@@ -587,7 +675,9 @@ static MemTxResult dw_pcie_ep_edma_pci_write(void *opaque, uint64_t addr,
     if (!dw_pcie_ep_link_usable(s)) {
         return MEMTX_ERROR;
     }
-    pcie_link_mem_write(&s->link, PL_BAR_NONE, addr, buf, len);
+    if (!pcie_link_mem_write(&s->link, PL_BAR_NONE, addr, buf, len)) {
+        return MEMTX_ERROR;
+    }
     /* A peer that went away while we sent did not get all of it. */
     return pcie_link_connected(&s->link) ? MEMTX_OK : MEMTX_ERROR;
 }
@@ -674,8 +764,12 @@ static uint32_t dw_pcie_ep_link_cfg_read(DwPcieEpState *s, unsigned off,
 static void dw_pcie_ep_link_cfg_write(DwPcieEpState *s, unsigned off,
                                       unsigned size, uint32_t val)
 {
+    uint32_t old_ctrl[REBAR_NUM];
     unsigned i;
 
+    for (i = 0; i < REBAR_NUM; i++) {
+        old_ctrl[i] = cfg_get(s, rebar_ctrl_offset(i), 4);
+    }
     for (i = 0; i < size; i++) {
         unsigned a = off + i;
         uint8_t b = val >> (8 * i), m = s->wmask_link[a];
@@ -689,21 +783,8 @@ static void dw_pcie_ep_link_cfg_write(DwPcieEpState *s, unsigned off,
         s->config[a] &= ~(b & s->w1cmask[a]);
     }
     for (i = 0; i < REBAR_NUM; i++) {
-        unsigned ctrl = rebar_ctrl_offset(i);
-
-        if (ranges_overlap(off, size, ctrl, 2)) {
-            uint32_t v = cfg_get(s, ctrl, 4), cap = cfg_get(s, ctrl - 4, 4);
-            unsigned sel = extract32(v, 8, 6);
-
-            if (!(cap & (1u << (sel + 4)))) {
-                qemu_log_mask(LOG_GUEST_ERROR, "dw-pcie-ep: RC selected an "
-                              "unsupported size %u for resizable BAR%u\n",
-                              sel, rebar_bars[i]);
-                v = deposit32(v, 8, 6, 31 - clz32(cap >> 4));
-                cfg_set(s->config, ctrl, v, 4);
-            }
-            trace_dw_pcie_ep_rebar(rebar_bars[i],
-                                   dw_pcie_ep_bar_size(s, rebar_bars[i]));
+        if (ranges_overlap(off, size, rebar_ctrl_offset(i), 4)) {
+            dw_pcie_ep_rebar_ctrl_written(s, i, old_ctrl[i], "the RC");
         }
     }
 }
@@ -726,6 +807,17 @@ static PlStatus dw_pcie_ep_inbound(DwPcieEpState *s, const PlMsg *m,
         }
         idx = dw_iatu_translate_inbound(s->ib, s->num_ib, bar, bar_size,
                                         offset, m->u.mem.addr, &ep, &room);
+    }
+    if (idx >= 0 && room >= m->u.mem.size &&
+        (ep < dw_iatu_target(&s->ib[idx]) ||
+         !pl_mem_range_ok(ep, m->u.mem.size))) {
+        /* target + offset wrapped past 2^64: not in what the region maps */
+        qemu_log_mask(LOG_GUEST_ERROR, "dw-pcie-ep: inbound request at PCI "
+                      "0x%" PRIx64 " (%u bytes): inbound iATU region %d "
+                      "translates it past 2^64 (target 0x%" PRIx64 ")\n",
+                      m->u.mem.addr, m->u.mem.size, idx,
+                      dw_iatu_target(&s->ib[idx]));
+        idx = -1;
     }
     if (idx < 0 || room < m->u.mem.size) {
         trace_dw_pcie_ep_inbound_ur(bar, m->u.mem.addr, m->u.mem.size);

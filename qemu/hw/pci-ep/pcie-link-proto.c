@@ -162,11 +162,16 @@ static int decode_mem(const uint8_t *b, bool write, PlMsg *m)
     if (m->u.mem.bar > 5 && m->u.mem.bar != PL_BAR_NONE) {
         return PL_ERR_FIELD;
     }
-    /* The last byte, addr + size - 1, must not wrap past 2^64 - 1. */
-    if (m->u.mem.size - 1 > UINT64_MAX - m->u.mem.addr) {
+    if (!pl_mem_range_ok(m->u.mem.addr, m->u.mem.size)) {
         return PL_ERR_FIELD;
     }
     return 0;
+}
+
+bool pl_mem_range_ok(uint64_t addr, uint64_t size)
+{
+    /* The last byte, addr + size - 1, must not wrap past 2^64 - 1. */
+    return size && size - 1 <= UINT64_MAX - addr;
 }
 
 int pl_decode(const uint8_t *buf, size_t len, PlMsg *msg)

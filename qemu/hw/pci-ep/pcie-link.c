@@ -137,13 +137,24 @@ static bool pcie_link_write(PcieLink *link, const uint8_t *buf, size_t len)
     return true;
 }
 
+/*
+ * Encode and send @msg.  False if it was not sent: the peer is gone, or
+ * @msg is one that the protocol cannot carry (pl_encode refuses it, e.g. a
+ * memory request whose range wraps past 2^64; logged, nothing is sent and
+ * the link stays up).
+ */
 static bool pcie_link_send(PcieLink *link, const PlMsg *msg)
 {
     uint8_t buf[PL_MAX_MSG];
     size_t len = pl_encode(msg, buf, sizeof(buf));
 
-    /* Our own messages are built valid; anything else is a bug. */
-    g_assert(len);
+    if (!len) {
+        qemu_log_mask(LOG_GUEST_ERROR, "%s: %s not sent: the link protocol "
+                      "cannot carry it (an address range past 2^64?)\n",
+                      link->name, pl_msg_name(msg->type));
+        trace_pcie_link_unsendable(link->name, pl_msg_name(msg->type));
+        return false;
+    }
     trace_pcie_link_send(link->name, pl_msg_name(msg->type), msg->tag,
                          (unsigned)len);
     return pcie_link_write(link, buf, len);
@@ -182,7 +193,7 @@ static void pcie_link_complete(PcieLink *link, const PlMsg *m)
         pcie_link_fail(link, "completion of the wrong length");
         return;
     }
-    if (m->status == PL_STATUS_SC) {
+    if (m->status == PL_STATUS_SC && w->size) {
         memcpy(w->data, m->u.cpl.data, w->size);
     }
     w->status = m->status;
@@ -406,6 +417,14 @@ PlStatus pcie_link_mem_read(PcieLink *link, uint8_t bar, uint64_t addr,
 {
     uint8_t *p = buf;
 
+    if (size && !pl_mem_range_ok(addr, size)) {
+        qemu_log_mask(LOG_GUEST_ERROR, "%s: memory read of 0x%" PRIx64
+                      " bytes at 0x%" PRIx64 " wraps past 2^64: not sent\n",
+                      link->name, size, addr);
+        memset(buf, 0xff, size);
+        return PL_STATUS_UR;
+    }
+
     /*
      * Up to PL_READ_WINDOW requests in flight: a large read costs one
      * round trip per window, not one per PL_MAX_PAYLOAD.
@@ -444,11 +463,17 @@ PlStatus pcie_link_mem_read(PcieLink *link, uint8_t bar, uint64_t addr,
     return PL_STATUS_SC;
 }
 
-void pcie_link_mem_write(PcieLink *link, uint8_t bar, uint64_t addr,
+bool pcie_link_mem_write(PcieLink *link, uint8_t bar, uint64_t addr,
                          const void *buf, uint64_t size)
 {
     const uint8_t *p = buf;
 
+    if (size && !pl_mem_range_ok(addr, size)) {
+        qemu_log_mask(LOG_GUEST_ERROR, "%s: memory write of 0x%" PRIx64
+                      " bytes at 0x%" PRIx64 " wraps past 2^64: not sent\n",
+                      link->name, size, addr);
+        return false;
+    }
     while (size && link->connected) {
         uint32_t chunk = MIN(size, PL_MAX_PAYLOAD);
         PlMsg m = { .type = PL_MSG_MEM_WR };
@@ -458,12 +483,13 @@ void pcie_link_mem_write(PcieLink *link, uint8_t bar, uint64_t addr,
         m.u.mem.bar = bar;
         m.u.mem.data = p;
         if (!pcie_link_send(link, &m)) {
-            return;
+            return false;
         }
         p += chunk;
         addr += chunk;
         size -= chunk;
     }
+    return !size;
 }
 
 void pcie_link_intx(PcieLink *link, uint8_t pin, bool level)

@@ -70,6 +70,13 @@ static const DirRegs dregs[2] = {
 #define APP_CTRL        0x04
 #define APP_STATUS      0x08
 
+#define WR_ABORT_IMWR   0x068
+#define RD_ABORT_IMWR   0x0d4
+
+#define MISC_CONTROL_1  0x8bc           /* DBI: bit 0 DBI_RO_WR_EN */
+#define REBAR_CAP0      0x104           /* Resizable BAR entry 0: BAR0 */
+#define REBAR_CTRL0     0x108
+
 #define EP_RAM          0x40000000ULL
 #define EP_HOLE         0x50000000ULL   /* beyond the 128 MiB of RAM */
 #define PCI_BASE        0x80000000ULL
@@ -95,18 +102,27 @@ typedef struct Peer {
     int lfd, fd;
     int stop;           /* atomic */
     GThread *thread;
+    GMutex send_lock;   /* one message at a time on fd (two threads send) */
     GMutex lock;        /* protects everything below */
+    GCond cpl_cond;     /* signalled when the awaited CPL arrives */
     bool hello;         /* the EP's HELLO, with role EP */
     int link_up;        /* last LINK from the EP, -1 before any */
     uint8_t *mem;
     GArray *writes;     /* WrRec, in arrival order */
     PeerStats st;
     char *err;          /* first protocol violation */
+    /* The one request of the RC side in flight (see rc_request). */
+    uint32_t next_tag;
+    uint32_t cpl_tag;   /* 0: none awaited */
+    bool cpl_done;
+    uint8_t cpl_status;
+    uint32_t cpl_len;
+    uint8_t cpl_data[PL_MAX_PAYLOAD];
 } Peer;
 
 typedef struct Ep {
     QTestState *qts;
-    uint64_t dma, app, atu, addr_space;
+    uint64_t dma, app, atu, addr_space, dbi, dbi2;
     Peer *peer;
     char *dir, *path;
 } Ep;
@@ -127,6 +143,7 @@ static void peer_send(Peer *p, const PlMsg *m)
     size_t len = pl_encode(m, buf, sizeof(buf)), off = 0;
 
     g_assert(len);
+    g_mutex_lock(&p->send_lock);
     while (off < len) {
         ssize_t n = send(p->fd, buf + off, len - off, MSG_NOSIGNAL);
 
@@ -134,10 +151,11 @@ static void peer_send(Peer *p, const PlMsg *m)
             continue;
         }
         if (n <= 0) {
-            return;     /* the EP went away; the receive loop sees it */
+            break;      /* the EP went away; the receive loop sees it */
         }
         off += n;
     }
+    g_mutex_unlock(&p->send_lock);
 }
 
 static bool in_mem(uint64_t addr, uint32_t size)
@@ -197,6 +215,19 @@ static bool peer_handle(Peer *p, const PlMsg *m, PlMsg *cpl, uint8_t *data)
         }
         return true;
     case PL_MSG_INTX:
+        return false;
+    case PL_MSG_CPL:
+        if (!p->cpl_tag || m->tag != p->cpl_tag || p->cpl_done) {
+            peer_error(p, "completion for no request of the RC side");
+            return false;
+        }
+        p->cpl_status = m->status;
+        p->cpl_len = m->u.cpl.len;
+        if (m->u.cpl.len) {
+            memcpy(p->cpl_data, m->u.cpl.data, m->u.cpl.len);
+        }
+        p->cpl_done = true;
+        g_cond_broadcast(&p->cpl_cond);
         return false;
     default:
         peer_error(p, "unexpected message type from the EP");
@@ -292,6 +323,84 @@ static PeerStats peer_take(Peer *p)
     return st;
 }
 
+/*
+ * A non-posted request of the RC side (CFG_RD, CFG_WR, MEM_RD): send @m
+ * with a fresh tag and wait up to WAIT_US for its completion (the EP QEMU
+ * serves the link from its main loop, which runs by itself).  Returns the
+ * completion status; read data (@size bytes) goes to @data.
+ */
+static PlStatus rc_request(Peer *p, PlMsg *m, void *data, uint32_t size)
+{
+    gint64 deadline = g_get_monotonic_time() + WAIT_US;
+    PlStatus st;
+
+    g_mutex_lock(&p->lock);
+    g_assert_cmpuint(p->cpl_tag, ==, 0);
+    if (++p->next_tag == 0) {
+        p->next_tag = 1;
+    }
+    m->tag = p->cpl_tag = p->next_tag;
+    p->cpl_done = false;
+    g_mutex_unlock(&p->lock);
+    peer_send(p, m);
+    g_mutex_lock(&p->lock);
+    while (!p->cpl_done) {
+        if (!g_cond_wait_until(&p->cpl_cond, &p->lock, deadline)) {
+            break;
+        }
+    }
+    g_assert_true(p->cpl_done);
+    st = p->cpl_status;
+    if (st == PL_STATUS_SC) {
+        g_assert_cmpuint(p->cpl_len, ==, data ? size : 0);
+        if (size) {
+            memcpy(data, p->cpl_data, size);
+        }
+    } else if (size) {
+        memset(data, 0xff, size);
+    }
+    p->cpl_tag = 0;
+    g_mutex_unlock(&p->lock);
+    return st;
+}
+
+/* A 32-bit config read of the EP function from the RC side. */
+static uint32_t rc_cfg_read(Ep *ep, uint16_t off)
+{
+    PlMsg m = { .type = PL_MSG_CFG_RD };
+    uint8_t b[4];
+
+    m.u.cfg.offset = off;
+    m.u.cfg.size = 4;
+    g_assert_cmpint(rc_request(ep->peer, &m, b, 4), ==, PL_STATUS_SC);
+    return ldl_le_p(b);
+}
+
+static void rc_cfg_write(Ep *ep, uint16_t off, uint32_t val)
+{
+    PlMsg m = { .type = PL_MSG_CFG_WR };
+
+    m.u.cfg.offset = off;
+    m.u.cfg.size = 4;
+    m.u.cfg.data = val;
+    g_assert_cmpint(rc_request(ep->peer, &m, NULL, 0), ==, PL_STATUS_SC);
+}
+
+/* A 32-bit memory read of BAR @bar at PCI address @addr from the RC side. */
+static PlStatus rc_mem_read(Ep *ep, uint8_t bar, uint64_t addr, uint32_t *val)
+{
+    PlMsg m = { .type = PL_MSG_MEM_RD };
+    uint8_t b[4];
+    PlStatus st;
+
+    m.u.mem.addr = addr;
+    m.u.mem.size = 4;
+    m.u.mem.bar = bar;
+    st = rc_request(ep->peer, &m, b, 4);
+    *val = ldl_le_p(b);
+    return st;
+}
+
 /* ---- the EP QEMU ---- */
 
 #define RD32(ep, off)       qtest_readl((ep)->qts, (ep)->dma + (off))
@@ -345,6 +454,8 @@ static void peer_start(Ep *ep)
     p->mem = g_malloc0(PCI_SIZE);
     p->writes = g_array_new(false, true, sizeof(WrRec));
     g_mutex_init(&p->lock);
+    g_mutex_init(&p->send_lock);
+    g_cond_init(&p->cpl_cond);
     p->thread = g_thread_new("dw-edma-peer", peer_run, p);
 }
 
@@ -373,6 +484,8 @@ static void ep_start(Ep *ep, const char *props, bool peer, bool train)
     ep->app = region_base(ep->qts, "dw-pcie-ep.app");
     ep->atu = region_base(ep->qts, "dw-pcie-ep.atu");
     ep->addr_space = region_base(ep->qts, "dw-pcie-ep.addr_space");
+    ep->dbi = region_base(ep->qts, "dw-pcie-ep.dbi");
+    ep->dbi2 = region_base(ep->qts, "dw-pcie-ep.dbi2");
     qtest_irq_intercept_out_named(ep->qts, "/machine/peripheral/ep",
                                   "sysbus-irq");
     if (train) {
@@ -414,6 +527,8 @@ static void ep_stop(Ep *ep)
     close(p->lfd);
     g_array_free(p->writes, true);
     g_mutex_clear(&p->lock);
+    g_mutex_clear(&p->send_lock);
+    g_cond_clear(&p->cpl_cond);
     g_free(p->err);
     g_free(p->mem);
     g_free(p);
@@ -453,15 +568,21 @@ static void ll_one(Ep *ep, int dir, int ch, uint64_t list, uint32_t ctrl,
 }
 
 /* Non-linked-list mode: one block from the channel registers. */
-static void block_start(Ep *ep, int dir, int ch, uint32_t size, uint64_t sar,
-                        uint64_t dar)
+static void block_start_ctrl(Ep *ep, int dir, int ch, uint32_t ctrl,
+                             uint32_t size, uint64_t sar, uint64_t dar)
 {
     WR32(ep, dregs[dir].engine_en, 1);
-    WR32(ep, CH(dir, ch, CH_CONTROL1), LIE);
+    WR32(ep, CH(dir, ch, CH_CONTROL1), ctrl);
     WR32(ep, CH(dir, ch, CH_SIZE), size);
     WR64(ep, CH(dir, ch, CH_SAR), sar);
     WR64(ep, CH(dir, ch, CH_DAR), dar);
     WR32(ep, dregs[dir].doorbell, ch);
+}
+
+static void block_start(Ep *ep, int dir, int ch, uint32_t size, uint64_t sar,
+                        uint64_t dar)
+{
+    block_start_ctrl(ep, dir, ch, LIE, size, sar, dar);
 }
 
 /* Wait for DONE or ABORT of the channel; returns int_status. */
@@ -999,6 +1120,325 @@ static void test_outbound_over_link(void)
     ep_stop(&ep);
 }
 
+/* Set or clear DBI_RO_WR_EN (MISC_CONTROL_1 bit 0). */
+static void dbi_ro_wr(Ep *ep, bool on)
+{
+    uint32_t v = qtest_readl(ep->qts, ep->dbi + MISC_CONTROL_1);
+
+    qtest_writel(ep->qts, ep->dbi + MISC_CONTROL_1, on ? v | 1 : v & ~1u);
+}
+
+/* BAR Size field (CTRL[13:8]) of Resizable BAR entry 0 (BAR0). */
+static unsigned rebar_sel(Ep *ep)
+{
+    return (qtest_readl(ep->qts, ep->dbi + REBAR_CTRL0) >> 8) & 0x3f;
+}
+
+/* BAR0 as the RC sizes it: write all ones, read back. */
+static uint32_t rc_probe_bar0(Ep *ep)
+{
+    uint32_t old = rc_cfg_read(ep, 0x10), v;
+
+    rc_cfg_write(ep, 0x10, 0xffffffff);
+    v = rc_cfg_read(ep, 0x10);
+    rc_cfg_write(ep, 0x10, old);
+    return v;
+}
+
+/*
+ * Resizable BAR selections that the capability does not advertise (BAR
+ * Size 10 and up with the reset CAP of 1 MiB..512 MiB, and 28 and up,
+ * whose CAP bit would lie past bit 31), written by the RC over the link
+ * and by the EP through the DBI: refused, the previous selection kept,
+ * and the BAR (and what BAR-match inbound translation reaches) stays the
+ * selected size.  A CAP that advertises nothing disables the BAR.
+ */
+static void test_rebar_hostile(void)
+{
+    static const unsigned bad[] = { 32, 28, 63, 33, 48, 31, 27, 10 };
+    const uint64_t bar0 = 0x10000000;
+    uint32_t v;
+    unsigned i;
+    Ep ep;
+
+    ep_start(&ep, "", true, true);
+    /* dw_pcie_ep_set_bar(): BAR0 enabled, 32-bit memory */
+    qtest_writel(ep.qts, ep.dbi2 + 0x10, 1);
+    g_assert_cmphex(qtest_readl(ep.qts, ep.dbi + REBAR_CAP0), ==, 0x3ff0);
+    g_assert_cmpuint(rebar_sel(&ep), ==, 0);
+    g_assert_cmphex(rc_probe_bar0(&ep), ==, 0xfff00000);
+
+    /* an advertised size from the RC is taken: 8 MiB */
+    rc_cfg_write(&ep, REBAR_CTRL0, 3 << 8);
+    g_assert_cmpuint(rebar_sel(&ep), ==, 3);
+    g_assert_cmphex(rc_probe_bar0(&ep), ==, 0xff800000);
+
+    /* link side: nothing else is */
+    for (i = 0; i < ARRAY_SIZE(bad); i++) {
+        rc_cfg_write(&ep, REBAR_CTRL0, bad[i] << 8);
+        g_assert_cmpuint((rc_cfg_read(&ep, REBAR_CTRL0) >> 8) & 0x3f, ==, 3);
+        g_assert_cmpuint(rebar_sel(&ep), ==, 3);
+        g_assert_cmphex(rc_probe_bar0(&ep), ==, 0xff800000);
+    }
+
+    /* BAR-match inbound region 0: BAR0 -> EP_RAM; it reaches 8 MiB only */
+    qtest_writel(ep.qts, EP_RAM + 0x100, 0xc0ffee01);
+    qtest_writel(ep.qts, EP_RAM + 0x4000000, 0xc0ffee02);
+    qtest_writel(ep.qts, ep.atu + 0x100 + 0x14, (uint32_t)EP_RAM);
+    qtest_writel(ep.qts, ep.atu + 0x100 + 0x18, EP_RAM >> 32);
+    qtest_writel(ep.qts, ep.atu + 0x100 + 0x00, 0);
+    qtest_writel(ep.qts, ep.atu + 0x100 + 0x04, 0xc0000000);
+    rc_cfg_write(&ep, 0x10, bar0);
+    g_assert_cmpint(rc_mem_read(&ep, 0, bar0 + 0x100, &v), ==, PL_STATUS_SC);
+    g_assert_cmphex(v, ==, 0xc0ffee01);
+    rc_cfg_write(&ep, REBAR_CTRL0, 0x2000);
+    g_assert_cmpint(rc_mem_read(&ep, 0, bar0 + 0x4000000, &v), ==,
+                    PL_STATUS_UR);
+    g_assert_cmphex(v, ==, 0xffffffff);
+    g_assert_cmpint(rc_mem_read(&ep, 0, bar0 + 0x800000, &v), ==,
+                    PL_STATUS_UR);
+
+    /* DBI side: the BAR Size field takes advertised sizes only too */
+    qtest_writel(ep.qts, ep.dbi + REBAR_CTRL0, 5 << 8);
+    g_assert_cmpuint(rebar_sel(&ep), ==, 5);
+    for (i = 0; i < ARRAY_SIZE(bad); i++) {
+        qtest_writel(ep.qts, ep.dbi + REBAR_CTRL0, bad[i] << 8);
+        g_assert_cmpuint(rebar_sel(&ep), ==, 5);
+    }
+    g_assert_cmphex(rc_probe_bar0(&ep), ==, 0xfe000000);
+    qtest_writel(ep.qts, ep.dbi + REBAR_CTRL0, 1 << 8);
+    g_assert_cmpuint(rebar_sel(&ep), ==, 1);
+
+    /* a CAP of 4 MiB and 8 MiB: the largest is selected */
+    dbi_ro_wr(&ep, true);
+    qtest_writel(ep.qts, ep.dbi + REBAR_CAP0, 3 << 6);
+    g_assert_cmpuint(rebar_sel(&ep), ==, 3);
+    /* with DBI_RO_WR_EN the BAR Size field is still checked */
+    qtest_writel(ep.qts, ep.dbi + REBAR_CTRL0, 1 << 8);
+    g_assert_cmpuint(rebar_sel(&ep), ==, 3);
+    qtest_writel(ep.qts, ep.dbi + REBAR_CTRL0, 0x2000);
+    g_assert_cmpuint(rebar_sel(&ep), ==, 3);
+    rc_cfg_write(&ep, REBAR_CTRL0, 0);
+    g_assert_cmpuint(rebar_sel(&ep), ==, 3);
+    rc_cfg_write(&ep, REBAR_CTRL0, 2 << 8);
+    g_assert_cmpuint(rebar_sel(&ep), ==, 2);
+    g_assert_cmphex(rc_probe_bar0(&ep), ==, 0xffc00000);
+
+    /* a CAP that advertises nothing: BAR0 has no size, so it is off */
+    qtest_writel(ep.qts, ep.dbi + REBAR_CAP0, 0);
+    dbi_ro_wr(&ep, false);
+    g_assert_cmphex(rc_probe_bar0(&ep), ==, 0);
+    g_assert_cmpint(rc_mem_read(&ep, 0, bar0 + 0x100, &v), ==, PL_STATUS_UR);
+    rc_cfg_write(&ep, REBAR_CTRL0, 0);
+    qtest_writel(ep.qts, ep.dbi + REBAR_CTRL0, 0);
+    g_assert_cmphex(rc_probe_bar0(&ep), ==, 0);
+    g_assert_cmpint(rc_mem_read(&ep, 0, bar0 + 0x100, &v), ==, PL_STATUS_UR);
+
+    /* and the reset CAP back: the largest size, BAR0 on again */
+    dbi_ro_wr(&ep, true);
+    qtest_writel(ep.qts, ep.dbi + REBAR_CAP0, 0x3ff0);
+    dbi_ro_wr(&ep, false);
+    g_assert_cmpuint(rebar_sel(&ep), ==, 9);
+    g_assert_cmphex(rc_probe_bar0(&ep), ==, 0xe0000000);
+    ep_stop(&ep);
+}
+
+/*
+ * Addresses whose last byte would lie past 2^64 - 1: eDMA SAR and DAR on
+ * either side, a list pointer, the done and abort IMWr addresses, and an
+ * outbound iATU window whose translation runs past 2^64, and an inbound
+ * one.  None may take QEMU down: each transfer ends in ABORT with the
+ * channel halted, the CPU access fails (reads all ones) with nothing sent
+ * on the link, and the RC's request completes with UR.
+ */
+static void test_wrap(void)
+{
+    const uint64_t top = 0xffffffffffffff80ULL, list = EP_RAM + 0x180000;
+    g_autofree uint8_t *pat = pattern(256, 51);
+    PeerStats st;
+    uint64_t r;
+    uint32_t v;
+    Ep ep;
+
+    ep_start(&ep, ",link-timeout-ms=1000", true, true);
+    qtest_memwrite(ep.qts, EP_RAM + 0x100000, pat, 256);
+    WR32(&ep, MASK(WR), 0);
+    WR32(&ep, MASK(RD), 0);
+
+    /* PCI side: write channel DAR, read channel SAR */
+    block_start(&ep, WR, 0, 256, EP_RAM + 0x100000, top);
+    check_abort(&ep, WR, 0);
+    block_start(&ep, RD, 0, 256, top, EP_RAM + 0x200000);
+    check_abort(&ep, RD, 0);
+    /* the same in a linked list */
+    ll_one(&ep, WR, 1, list, CB | LIE, 256, EP_RAM + 0x100000, top);
+    check_abort(&ep, WR, 1);
+    ll_one(&ep, RD, 1, list + 0x100, CB | LIE, 256, top, EP_RAM + 0x200000);
+    check_abort(&ep, RD, 1);
+    /* EP side: write channel SAR, read channel DAR, the list pointer */
+    block_start(&ep, WR, 2, 256, top, PCI_BASE);
+    check_abort(&ep, WR, 2);
+    block_start(&ep, RD, 2, 256, PCI_BASE, top);
+    check_abort(&ep, RD, 2);
+    ll_start(&ep, WR, 3, 0xfffffffffffffff0ULL, true);
+    check_abort(&ep, WR, 3);
+    st = peer_take(ep.peer);
+    g_assert_cmpuint(st.written, ==, 0);
+    g_assert_cmpuint(st.urs + st.cas, ==, 0);
+
+    /*
+     * done IMWr address: the data moves, the IMWr cannot: ABORT, and the
+     * abort IMWr (RIE asks for both) goes out instead
+     */
+    WR64(&ep, dregs[WR].done_imwr, 0xfffffffffffffffeULL);
+    WR64(&ep, WR_ABORT_IMWR, PCI_BASE + 0xf0000);
+    WR32(&ep, dregs[WR].imwr_data, 0x1111);
+    ll_one(&ep, WR, 0, list, CB | LIE | RIE, 256, EP_RAM + 0x100000,
+           PCI_BASE + 0x1000);
+    check_abort(&ep, WR, 0);
+    wait_written(&ep, 256 + 4);
+    check_pci(&ep, PCI_BASE + 0x1000, pat, 256);
+    check_imwr(&ep, PCI_BASE + 0xf0000, 0x1111, 256);
+    WR64(&ep, dregs[RD].done_imwr, 0xffffffffffffffffULL);
+    WR64(&ep, RD_ABORT_IMWR, PCI_BASE + 0xf0100);
+    WR32(&ep, dregs[RD].imwr_data, 0x2222);
+    ep_guard(&ep, EP_RAM + 0x200000, 64);
+    block_start_ctrl(&ep, RD, 0, LIE | RIE, 64, PCI_BASE + 0x1000,
+                     EP_RAM + 0x200000);
+    check_abort(&ep, RD, 0);
+    check_ep(&ep, EP_RAM + 0x200000, pat, 64);
+    wait_written(&ep, 4);
+    check_imwr(&ep, PCI_BASE + 0xf0100, 0x2222, 0);
+    /* abort IMWr address, on an element that aborts anyway: not sent */
+    WR64(&ep, WR_ABORT_IMWR, 0xfffffffffffffffdULL);
+    ll_one(&ep, WR, 1, list + 0x100, CB | LIE | RIE, 256, EP_RAM + 0x100000,
+           top);
+    check_abort(&ep, WR, 1);
+    settle(&ep);
+    g_assert_cmpuint(peer_take(ep.peer).written, ==, 0);
+
+    /*
+     * Outbound region 0: addr_space + 0..64K -> PCI 2^64 - 4K: only its
+     * first 4 KiB translate below 2^64; an access past them would wrap
+     * to PCI 0 and must not cross the link.
+     */
+    r = ep.atu;
+    qtest_writel(ep.qts, r + 0x08, (uint32_t)ep.addr_space);
+    qtest_writel(ep.qts, r + 0x0c, ep.addr_space >> 32);
+    qtest_writel(ep.qts, r + 0x10, (uint32_t)ep.addr_space + 0xffff);
+    qtest_writel(ep.qts, r + 0x14, 0xfffff000);
+    qtest_writel(ep.qts, r + 0x18, 0xffffffff);
+    qtest_writel(ep.qts, r + 0x00, 0);
+    qtest_writel(ep.qts, r + 0x04, 0x80000000);
+    qtest_writel(ep.qts, ep.addr_space + 0x1000, 0x12345678);
+    qtest_writeq(ep.qts, ep.addr_space + 0x8ff8, 0x1122334455667788ULL);
+    g_assert_cmphex(qtest_readl(ep.qts, ep.addr_space + 0x1000), ==,
+                    0xffffffff);
+    g_assert_cmphex(qtest_readq(ep.qts, ep.addr_space + 0xfff8), ==,
+                    0xffffffffffffffffULL);
+    settle(&ep);
+    st = peer_take(ep.peer);
+    g_assert_cmpuint(st.written, ==, 0);
+    g_assert_cmpuint(st.reads + st.urs + st.cas + st.silent, ==, 0);
+
+    /*
+     * Inbound address-match region 0: PCI 0x20000000 + 64K (inside BAR0)
+     * -> EP 2^64 - 4K: a request past the first 4 KiB would wrap to EP
+     * address 0 and must complete with UR, touching nothing.
+     */
+    qtest_writel(ep.qts, ep.dbi2 + 0x10, 1);
+    rc_cfg_write(&ep, 0x10, 0x20000000);
+    r = ep.atu + 0x100;
+    qtest_writel(ep.qts, r + 0x08, 0x20000000);
+    qtest_writel(ep.qts, r + 0x0c, 0);
+    qtest_writel(ep.qts, r + 0x10, 0x2000ffff);
+    qtest_writel(ep.qts, r + 0x14, 0xfffff000);
+    qtest_writel(ep.qts, r + 0x18, 0xffffffff);
+    qtest_writel(ep.qts, r + 0x00, 0);
+    qtest_writel(ep.qts, r + 0x04, 0x80000000);
+    g_assert_cmpint(rc_mem_read(&ep, 0, 0x20001000, &v), ==, PL_STATUS_UR);
+    g_assert_cmphex(v, ==, 0xffffffff);
+    g_assert_cmpint(rc_mem_read(&ep, 0, 0x2000fffc, &v), ==, PL_STATUS_UR);
+
+    /* QEMU is still there, and a good transfer still works */
+    block_start(&ep, WR, 2, 256, EP_RAM + 0x100000, PCI_BASE + 0x3000);
+    g_assert_cmphex(wait_end(&ep, WR, 2), ==, DONE(2));
+    wait_written(&ep, 256);
+    check_pci(&ep, PCI_BASE + 0x3000, pat, 256);
+    ep_stop(&ep);
+}
+
+/* Wait until the RC side's write count stays put for 200 ms. */
+static uint64_t written_settled(Ep *ep)
+{
+    uint64_t a, b = peer_take(ep->peer).written;
+
+    do {
+        a = b;
+        settle(ep);
+        b = a + peer_take(ep->peer).written;
+    } while (b != a);
+    return b;
+}
+
+/*
+ * Linked lists that loop through data elements: a data element followed
+ * by a link back to it (same CCS), one of size 0, and two chunks whose
+ * TCB links toggle CCS back and forth for ever.  Each ends in ABORT (LL
+ * error status, CS halted) in bounded time, having moved a bounded amount
+ * of data, while the guest keeps running.
+ */
+static void test_ll_loop_data(void)
+{
+    const uint64_t list = EP_RAM + 0x180000;
+    const uint64_t l2 = list + 0x100, l3 = list + 0x200;
+    uint64_t word = 0x706f6f6c706f6f6cULL;
+    uint64_t moved;
+    Ep ep;
+
+    ep_start(&ep, "", true, true);
+    qtest_memset(ep.qts, EP_RAM + 0x100000, 0x55, 64);
+
+    /* write channel 0: data, then a link (no TCB) back to the data */
+    put_elem(&ep, list, CB, 64, EP_RAM + 0x100000, PCI_BASE + 0x1000);
+    put_elem(&ep, list + ELEM, LLP | CB, 0, list, 0);
+    ll_start(&ep, WR, 0, list, true);
+    check_abort(&ep, WR, 0);
+    g_assert_cmphex(RD32(&ep, 0x05c) & (1u << 16), ==, 1u << 16);
+    moved = written_settled(&ep);
+    g_assert_cmpuint(moved, >=, 64);
+    g_assert_cmpuint(moved, <=, 64 * 64);
+
+    /* write channel 1: a data element of size 0 looping to itself */
+    put_elem(&ep, l2, CB, 0, EP_RAM + 0x100000, PCI_BASE + 0x2000);
+    put_elem(&ep, l2 + ELEM, LLP | CB, 0, l2, 0);
+    ll_start(&ep, WR, 1, l2, true);
+    check_abort(&ep, WR, 1);
+    g_assert_cmphex(RD32(&ep, 0x05c) & (1u << 17), ==, 1u << 17);
+    g_assert_cmpuint(written_settled(&ep), ==, 0);
+
+    /* read channel 2: two chunks, each link toggling CCS to the other */
+    peer_mem(ep.peer, PCI_BASE + 0x3000, &word, 8, true);
+    put_elem(&ep, l3, CB, 8, PCI_BASE + 0x3000, EP_RAM + 0x200000);
+    put_elem(&ep, l3 + ELEM, LLP | TCB | CB, 0, l3 + 2 * ELEM, 0);
+    put_elem(&ep, l3 + 2 * ELEM, 0, 8, PCI_BASE + 0x3000, EP_RAM + 0x200008);
+    put_elem(&ep, l3 + 3 * ELEM, LLP | TCB, 0, l3, 0);
+    ll_start(&ep, RD, 2, l3, true);
+    check_abort(&ep, RD, 2);
+    g_assert_cmphex(RD32(&ep, 0x0b4) & (1u << 18), ==, 1u << 18);
+    g_assert_cmpuint(peer_take(ep.peer).read_bytes, <=, 8 * 64);
+    settle(&ep);
+    g_assert_cmpuint(peer_take(ep.peer).read_bytes, ==, 0);
+    g_assert_cmphex(RD32(&ep, STATUS(WR)), ==, 0);
+
+    /* the channel is not wedged: a proper list runs on it afterwards */
+    ll_one(&ep, WR, 0, list + 0x300, CB | LIE, 64, EP_RAM + 0x100000,
+           PCI_BASE + 0x4000);
+    g_assert_cmphex(wait_end(&ep, WR, 0), ==, DONE(0));
+    wait_written(&ep, 64);
+    ep_stop(&ep);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -1012,5 +1452,8 @@ int main(int argc, char **argv)
     qtest_add_func("/dw-edma/non-ll", test_non_ll);
     qtest_add_func("/dw-edma/no-link", test_no_link);
     qtest_add_func("/dw-pcie-ep/outbound-over-link", test_outbound_over_link);
+    qtest_add_func("/dw-pcie-ep/rebar-hostile", test_rebar_hostile);
+    qtest_add_func("/dw-edma/wrap", test_wrap);
+    qtest_add_func("/dw-edma/ll-loop-data", test_ll_loop_data);
     return g_test_run();
 }

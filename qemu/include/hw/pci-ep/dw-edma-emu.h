@@ -100,6 +100,16 @@ typedef struct DwEdmaChannel {
     /* In linked-list mode, the element at llp is fetched next. */
     uint32_t elem_control;      /* control word of the data element in hand */
     bool in_element;            /* a data element is partly done */
+    /*
+     * Loop detection since the last doorbell (dw_edma_emu_revisit): the
+     * checkpoint element and CCS, elements taken since it, and after how
+     * many it moves on (0: no checkpoint yet).  Not migrated: a walk
+     * after an incoming migration starts its detection afresh.
+     */
+    uint64_t walk_llp;
+    bool walk_ccs;
+    uint64_t walk_steps;
+    uint64_t walk_span;
 } DwEdmaChannel;
 
 struct DwEdmaEmuState {

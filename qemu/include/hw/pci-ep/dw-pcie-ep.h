@@ -156,9 +156,11 @@ struct DwPcieEpState {
 
 /*
  * dw_pcie_ep_bar_size: size in bytes of BAR @bar (0..5) as the link sees
- * it: 0 when the BAR is disabled (DBI2 mask bit 0 clear), the Resizable
- * BAR selected size for BARs with a REBAR entry, else mask + 1 (64-bit
- * BARs take the upper mask from the next BAR's DBI2 register).
+ * it: 0 when the BAR is disabled (DBI2 mask bit 0 clear) or @bar is out of
+ * range; for BARs with a Resizable BAR entry, the selected size (2^n MiB)
+ * if the entry's capability advertises it, else 0 (never a size it does
+ * not advertise); else mask + 1 (64-bit BARs take the upper mask from the
+ * next BAR's DBI2 register).
  */
 uint64_t dw_pcie_ep_bar_size(DwPcieEpState *s, unsigned bar);
 

@@ -131,6 +131,15 @@ int pl_decode(const uint8_t *buf, size_t len, PlMsg *msg);
  */
 size_t pl_encode(const PlMsg *msg, uint8_t *buf, size_t cap);
 
+/*
+ * pl_mem_range_ok: whether the @size bytes at @addr form a range that a
+ * MEM_RD or MEM_WR may address: @size is at least 1 and the last byte,
+ * @addr + @size - 1, does not wrap past 2^64 - 1.  Any @size is accepted
+ * (the PL_MAX_PAYLOAD limit of one message is checked elsewhere), so a
+ * sender can check a whole transfer before splitting it.
+ */
+bool pl_mem_range_ok(uint64_t addr, uint64_t size);
+
 /* pl_strerror: a short text for a PlResult error, for logs. */
 const char *pl_strerror(int result);
 

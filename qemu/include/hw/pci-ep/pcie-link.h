@@ -76,7 +76,10 @@ static inline bool pcie_link_connected(PcieLink *link)
  * deadlock).  Return the completion status; on anything but
  * PL_STATUS_SC read data is all ones.  Without a connected peer they
  * return PL_STATUS_UR at once.  Reads larger than PL_MAX_PAYLOAD are split,
- * with up to PL_READ_WINDOW parts in flight at once.
+ * with up to PL_READ_WINDOW parts in flight at once.  @addr is a PCI
+ * address and @size a byte count; a read whose range wraps past 2^64
+ * (see pl_mem_range_ok) is logged as a guest error, not sent, and
+ * completes with PL_STATUS_UR.
  */
 PlStatus pcie_link_cfg_read(PcieLink *link, uint16_t offset, uint8_t size,
                             uint32_t *val);
@@ -85,8 +88,14 @@ PlStatus pcie_link_cfg_write(PcieLink *link, uint16_t offset, uint8_t size,
 PlStatus pcie_link_mem_read(PcieLink *link, uint8_t bar, uint64_t addr,
                             void *buf, uint64_t size);
 
-/* Posted: MEM_WR (split at PL_MAX_PAYLOAD), INTX and LINK. */
-void pcie_link_mem_write(PcieLink *link, uint8_t bar, uint64_t addr,
+/*
+ * Posted: MEM_WR (split at PL_MAX_PAYLOAD), INTX and LINK.
+ * pcie_link_mem_write returns true when all @size bytes (at PCI address
+ * @addr) were handed to the socket; false when the peer is not connected
+ * or went away meanwhile, or when the range wraps past 2^64 (logged as a
+ * guest error; then nothing is sent).
+ */
+bool pcie_link_mem_write(PcieLink *link, uint8_t bar, uint64_t addr,
                          const void *buf, uint64_t size);
 void pcie_link_intx(PcieLink *link, uint8_t pin, bool level);
 void pcie_link_send_state(PcieLink *link, bool up);
