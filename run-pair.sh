@@ -48,10 +48,12 @@ Options:
                        ntb_netdev up on both sides) or 'none' (leave the
                        NTB devices to you: ntb_tool, ntb_perf)
   --db-bar N           vNTB doorbell BAR (default 4)
-  --mw-bars LIST       vNTB memory windows, the BAR of each, comma-separated
-                       (default 2: one window, 1 MiB); with --db-bar 4 the
-                       first is BAR2, with --db-bar 2 it is BAR4 (the two
-                       layouts ntb_hw_epf knows by the function's IDs)
+  --mw-bars LIST       vNTB memory windows, the BAR of each, comma-separated,
+                       1 MiB each (default 2).  ntb_hw_epf knows the layout
+                       by the function's IDs; the ones it can drive are
+                       --db-bar 4 --mw-bars 2 (R-Car, the default),
+                       --db-bar 2 --mw-bars 4 and --db-bar 2 --mw-bars 4,5
+                       (i.MX8, one or two windows); others are refused
   --link KIND          how the two QEMUs are linked: 'unix' (a socket in the
                        run directory; default) or 'tcp' (127.0.0.1)
   --link-port PORT     TCP port of the link (default: a free one)
@@ -160,6 +162,29 @@ while [ $# -gt 0 ]; do
     shift
 done
 
+# The vNTB BAR layouts ntb_hw_epf can drive: it finds the BARs by the
+# function's IDs (its barno tables), and our controller's BAR0 and BAR2 are
+# 64-bit (BAR1 and BAR3 hold their upper halves).  R-Car (1912:0030):
+# control BAR0, doorbell BAR4, one window in BAR2.  i.MX8 (1957:0809):
+# control BAR0, doorbell BAR2, windows in BAR4 and BAR5.  TI J721E wants
+# the peer scratchpads in BAR1 and the doorbell sharing BAR2 with window 1,
+# which pci-epf-vntb cannot lay out.  Refuse anything else before booting.
+if [ "$mode" = foreground ] || [ "$mode" = detach ]; then
+    if [ "$function" = vntb ]; then
+        case "$db_bar/$mw_bars" in
+        4/2|2/4|2/4,5) ;;
+        *) bad_usage "vNTB layout --db-bar $db_bar --mw-bars $mw_bars is not one ntb_hw_epf can drive.
+  It finds the BARs by the function's IDs, and only these layouts exist:
+    --db-bar 4 --mw-bars 2     (R-Car: one memory window, BAR2; the default)
+    --db-bar 2 --mw-bars 4     (i.MX8: one memory window, BAR4)
+    --db-bar 2 --mw-bars 4,5   (i.MX8: two memory windows, BAR4 and BAR5)
+  (BAR1 and BAR3 are the upper halves of the 64-bit BAR0 and BAR2.)" ;;
+        esac
+    elif [ "$db_bar" != 4 ] || [ "$mw_bars" != 2 ]; then
+        bad_usage "--db-bar and --mw-bars are for --function vntb"
+    fi
+fi
+
 runs=$DWC_EP_CACHE/run
 
 # stop_pair DIR: stop the QEMUs whose pid files are in DIR; waits for them.
@@ -246,6 +271,12 @@ ln -sfn "$run_dir" "$runs/latest"
 start_guest() {
     g=$1; extra=$2
     rm -f "$run_dir/$g-console.log" "$run_dir/$g-qemu.log"
+    # The endpoint arrives after boot, behind a hot-plug root port: Linux
+    # sizes that port's windows at boot from pci=hpmemsize (2 MiB by
+    # default, too small for four 1 MiB BARs), as on a board whose EP
+    # comes up late.
+    kargs=
+    [ "$g" = rc ] && kargs=" pci=hpmemsize=32M,hpmmioprefsize=32M"
     gdb=
     if [ -n "$gdb_port" ]; then
         p=$gdb_port; [ "$g" = rc ] && p=$((gdb_port + 1))
@@ -255,7 +286,7 @@ start_guest() {
     set -- "$qemu" -machine virt,gic-version=3 -cpu cortex-a57 -accel tcg \
         -smp 1 -m "$memory" -nodefaults -display none -no-reboot \
         -kernel "$kernel" -initrd "$initrd" \
-        -append "console=ttyAMA0 rdinit=/init panic=-1 dwc_ep.role=$g$append" \
+        -append "console=ttyAMA0 rdinit=/init panic=-1 dwc_ep.role=$g$kargs$append" \
         -chardev "socket,id=con,path=$run_dir/$g-console.sock,server=on,wait=off,logfile=$run_dir/$g-console.log" \
         -serial chardev:con \
         -qmp "unix:$run_dir/$g-qmp.sock,server=on,wait=off" \
@@ -320,14 +351,19 @@ if [ "$function" != none ]; then
         "DB_BAR=$db_bar MW_BARS=$mw_bars ep-function $function" ||
         die "ep-function $function failed in the EP guest; console: $run_dir/ep-console.log"
     if [ "$function" = vntb ]; then
-        "$DWC_EP_TOP/scripts/guest_exec.py" --run-dir "$run_dir" --timeout 90 rc \
-            "rc-wait-device /sys/bus/pci/drivers/ntb_hw_epf/0000:01:00.0 60" ||
-            die "the RC guest did not bind ntb_hw_epf; consoles: $run_dir/{ep,rc}-console.log"
+        # Ready means probed: ntb_hw_epf's NTB device is on the NTB bus.
+        echo "==> [vntb] waiting for ntb_hw_epf to probe the endpoint in the RC guest"
+        "$DWC_EP_TOP/scripts/guest_exec.py" --run-dir "$run_dir" --timeout 150 rc \
+            "rc-wait-ntb --timeout 120 0000:01:00.0" >"$run_dir/rc-wait-ntb.out" 2>&1 || {
+            sed 's/^/    /' "$run_dir/rc-wait-ntb.out" >&2
+            die "ntb_hw_epf did not bring up its NTB device in the RC guest (above: what it saw); consoles: $run_dir/{ep,rc}-console.log"
+        }
+        echo "==> [vntb] $(tail -n 1 "$run_dir/rc-wait-ntb.out")"
     fi
     if [ "$function" = vntb ] && [ "$ntb_client" = none ]; then
-        echo "==> [vntb] ntb_hw_epf bound in the RC guest; no NTB client loaded (--ntb-client none)"
+        echo "==> [vntb] ntb_hw_epf probed in the RC guest; no NTB client loaded (--ntb-client none)"
     elif [ "$function" = vntb ]; then
-        echo "==> [vntb] ntb_hw_epf bound in the RC guest; bringing up ntb_netdev on both sides"
+        echo "==> [vntb] bringing up ntb_netdev on both sides"
         # The NTB link comes up once both sides have their interface up.
         "$DWC_EP_TOP/scripts/guest_exec.py" --run-dir "$run_dir" --timeout 150 ep \
             "ntb-net up 192.168.77.1/24 --timeout 120" >"$run_dir/ntb-net-ep.out" 2>&1 &

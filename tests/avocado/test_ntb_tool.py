@@ -178,52 +178,54 @@ class NtbTool(NtbToolPair):
         self.assertIsNotNone(m, '[%s] no %r in %s:\n%s' % (g, field, path, out))
         return int(m.group(1), 16)
 
-    def mw_transfer(self, writer, reader, tag):
-        """@reader sets up its inbound window, @writer fills the outbound
-        window with random data; @reader's window must hold it."""
+    def mw_transfer(self, writer, reader, tag, w=0):
+        """@reader sets up its inbound window @w, @writer fills its
+        outbound window @w with random data; @reader's window must hold it."""
         rt, wt = self.tool(reader), self.tool(writer)
+        mw, peer_mw = '%s/peer0/mw%d' % (rt, w), '%s/peer0/peer_mw%d' % (wt, w)
+        mw_trans = '%s/peer0/mw_trans%d' % (rt, w)
+        peer_trans = '%s/peer0/peer_mw_trans%d' % (wt, w)
         # Inbound: write the size; ntb_tool allocates the buffer and calls
         # ntb_mw_set_trans() (tool_mw_trans_write()).
-        self.write(reader, '%s/peer0/mw_trans0' % rt, MW_SIZE)
-        self.assertEqual(self.mw_trans_field(reader, '%s/peer0/mw_trans0' % rt, 'Window Size'),
-                         MW_SIZE)
-        self.check_in(reader, 'test -e %s/peer0/mw0' % rt)
+        self.write(reader, mw_trans, MW_SIZE)
+        self.assertEqual(self.mw_trans_field(reader, mw_trans, 'Window Size'), MW_SIZE)
+        self.check_in(reader, 'test -e %s' % mw)
         # Outbound: "<translation address>:<size>" (tool_peer_mw_trans_write()).
-        self.write(writer, '%s/peer0/peer_mw_trans0' % wt, '0:%d' % MW_SIZE)
-        self.assertEqual(self.mw_trans_field(writer, '%s/peer0/peer_mw_trans0' % wt,
-                                             'Window Size'), MW_SIZE)
-        self.assertEqual(self.mw_trans_field(writer, '%s/peer0/peer_mw_trans0' % wt,
-                                             'Mapping Size'), MW_SIZE)
+        self.write(writer, peer_trans, '0:%d' % MW_SIZE)
+        self.assertEqual(self.mw_trans_field(writer, peer_trans, 'Window Size'), MW_SIZE)
+        self.assertEqual(self.mw_trans_field(writer, peer_trans, 'Mapping Size'), MW_SIZE)
         pat = '/tmp/mw-%s.pat' % tag
         self.check_in(writer, 'dd if=/dev/urandom of=%s bs=4096 count=%d 2>/dev/null && '
-                              'dd if=%s of=%s/peer0/peer_mw0 bs=4096 2>/dev/null'
-                      % (pat, MW_SIZE // 4096, pat, wt), timeout=120)
+                              'dd if=%s of=%s bs=4096 2>/dev/null'
+                      % (pat, MW_SIZE // 4096, pat, peer_mw), timeout=120)
         sent = self.md5(writer, pat)
         # The writer reads its outbound window back over the link, too.
-        back = self.md5(writer, '%s/peer0/peer_mw0' % wt, timeout=120)
-        size = self.match_in(reader, 'wc -c < %s/peer0/mw0' % rt, r'\d+')
-        got = self.md5(reader, '%s/peer0/mw0' % rt)
-        self.log.info('%s -> %s: sent %s, read back %s, received %s', writer, reader,
-                      sent, back, got)
-        self.assertEqual(size, str(MW_SIZE), '[%s] inbound window size' % reader)
-        self.assertEqual(got, sent, '%s -> %s: the inbound window does not hold what %s '
-                         'wrote; %s' % (writer, reader, writer, self.logs_hint()))
-        self.assertEqual(back, sent, '[%s] peer_mw0 does not read back' % writer)
+        back = self.md5(writer, peer_mw, timeout=120)
+        size = self.match_in(reader, 'wc -c < %s' % mw, r'\d+')
+        got = self.md5(reader, mw)
+        self.log.info('%s -> %s window %d: sent %s, read back %s, received %s', writer,
+                      reader, w, sent, back, got)
+        self.assertEqual(size, str(MW_SIZE), '[%s] inbound window %d size' % (reader, w))
+        self.assertEqual(got, sent, '%s -> %s: inbound window %d does not hold what %s '
+                         'wrote; %s' % (writer, reader, w, writer, self.logs_hint()))
+        self.assertEqual(back, sent, '[%s] peer_mw%d does not read back' % (writer, w))
         return sent
 
-    def teardown_mws(self):
+    def teardown_mws(self, windows=(0,)):
         # Tear the windows down through ntb_tool before unloading it:
         # tool_remove() removes the debugfs tree first (tool_clear_dbgfs())
         # and then calls debugfs_remove() on the mw0/peer_mw0 dentries again
         # (tool_clear_mws() -> tool_free_mw()/tool_free_peer_mw(), ntb_tool.c
         # lines 623 and 851), which oopses in down_write() if a window is
         # still set up.  Writers first, so nothing lands in freed memory.
-        for g in ('ep', 'rc'):
-            self.write(g, '%s/peer0/peer_mw_trans0' % self.tool(g), '0:0')
-            self.check_in(g, 'test ! -e %s/peer0/peer_mw0' % self.tool(g))
-        for g in ('ep', 'rc'):
-            self.write(g, '%s/peer0/mw_trans0' % self.tool(g), 0)
-            self.check_in(g, 'test ! -e %s/peer0/mw0' % self.tool(g))
+        for w in windows:
+            for g in ('ep', 'rc'):
+                self.write(g, '%s/peer0/peer_mw_trans%d' % (self.tool(g), w), '0:0')
+                self.check_in(g, 'test ! -e %s/peer0/peer_mw%d' % (self.tool(g), w))
+        for w in windows:
+            for g in ('ep', 'rc'):
+                self.write(g, '%s/peer0/mw_trans%d' % (self.tool(g), w), 0)
+                self.check_in(g, 'test ! -e %s/peer0/mw%d' % (self.tool(g), w))
 
     def test_memory_windows(self):
         self.load_tool()
@@ -465,3 +467,38 @@ class NtbToolDoorbellIts(NtbToolDoorbell):
         self.assertEqual(sorted(vecs), list(range(DB_COUNT)), 'EP doorbell IRQs: %s' % vecs)
         for bit in range(DB_COUNT - 2):
             self.ring_and_check('rc', 'ep', bit, 1 << bit, bit + 2)
+
+
+class NtbToolTwoWindows(NtbToolPair):
+    """
+    :avocado: tags=vntb,ntb_tool,ntb_tool_two_mws
+
+    Two memory windows, the most ntb_hw_epf's layouts allow with this
+    controller: the i.MX8 layout (IDs 1957:0809: control BAR0, doorbell
+    BAR2, windows in BAR4 and BAR5; R-Car has one window, and J721E's
+    layout, peer scratchpads in BAR1 and the doorbell sharing BAR2 with
+    window 1, is one pci-epf-vntb cannot make).
+    """
+
+    run_pair_args = ['--function', 'vntb', '--doorbell', 'embedded',
+                     '--ntb-client', 'none', '--db-bar', '2', '--mw-bars', '4,5']
+
+    def test_two_memory_windows(self):
+        self.load_tool()
+        for g in ('ep', 'rc'):
+            n = self.match_in(g, "ls %s/peer0 | grep -c '^mw_trans[0-9]*$'" % self.tool(g),
+                              r'\d+')
+            self.assertEqual(n, '2', '[%s] inbound memory windows' % g)
+        sums = {}
+        for w in (0, 1):
+            sums[('rc', w)] = self.mw_transfer('rc', 'ep', 'rc2ep%d' % w, w)
+            sums[('ep', w)] = self.mw_transfer('ep', 'rc', 'ep2rc%d' % w, w)
+        self.assertEqual(len(set(sums.values())), 4, 'random patterns collided')
+        # Each window still holds its own pattern: no window aliases another.
+        for w in (0, 1):
+            self.assertEqual(self.md5('ep', '%s/peer0/mw%d' % (self.tool('ep'), w)),
+                             sums[('rc', w)], 'EP inbound window %d changed' % w)
+            self.assertEqual(self.md5('rc', '%s/peer0/mw%d' % (self.tool('rc'), w)),
+                             sums[('ep', w)], 'RC inbound window %d changed' % w)
+        self.teardown_mws((0, 1))
+        self.unload_tool()

@@ -41,3 +41,16 @@ class Options(Test):
             status, out = run_pair(*args)
             self.assertEqual(status, 2, '%s: %s' % (args, out))
             self.assertIn(msg, out, args)
+
+    def test_unusable_vntb_layouts_are_refused_with_one_that_works(self):
+        # Each of these failed only inside a guest before (MW set failed,
+        # BAR failed to assign, no ntb_hw_epf layout): now refused at once.
+        for args in ((['--db-bar', '4', '--mw-bars', '2,3']),
+                     (['--db-bar', '2', '--mw-bars', '2,5']),
+                     (['--db-bar', '0', '--mw-bars', '2']),
+                     (['--mw-bars', '4,5'])):
+            status, out = run_pair('--function', 'vntb', *args)
+            self.assertEqual(status, 2, '%s: %s' % (args, out))
+            self.assertIn('is not one ntb_hw_epf can drive', out, args)
+            self.assertIn('--db-bar 2 --mw-bars 4,5', out, args)
+            self.assertNotIn('==> [boot]', out, args)

@@ -1,0 +1,73 @@
+"""The main job, again and again: the default pair comes up every time.
+
+A new user runs ./run-pair.sh and expects the vNTB pair (pci_epf_vntb <->
+ntb_hw_epf, ntb_netdev on both sides) to come up and ping.  Once is luck:
+this boots it several times in a row per interrupt-driven doorbell backend
+(the ones whose slow command polling in pci-epf-vntb broke bring-up) and
+requires every bring-up to succeed and ping without loss.
+
+bench/bringup.sh does the same at scale (30 runs per backend) and times it.
+"""
+
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+
+from avocado import Test
+
+TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
+RUNS = {'embedded': 3, 'its': 2}
+LOSS = re.compile(r'(\d+) packets transmitted, (\d+) packets received')
+
+
+class BringupRepeat(Test):
+    """
+    :avocado: tags=vntb,bringup
+    """
+
+    def _one(self, doorbell, n):
+        run_dir = tempfile.mkdtemp(prefix='dwcep-rep-', dir='/tmp')
+        cmd = [os.path.join(TOP, 'run-pair.sh'), '--detach', '--run-dir', run_dir,
+               '--doorbell', doorbell]
+        if os.environ.get('DWC_EP_NO_BUILD') == '1':
+            cmd.append('--no-build')
+        try:
+            res = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                 text=True, timeout=900)
+            self.log.info('%s run %d: run-pair.sh exit %d\n%s', doorbell, n,
+                          res.returncode, res.stdout)
+            ping = None
+            if res.returncode == 0:
+                ping = subprocess.run(
+                    [os.path.join(TOP, 'scripts', 'guest_exec.py'), '--run-dir', run_dir,
+                     '--timeout', '60', 'rc', 'ping -c 5 -W 5 192.168.77.1'],
+                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                    timeout=120)
+                self.log.info('%s run %d: ping\n%s', doorbell, n, ping.stdout)
+        finally:
+            subprocess.run([os.path.join(TOP, 'run-pair.sh'), '--stop', '--run-dir',
+                            run_dir], check=False, stdout=subprocess.DEVNULL)
+            keep = os.path.join(self.logdir, '%s-%d' % (doorbell, n))
+            shutil.copytree(run_dir, keep, ignore=shutil.ignore_patterns('*.sock'))
+            shutil.rmtree(run_dir, ignore_errors=True)
+        if res.returncode != 0:
+            return 'run-pair.sh exit %d: %s (consoles: %s)' % (
+                res.returncode, res.stdout.strip().splitlines()[-1:], keep)
+        m = LOSS.search(ping.stdout)
+        if ping.returncode != 0 or not m or m.group(1) != m.group(2):
+            return 'ping over ntb_netdev failed: %s (consoles: %s)' % (
+                ping.stdout.strip().splitlines()[-2:], keep)
+        return None
+
+    def test_default_pair_every_time(self):
+        failures = []
+        for doorbell, runs in RUNS.items():
+            for n in range(1, runs + 1):
+                why = self._one(doorbell, n)
+                if why:
+                    failures.append('%s run %d: %s' % (doorbell, n, why))
+        total = sum(RUNS.values())
+        self.assertEqual(failures, [], '%d of %d bring-ups failed:\n%s'
+                         % (len(failures), total, '\n'.join(failures)))
