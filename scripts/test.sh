@@ -6,13 +6,20 @@ DWC_EP_TOP=$(cd "$(dirname "$0")/.." && pwd)
 
 usage() {
     cat <<USAGE
-Usage: scripts/test.sh [--help] [--suite unit|qtest|avocado]... [--avocado-filter TAGS]
+Usage: scripts/test.sh [--help] [--suite unit|qtest|asan|fuzz|avocado]...
+                       [--avocado-filter TAGS]
 
 The project's one test command.  On a fresh Debian 12 machine it installs
 the packages (scripts/bootstrap.sh, needs root), builds QEMU, the kernel and
 the initramfs into the cache, then runs:
   unit     the top-level meson project (iATU translation, link codec), no QEMU
   qtest    register-level tests of our QEMU devices (qemu/tests/qtest)
+  asan     the same qtests in a second QEMU build with AddressSanitizer and
+           UndefinedBehaviorSanitizer (scripts/build-qemu.sh --sanitize);
+           any sanitizer report fails its test
+  fuzz     libFuzzer targets of the link codec and the iATU translation
+           (tests/fuzz), \$FUZZ_SECONDS (default 30) seconds each; each
+           target is one test, failed by a crash or a broken invariant
   avocado  end-to-end tests on booted pairs (tests/avocado/test_*.py)
 and ends with one line: 'N passed, N failed' (', N skipped' when some were).
 Exit status 0 only if nothing failed.  Logs: \$DWC_EP_CACHE/logs/.
@@ -20,6 +27,9 @@ Exit status 0 only if nothing failed.  Logs: \$DWC_EP_CACHE/logs/.
   --suite NAME          run only this suite (repeatable); builds only what
                         it needs
   --avocado-filter TAGS passed to 'avocado run --filter-by-tags'
+
+Environment:
+  FUZZ_SECONDS  run time of each fuzz target (default 30)
 USAGE
 }
 
@@ -29,8 +39,8 @@ while [ $# -gt 0 ]; do
     case "$1" in
     -h|--help) usage; exit 0 ;;
     --suite) [ $# -ge 2 ] || { echo "test.sh: --suite needs a name" >&2; exit 2; }
-        case "$2" in unit|qtest|avocado) suites="$suites $2" ;;
-        *) echo "test.sh: unknown suite '$2' (unit, qtest, avocado)" >&2; exit 2 ;; esac
+        case "$2" in unit|qtest|asan|fuzz|avocado) suites="$suites $2" ;;
+        *) echo "test.sh: unknown suite '$2' (unit, qtest, asan, fuzz, avocado)" >&2; exit 2 ;; esac
         shift ;;
     --avocado-filter) [ $# -ge 2 ] || { echo "test.sh: --avocado-filter needs tags" >&2; exit 2; }
         tags=$2; shift ;;
@@ -38,8 +48,12 @@ while [ $# -gt 0 ]; do
     esac
     shift
 done
-[ -n "$suites" ] || suites="unit qtest avocado"
+[ -n "$suites" ] || suites="unit qtest asan fuzz avocado"
 want() { case " $suites " in *" $1 "*) return 0 ;; esac; return 1; }
+FUZZ_SECONDS=${FUZZ_SECONDS:-30}
+case "$FUZZ_SECONDS" in
+''|*[!0-9]*|0) echo "test.sh: FUZZ_SECONDS must be a number of seconds, not '$FUZZ_SECONDS'" >&2; exit 2 ;;
+esac
 
 # Avocado and QEMU's scripts must use Debian's python, not another on PATH.
 PATH=/usr/bin:/bin:/usr/sbin:/sbin:$PATH
@@ -60,6 +74,9 @@ setup_failed() {
 "$DWC_EP_TOP/scripts/bootstrap.sh" || setup_failed "scripts/bootstrap.sh"
 if want qtest || want avocado; then
     "$DWC_EP_TOP/scripts/build-qemu.sh" || setup_failed "scripts/build-qemu.sh"
+fi
+if want asan; then
+    "$DWC_EP_TOP/scripts/build-qemu.sh" --sanitize || setup_failed "scripts/build-qemu.sh --sanitize"
 fi
 if want avocado; then
     "$DWC_EP_TOP/scripts/build-kernel.sh" || setup_failed "scripts/build-kernel.sh"
@@ -115,6 +132,79 @@ if want qtest; then
     fi
 fi
 
+if want asan; then
+    if ls "$DWC_EP_TOP"/qemu/tests/qtest/*.c >/dev/null 2>&1; then
+        step asan "qtests of our QEMU devices under ASan and UBSan"
+        : >"$_step_log"
+        sb=$("$DWC_EP_TOP/scripts/build-qemu.sh" --sanitize --print-dir)
+        names=$(cd "$DWC_EP_TOP/qemu/tests/qtest" && ls -- *.c | sed 's/\.c$//')
+        # shellcheck disable=SC2086
+        (cd "$sb" && ninja $(for n in $names; do echo "tests/qtest/$n"; done)) >>"$_step_log" 2>&1 ||
+            setup_failed "building the qtests in the sanitizer tree (log: $_step_log)"
+        # Any report ends the process that made it (QEMU or the qtest
+        # itself) with an abort, which fails the test.  Leak checking is
+        # off: QEMU does not free everything at exit, by design.
+        ASAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_summary=1:detect_leaks=0
+        UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:abort_on_error=1:print_summary=1
+        export ASAN_OPTIONS UBSAN_OPTIONS
+        # Sanitized code runs slower: three times meson's timeouts.
+        failed_before=$failed
+        # shellcheck disable=SC2046
+        meson_suite asan "$sb" --no-rebuild --timeout-multiplier 3 \
+            $(for n in $names; do echo "qtest-aarch64/$n"; done)
+        unset ASAN_OPTIONS UBSAN_OPTIONS
+        # A report that did not fail its test (none should) fails the suite.
+        if [ "$failed" -eq "$failed_before" ] &&
+            grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:|SUMMARY: UndefinedBehaviorSanitizer' \
+                "$sb/meson-logs/testlog.txt" 2>/dev/null; then
+            echo "==> [asan] a sanitizer report in a passing test; counted as a failure (log: $sb/meson-logs/testlog.txt)" >&2
+            count asan 0 1 0
+        fi
+    fi
+fi
+
+if want fuzz; then
+    step fuzz "libFuzzer targets of tests/fuzz, ${FUZZ_SECONDS}s each"
+    : >"$_step_log"
+    # one build per checkout, like the unit tests
+    fb=$DWC_EP_CACHE/fuzz-build-$(echo "$DWC_EP_TOP" | sha256sum | cut -c1-8)
+    "$DWC_EP_TOP/tests/fuzz/build.sh" "$fb" >>"$_step_log" 2>&1 ||
+        setup_failed "building the fuzz targets (log: $_step_log)"
+    fz_pass=0 fz_fail=0 fz_lines=
+    for t in $("$DWC_EP_TOP/tests/fuzz/build.sh" --list); do
+        # New inputs go to a fresh directory; the checked-in seeds are
+        # only read.  Crash reproducers are kept in $fb/artifacts/.
+        work=$fb/corpus-run/$t
+        rm -rf "$work"
+        mkdir -p "$work" "$fb/artifacts"
+        flog=$DWC_EP_LOGS/fuzz-$t.log
+        echo "  fuzz-$t: log $flog" >>"$_step_log"
+        rc=0
+        ASAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_summary=1 \
+        UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:abort_on_error=1:print_summary=1 \
+            "$fb/fuzz-$t" -max_total_time="$FUZZ_SECONDS" -timeout=10 \
+            -print_final_stats=1 -artifact_prefix="$fb/artifacts/$t-" \
+            "$work" "$DWC_EP_TOP/tests/fuzz/corpus/$t" >"$flog" 2>&1 || rc=$?
+        runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$flog")
+        cov=$(sed -n 's/^#[0-9]* *DONE *cov: *\([0-9]*\).*/\1/p' "$flog")
+        if [ "$rc" -eq 0 ]; then
+            fz_pass=$((fz_pass + 1))
+            fz_lines="$fz_lines    fuzz-$t OK: ${runs:-?} inputs in ${FUZZ_SECONDS}s, coverage ${cov:-?}, no crash
+"
+        else
+            fz_fail=$((fz_fail + 1))
+            repro=$(sed -n 's/.*Test unit written to //p' "$flog" | tail -n 1)
+            fz_lines="$fz_lines    fuzz-$t FAIL (exit $rc): reproducer ${repro:-none saved}; log $flog
+"
+            echo "---- fuzz-$t: last lines of $flog ----" >&2
+            grep -vE '^#[0-9]+' "$flog" | tail -n 25 >&2
+        fi
+    done
+    [ $((fz_pass + fz_fail)) -gt 0 ] || { echo "==> [fuzz] no fuzz target ran" >&2; fz_fail=1; }
+    count fuzz "$fz_pass" "$fz_fail" 0
+    printf '%s' "$fz_lines"
+fi
+
 if want avocado; then
     step avocado "end-to-end tests on booted pairs"
     : >"$_step_log"
@@ -131,7 +221,7 @@ if want avocado; then
         --job-results-dir "$res" --json "$json" --max-parallel-tasks 1 $filter \
         "$DWC_EP_TOP"/tests/avocado/test_*.py 2>&1; echo $? >"$rcfile"; } |
         tee -a "$_step_log" |
-        grep -E '^ *\(.*(PASS|FAIL|ERROR|SKIP|CANCEL|INTERRUPT|WARN)|^JOB (LOG|HTML)|^RESULTS'
+        grep --line-buffered -E '^ *\(.*(PASS|FAIL|ERROR|SKIP|CANCEL|INTERRUPT|WARN)|^JOB (LOG|HTML)|^RESULTS'
     av_rc=$(cat "$rcfile" 2>/dev/null || echo missing)
     if [ -f "$json" ]; then
         # passed failed skipped warned (see scripts/count_results.py)

@@ -11,7 +11,10 @@ import socket
 import struct
 import time
 
-from pair import PairTest
+from test_link import BASIC, EXPECTED_PASS, SelftestBase
+
+BASIC_NAMES = [t for t in EXPECTED_PASS if t.startswith(('pci_ep_bar', 'pci_ep_basic'))]
+DEVICE = '/sys/bus/pci/devices/0000:01:00.0'
 
 HDR = '<BBHII'          # type, status, reserved, length, tag
 MSG_HELLO = 1
@@ -47,10 +50,20 @@ def closed_by_peer(sock, timeout=10):
     return False
 
 
-class MalformedMessage(PairTest):
+class MalformedMessage(SelftestBase):
     """
     :avocado: tags=link,robust
     """
+
+    run_pair_args = ['--function', 'test']
+
+    def wait_in(self, guest, command, what, timeout=30):
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if self.run_in(guest, command)[0] == 0:
+                return
+            time.sleep(0.5)
+        self.fail('[%s] %s within %d s; %s' % (guest, what, timeout, self.logs_hint()))
 
     def assert_survived(self, guest, peer_role):
         log = open(os.path.join(self.run_dir, '%s-qemu.log' % guest),
@@ -73,6 +86,13 @@ class MalformedMessage(PairTest):
         self.assertTrue(closed_by_peer(s), 'RC kept a link that sent garbage')
         s.close()
         self.assert_survived('rc', ROLE_EP)
+        # The function left with the real EP (surprise removal) and stays
+        # gone; a good EP brings it back and the selftest passes on it.
+        self.check_in('rc', "dmesg | grep -q 'pciehp: Slot(0): Card not present'")
+        self.check_in('rc', '! test -e %s' % DEVICE)
+        self.restart_guest('ep')
+        self.check_in('ep', 'ep-function test')
+        self.run_selftest(BASIC, BASIC_NAMES)
 
     def test_ep_side(self):
         # the EP connects to link.sock and reconnects: replace the RC
@@ -92,4 +112,9 @@ class MalformedMessage(PairTest):
         self.assertTrue(closed_by_peer(s), 'EP kept a link that sent garbage')
         s.close()
         srv.close()
+        os.unlink(path)
         self.assert_survived('ep', ROLE_RC)
+        # The EP took the link down (assert_survived read its log); a good
+        # RC brings it back and the selftest passes.
+        self.restart_guest('rc')
+        self.run_selftest(BASIC, BASIC_NAMES)

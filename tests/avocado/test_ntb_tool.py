@@ -137,41 +137,6 @@ class NtbToolPair(PairTest):
             self.assert_clean_dmesg(g)
 
 
-class NtbTool(NtbToolPair):
-    """
-    :avocado: tags=vntb,ntb_tool,ntb_tool_embedded
-
-    Scratchpads, memory windows and ntb_perf (embedded doorbell).
-    """
-
-    def test_scratchpads(self):
-        self.load_tool()
-        for g in ('ep', 'rc'):
-            n = self.match_in(g, "ls %s | grep -c '^spad[0-9]*$'" % self.tool(g), r'\d+')
-            self.assertEqual(n, str(SPAD_COUNT), '[%s] local scratchpads' % g)
-            n = self.match_in(g, "ls %s/peer0 | grep -c '^spad[0-9]*$'" % self.tool(g),
-                              r'\d+')
-            self.assertEqual(n, str(SPAD_COUNT), '[%s] peer scratchpads' % g)
-        # {writer: {index: value}}: distinct values per side and index.
-        values = {'rc': {0: 0x1a2b3c4d, 1: 0x00c0ffee, 127: 0xfeedface},
-                  'ep': {0: 0x5a5a0001, 1: 0x0badcafe, 127: 0x7fffffff}}
-        for writer, reader in (('rc', 'ep'), ('ep', 'rc')):
-            for idx, val in values[writer].items():
-                self.write(writer, '%s/peer0/spad%d' % (self.tool(writer), idx), hex(val))
-                self.assertEqual(
-                    self.read_int(writer, '%s/peer0/spad%d' % (self.tool(writer), idx)), val,
-                    '[%s] peer0/spad%d does not read back' % (writer, idx))
-        # After both directions: each side's local spadN holds what the
-        # other side wrote (the two directions are separate registers),
-        # and an index nobody wrote is still 0.
-        for writer, reader in (('rc', 'ep'), ('ep', 'rc')):
-            for idx, val in values[writer].items():
-                got = self.read_int(reader, '%s/spad%d' % (self.tool(reader), idx))
-                self.assertEqual(got, val, '%s wrote peer0/spad%d=%#x, %s reads spad%d=%#x; %s'
-                                 % (writer, idx, val, reader, idx, got, self.logs_hint()))
-            self.assertEqual(self.read_int(reader, '%s/spad2' % self.tool(reader)), 0,
-                             '[%s] spad2 was never written' % reader)
-
     def mw_trans_field(self, g, path, field):
         out = self.check_in(g, 'cat %s' % path)
         m = re.search(r'(?m)^%s\s+(0x[0-9a-f]+)$' % re.escape(field), out)
@@ -227,6 +192,41 @@ class NtbTool(NtbToolPair):
                 self.write(g, '%s/peer0/mw_trans%d' % (self.tool(g), w), 0)
                 self.check_in(g, 'test ! -e %s/peer0/mw%d' % (self.tool(g), w))
 
+class NtbTool(NtbToolPair):
+    """
+    :avocado: tags=vntb,ntb_tool,ntb_tool_embedded
+
+    Scratchpads, memory windows and ntb_perf (embedded doorbell).
+    """
+
+    def test_scratchpads(self):
+        self.load_tool()
+        for g in ('ep', 'rc'):
+            n = self.match_in(g, "ls %s | grep -c '^spad[0-9]*$'" % self.tool(g), r'\d+')
+            self.assertEqual(n, str(SPAD_COUNT), '[%s] local scratchpads' % g)
+            n = self.match_in(g, "ls %s/peer0 | grep -c '^spad[0-9]*$'" % self.tool(g),
+                              r'\d+')
+            self.assertEqual(n, str(SPAD_COUNT), '[%s] peer scratchpads' % g)
+        # {writer: {index: value}}: distinct values per side and index.
+        values = {'rc': {0: 0x1a2b3c4d, 1: 0x00c0ffee, 127: 0xfeedface},
+                  'ep': {0: 0x5a5a0001, 1: 0x0badcafe, 127: 0x7fffffff}}
+        for writer, reader in (('rc', 'ep'), ('ep', 'rc')):
+            for idx, val in values[writer].items():
+                self.write(writer, '%s/peer0/spad%d' % (self.tool(writer), idx), hex(val))
+                self.assertEqual(
+                    self.read_int(writer, '%s/peer0/spad%d' % (self.tool(writer), idx)), val,
+                    '[%s] peer0/spad%d does not read back' % (writer, idx))
+        # After both directions: each side's local spadN holds what the
+        # other side wrote (the two directions are separate registers),
+        # and an index nobody wrote is still 0.
+        for writer, reader in (('rc', 'ep'), ('ep', 'rc')):
+            for idx, val in values[writer].items():
+                got = self.read_int(reader, '%s/spad%d' % (self.tool(reader), idx))
+                self.assertEqual(got, val, '%s wrote peer0/spad%d=%#x, %s reads spad%d=%#x; %s'
+                                 % (writer, idx, val, reader, idx, got, self.logs_hint()))
+            self.assertEqual(self.read_int(reader, '%s/spad2' % self.tool(reader)), 0,
+                             '[%s] spad2 was never written' % reader)
+
     def test_memory_windows(self):
         self.load_tool()
         # RC -> EP: the EP's inbound window is BAR2 of the endpoint
@@ -244,7 +244,14 @@ class NtbTool(NtbToolPair):
 
     def perf_run(self, g):
         d = '/sys/kernel/debug/ntb_perf/%s' % self.dev[g]
-        out = self.check_in(g, 'echo 0 > %s/run && cat %s/run' % (d, d), timeout=180)
+        # The guest's own clock around the run, in microseconds: ntb_perf's
+        # time for the copy cannot be longer than the whole command took.
+        out = self.check_in(g, 'a=$(cut -d" " -f1 /proc/uptime); echo 0 > %s/run; '
+                               'b=$(cut -d" " -f1 /proc/uptime); cat %s/run; '
+                               'echo "wall: $a $b"' % (d, d), timeout=180)
+        wall = re.search(r'wall: ([\d.]+) ([\d.]+)', out)
+        self.assertIsNotNone(wall, out)
+        wall_us = (float(wall.group(2)) - float(wall.group(1))) * 1e6
         m = PERF_STATS.search(out)
         self.assertIsNotNone(m, '[%s] no ntb_perf statistics:\n%s\n%s'
                              % (g, out, self.logs_hint()))
@@ -253,6 +260,12 @@ class NtbTool(NtbToolPair):
         self.assertEqual(tidx, 0)
         self.assertEqual(copied, 1 << PERF_TOTAL_ORDER, '[%s] ntb_perf copied' % g)
         self.assertGreater(usecs, 0)
+        # Against what was measured outside ntb_perf: its copy took no
+        # longer than the command (uptime has 10 ms steps), and the rate it
+        # prints follows from the bytes and the time.
+        self.assertLessEqual(usecs, wall_us + 20000,
+                             '[%s] ntb_perf claims %d us for a run the guest timed at %d us'
+                             % (g, usecs, wall_us))
         self.assertEqual(mbs, copied // usecs, '[%s] MBytes/s as ntb_perf computes it' % g)
         rate = copied / usecs      # bytes per us = MB/s
         self.log.info('[%s] ntb_perf to the peer: %d bytes in %d us = %.3f MB/s '

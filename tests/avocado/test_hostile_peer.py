@@ -1,0 +1,234 @@
+"""A hostile peer on the link, well-formed messages with hostile content.
+
+The test stops one QEMU of a booted pair and plays its side of the link
+from Python for a bounded time (HOSTILE_SECONDS per side): a HELLO, then a
+stream of valid messages with random content (config reads and writes at
+any offset, memory reads and writes at random addresses, sizes and BARs,
+including ranges that end just below 2^64, INTx at any pin and level,
+link up/down flaps), and answers to the QEMU's own requests with random
+statuses and random data.  When the QEMU takes the link down (it may, for
+a completion it did not ask for), the peer connects again.
+
+Throughout, the attacked QEMU must keep running and its guest must answer
+on the console; afterwards the real peer is started again and the
+selftest's BAR and basic groups pass on the pair.
+
+Config reads of the identity registers (offsets below 0x10) are answered
+with a fixed identity that no driver claims (1b36:dead, class ff0000, type
+0 header), so the RC guest enumerates a device and leaves it alone: a
+hostile device that a driver binds can corrupt its guest on hardware too;
+that is what an IOMMU is for, not what this test is about.
+"""
+
+import os
+import random
+import socket
+import struct
+import threading
+import time
+
+from test_link import BASIC, EXPECTED_PASS, SelftestBase
+
+HOSTILE_SECONDS = 20
+HDR = struct.Struct('<BBHII')        # type, status, reserved, length, tag
+MAGIC, VERSION = 0x4b4e4c50, 1
+HELLO, LINK, CFG_RD, CFG_WR, MEM_RD, MEM_WR, INTX, CPL = range(1, 9)
+ROLE_EP, ROLE_RC = 1, 2
+MAX_PAYLOAD = 4096
+IDENTITY = struct.pack('<HHIII', 0x1b36, 0xdead, 0, 0xff000000, 0)  # 0x00..0x0f
+BASIC_NAMES = [t for t in EXPECTED_PASS if t.startswith(('pci_ep_bar', 'pci_ep_basic'))]
+
+
+def msg(mtype, body=b'', tag=0, status=0):
+    return HDR.pack(mtype, status, 0, len(body), tag) + body
+
+
+class HostilePeer:
+    """Plays @role on a connected socket until stop() is called."""
+
+    def __init__(self, sock, role, rng):
+        self.sock, self.role, self.rng = sock, role, rng
+        self.lock = threading.Lock()
+        self.alive = True
+        self.sent = self.answered = 0
+        self.reader = threading.Thread(target=self.read_loop, daemon=True)
+
+    def send(self, data):
+        with self.lock:
+            self.sock.sendall(data)
+
+    def start(self):
+        self.sock.settimeout(5)
+        self.send(msg(HELLO, struct.pack('<IHHI', MAGIC, VERSION, self.role, MAX_PAYLOAD)))
+        self.reader.start()
+
+    def recv_exact(self, n):
+        data = b''
+        while len(data) < n and self.alive:
+            try:
+                chunk = self.sock.recv(n - len(data))
+            except socket.timeout:
+                continue
+            if not chunk:
+                raise ConnectionError('closed')
+            data += chunk
+        return data
+
+    def read_loop(self):
+        """Answer every request the QEMU makes, with random results."""
+        try:
+            while self.alive:
+                hdr = self.recv_exact(HDR.size)
+                if len(hdr) < HDR.size:
+                    break
+                mtype, _, _, length, tag = HDR.unpack(hdr)
+                body = self.recv_exact(length) if length else b''
+                if mtype in (CFG_RD, CFG_WR, MEM_RD):
+                    self.answer(mtype, body, tag)
+        except (ConnectionError, OSError):
+            pass
+        self.alive = False
+
+    def answer(self, mtype, body, tag):
+        r = self.rng
+        status = r.choice([0, 0, 0, 1, 2])
+        data = b''
+        if status == 0 and mtype == CFG_RD:
+            off, size = struct.unpack_from('<HB', body)
+            if off < 0x10:
+                data = IDENTITY[off:off + size]
+            else:
+                data = bytes(r.getrandbits(8) for _ in range(size))
+        elif status == 0 and mtype == MEM_RD:
+            size = struct.unpack_from('<I', body, 8)[0]
+            data = os.urandom(size)
+        self.send(msg(CPL, data, tag, status))
+        self.answered += 1
+
+    def hostile(self):
+        """One random, well-formed message."""
+        r = self.rng
+        kind = r.choice([CFG_RD, CFG_WR, MEM_RD, MEM_WR, MEM_WR, INTX, LINK])
+        tag = r.getrandbits(32) or 1
+        if kind in (CFG_RD, CFG_WR):
+            size = r.choice([1, 2, 4])
+            off = r.randrange(0, 4096 // size) * size
+            body = struct.pack('<HBB', off, size, 0)
+            if kind == CFG_WR:
+                body += struct.pack('<I', r.getrandbits(32))
+            return msg(kind, body, tag)
+        if kind in (MEM_RD, MEM_WR):
+            size = r.choice([1, 2, 4, 8, 64, r.randrange(1, MAX_PAYLOAD + 1)])
+            addr = r.choice([r.getrandbits(64), r.getrandbits(32), r.getrandbits(20),
+                             (1 << 64) - size, 0x08090040])
+            addr = min(addr, (1 << 64) - size)
+            bar = r.choice([0, 1, 2, 3, 4, 5, 0xff])
+            body = struct.pack('<QIB3x', addr, size, bar)
+            if kind == MEM_WR:
+                return msg(kind, body + os.urandom(size))
+            return msg(kind, body, tag)
+        if kind == INTX:
+            return msg(INTX, struct.pack('<BB2x', r.randrange(4), r.randrange(2)))
+        return msg(LINK, struct.pack('<B3x', r.randrange(2)))
+
+    def run_until(self, deadline):
+        while self.alive and time.monotonic() < deadline:
+            try:
+                self.send(self.hostile())
+            except OSError:
+                break
+            self.sent += 1
+            time.sleep(0.001)
+
+    def stop(self):
+        self.alive = False
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+        self.reader.join(10)
+
+
+class HostilePeerTest(SelftestBase):
+    """
+    :avocado: tags=link,robust,hostile
+    """
+
+    run_pair_args = ['--function', 'test']
+
+    def check_alive(self, guest):
+        pid = self.qemu_pid(guest)
+        self.assertTrue(os.path.exists('/proc/%d' % pid), '%s QEMU died; %s'
+                        % (guest, self.logs_hint()))
+        status, out = self.run_in(guest, 'echo alive', timeout=30)
+        self.assertEqual((status, out.strip()), (0, 'alive'),
+                         '%s guest does not answer; %s' % (guest, self.logs_hint()))
+
+    def attack(self, victim, connect):
+        """Play the other side against @victim for HOSTILE_SECONDS;
+        @connect() returns a fresh connected socket."""
+        rng = random.Random(0x5eed + (1 if victim == 'ep' else 2))
+        deadline = time.monotonic() + HOSTILE_SECONDS
+        sessions = sent = answered = 0
+        next_check = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            sock = connect()
+            if sock is None:
+                break
+            peer = HostilePeer(sock, ROLE_RC if victim == 'ep' else ROLE_EP, rng)
+            peer.start()
+            sessions += 1
+            while peer.alive and time.monotonic() < deadline:
+                peer.run_until(min(deadline, next_check))
+                if time.monotonic() >= next_check:
+                    self.check_alive(victim)
+                    next_check = time.monotonic() + 5
+            peer.stop()
+            sent += peer.sent
+            answered += peer.answered
+        self.log.info('%s attacked: %d sessions, %d messages sent, %d requests answered',
+                      victim, sessions, sent, answered)
+        self.assertGreater(sent, 100, 'the hostile peer hardly sent anything')
+        self.check_alive(victim)
+
+    def test_hostile_ep_against_rc(self):
+        self.stop_guest_qemu('ep')
+        path = os.path.join(self.run_dir, 'link.sock')
+
+        def connect():
+            for _ in range(50):
+                s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                try:
+                    s.connect(path)
+                    return s
+                except OSError:
+                    s.close()
+                    time.sleep(0.1)
+            self.fail('cannot connect to the RC link socket again')
+        self.attack('rc', connect)
+        self.restart_guest('ep')
+        self.check_in('ep', 'ep-function test')
+        self.run_selftest(BASIC, BASIC_NAMES)
+
+    def test_hostile_rc_against_ep(self):
+        self.stop_guest_qemu('rc')
+        path = os.path.join(self.run_dir, 'link.sock')
+        if os.path.exists(path):
+            os.unlink(path)
+        srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        srv.bind(path)
+        srv.listen(1)
+        srv.settimeout(15)
+
+        def connect():
+            try:
+                return srv.accept()[0]
+            except socket.timeout:
+                self.fail('the EP did not connect to the hostile RC again')
+        try:
+            self.attack('ep', connect)
+        finally:
+            srv.close()
+            os.unlink(path)
+        self.restart_guest('rc')
+        self.run_selftest(BASIC, BASIC_NAMES)

@@ -1,0 +1,136 @@
+"""What the link does when one side changes state under the other.
+
+Slot power: the RC guest powers the endpoint's slot off through pciehp
+(/sys/bus/pci/slots/0/power).  QEMU detaches the function: it leaves
+/sys/bus/pci/devices, pci-ep-link forgets it, and the RC QEMU stays up
+while the EP, left alone, stays on the link (the slot keeps reporting a
+card, and the slot stays off).  Powered on again, the function is back
+and pci_endpoint_test's BAR tests pass on it; twice in a row.
+
+EP reset: a system_reset of the EP QEMU (QMP) takes the link down, so the
+RC guest sees the function surprise-removed; when the EP guest has booted
+again and started pci_epf_test, the function comes back, configured
+afresh, and the BAR and basic tests pass.
+"""
+
+import json
+import os
+import socket
+import time
+
+from test_link import EXPECTED_PASS, SelftestBase
+
+SLOT = '/sys/bus/pci/slots/0'
+DEVICE = '/sys/bus/pci/devices/0000:01:00.0'
+BAR = 'pci_endpoint_test -f pci_ep_bar 2>&1'
+BAR_NAMES = [t for t in EXPECTED_PASS if t.startswith('pci_ep_bar')]
+BASIC = 'pci_endpoint_test -f pci_ep_bar -f pci_ep_basic 2>&1'
+BASIC_NAMES = [t for t in EXPECTED_PASS
+               if t.startswith(('pci_ep_bar', 'pci_ep_basic'))]
+READY = 'DWC-EP-GUEST-READY role=ep'
+
+
+def qmp(path, command, timeout=30):
+    """Run one QMP command on the monitor socket at path; return its
+    'return' value (fails on an 'error')."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(timeout)
+    s.connect(path)
+    f = s.makefile('rw')
+    try:
+        json.loads(f.readline())                    # the greeting
+        for cmd in ('qmp_capabilities', command):
+            f.write(json.dumps({'execute': cmd}) + '\n')
+            f.flush()
+            while True:
+                msg = json.loads(f.readline())
+                if 'error' in msg:
+                    raise RuntimeError('QMP %s: %s' % (cmd, msg['error']))
+                if 'return' in msg:
+                    break                           # events are skipped
+        return msg['return']
+    finally:
+        f.close()
+        s.close()
+
+
+class LinkState(SelftestBase):
+    """
+    :avocado: tags=link,link_state
+    """
+
+    run_pair_args = ['--function', 'test']
+
+    def wait_in(self, guest, command, what, timeout=30):
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if self.run_in(guest, command)[0] == 0:
+                return
+            time.sleep(1)
+        self.fail('[%s] %s within %d s; %s' % (guest, what, timeout,
+                                               self.logs_hint()))
+
+    def assert_rc_alive(self):
+        pid = self.qemu_pid('rc')
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            self.fail('the RC QEMU (pid %d) died; %s' % (pid, self.logs_hint()))
+        self.assertEqual(self.check_in('rc', 'echo alive').strip(), 'alive')
+
+    def console_count(self, guest, text):
+        with open(os.path.join(self.run_dir, '%s-console.log' % guest),
+                  errors='replace') as f:
+            return f.read().count(text)
+
+    def test_slot_power(self):
+        self.run_selftest(BAR, BAR_NAMES)
+        for cycle in (1, 2):
+            self.log.info('slot power cycle %d', cycle)
+            self.check_in('rc', 'echo 0 > %s/power' % SLOT)
+            self.wait_in('rc', '! test -e %s' % DEVICE,
+                         'the function did not leave when its slot was '
+                         'powered off')
+            self.assert_rc_alive()
+            # The EP is left alone; the slot stays off (pciehp does not
+            # take the linked card for a new one) and holds a card.
+            time.sleep(3)
+            self.check_in('rc', '! test -e %s' % DEVICE)
+            self.assertEqual(self.check_in('rc', 'cat %s/power' % SLOT).strip(),
+                             '0', 'the slot did not stay powered off')
+            self.assertEqual(self.check_in('rc', 'cat %s/adapter' % SLOT).strip(),
+                             '1', 'the powered-off slot lost its card')
+            self.assert_rc_alive()
+
+            self.check_in('rc', 'echo 1 > %s/power' % SLOT)
+            self.wait_in('rc', 'test -e %s' % DEVICE,
+                         'the function did not come back when its slot was '
+                         'powered on')
+            self.run_selftest(BAR, BAR_NAMES)
+        self.assert_rc_alive()
+
+    def test_ep_reset(self):
+        self.run_selftest(BAR, BAR_NAMES)
+        removed = self.check_in(
+            'rc', "dmesg | grep -c 'Slot(0): Card not present' || true").strip()
+        boots = self.console_count('ep', READY)
+
+        qmp(os.path.join(self.run_dir, 'ep-qmp.sock'), 'system_reset')
+        # The reset sent LINK down: a surprise removal in the RC guest.
+        self.wait_in('rc', '! test -e %s' % DEVICE,
+                     'the function did not leave when the EP was reset')
+        self.assertGreater(int(self.check_in(
+            'rc', "dmesg | grep -c 'Slot(0): Card not present'").strip()),
+            int(removed or 0), 'no surprise removal in the RC guest')
+        self.assert_rc_alive()
+
+        end = time.monotonic() + self.boot_timeout
+        while self.console_count('ep', READY) <= boots:
+            if time.monotonic() > end:
+                self.fail('the EP guest did not boot again after the reset; '
+                          '%s' % self.logs_hint())
+            time.sleep(1)
+        self.check_in('ep', 'ep-function test')
+        self.wait_in('rc', 'test -e %s' % DEVICE,
+                     'the function did not come back after the EP reset')
+        self.run_selftest(BASIC, BASIC_NAMES)
