@@ -58,8 +58,9 @@ class BringupRepeat(Test):
             shutil.copytree(run_dir, keep, ignore=shutil.ignore_patterns('*.sock'))
             shutil.rmtree(run_dir, ignore_errors=True)
         if res.returncode != 0:
+            errors = [l for l in res.stdout.splitlines() if l.startswith('error:')]
             return 'run-pair.sh exit %d: %s (consoles: %s)' % (
-                res.returncode, res.stdout.strip().splitlines()[-1:], keep)
+                res.returncode, (errors or res.stdout.strip().splitlines())[-1], keep)
         m = LOSS.search(ping.stdout)
         if ping.returncode != 0 or not m or m.group(1) != m.group(2):
             return 'ping over ntb_netdev failed: %s (consoles: %s)' % (
