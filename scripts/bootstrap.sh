@@ -21,7 +21,8 @@ Prepares a Debian 12 (bookworm) machine for this project (needs root):
   * dpkg --add-architecture arm64, so that scripts/build-initramfs.sh can
     download busybox-static:arm64 (it is unpacked into the cache, never
     installed on the host);
-  * build packages (compilers, QEMU and kernel build dependencies).
+  * build packages (compilers, QEMU and kernel build dependencies, clang
+    with libFuzzer for tests/fuzz).
 
   --check   only report whether the machine is ready (exit 1 if not)
 
@@ -41,12 +42,15 @@ done
 
 [ "${DWC_EP_NO_APT:-0}" = 1 ] && exit 0
 
-# Host packages from bookworm (and bookworm-backports for meson).
+# Host packages from bookworm (and bookworm-backports for meson).  clang
+# and libclang-rt-14-dev (libFuzzer and the sanitizer runtimes, only a
+# recommendation of clang) build the fuzz targets of tests/fuzz; gcc's own
+# ASan/UBSan runtimes (for build-qemu.sh --sanitize) come with gcc.
 HOST_PKGS="build-essential git ninja-build pkg-config flex bison bc cpio xz-utils
  zstd dpkg-dev python3 python3-venv python3-setuptools libglib2.0-dev
  libpixman-1-dev zlib1g-dev libfdt-dev libslirp-dev gcc-aarch64-linux-gnu
  libc6-dev-arm64-cross libssl-dev kmod rsync socat file
- device-tree-compiler"
+ device-tree-compiler clang libclang-rt-14-dev"
 
 ready() {
     for p in $HOST_PKGS python3-pycotap avocado; do

@@ -6,7 +6,7 @@ DWC_EP_TOP=$(cd "$(dirname "$0")/.." && pwd)
 
 usage() {
     cat <<USAGE
-Usage: scripts/build-qemu.sh [--help] [--print-dir]
+Usage: scripts/build-qemu.sh [--help] [--sanitize] [--print-dir]
 
 Builds qemu-system-aarch64 (TCG, plus the qtest accelerator) with this
 repository's device models:
@@ -21,8 +21,14 @@ repository's device models:
      and builds with ninja.
 
 The tree and build are cached in \$DWC_EP_CACHE/qemu/<version>-<hash of
-configure options>/; a second run rebuilds only what changed.
+configure options>/; a second run rebuilds only what changed.  The normal
+and the sanitizer tree of the current version live side by side; trees of
+other versions or options are removed when a tree is unpacked.
 
+  --sanitize    build the sanitizer tree instead: the same configuration
+                plus QEMU's --enable-asan --enable-ubsan (AddressSanitizer
+                and UndefinedBehaviorSanitizer, gcc), for scripts/test.sh
+                --suite asan (logs: qemu-asan-*.log)
   --print-dir   print the build directory and exit (building nothing)
 
 Environment:
@@ -34,10 +40,12 @@ USAGE
 }
 
 print_dir=0
+sanitize=0
 for a in "$@"; do
     case "$a" in
     -h|--help) usage; exit 0 ;;
     --print-dir) print_dir=1 ;;
+    --sanitize) sanitize=1 ;;
     *) echo "build-qemu.sh: unknown option '$a' (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -46,6 +54,7 @@ CONFIGURE_ARGS="--target-list=aarch64-softmmu --python=/usr/bin/python3
  --disable-download --without-default-features --enable-fdt=system
  --enable-tcg --disable-docs --disable-install-blobs --enable-trace-backends=log
  --disable-werror"
+SANITIZE_ARGS="--enable-asan --enable-ubsan"
 
 upstream=${QEMU_DEB_VERSION#*:}
 upstream=${upstream%-*}
@@ -53,7 +62,22 @@ if [ -n "${QEMU_SRC:-}" ]; then
     [ -f "$QEMU_SRC/VERSION" ] || die "QEMU_SRC=$QEMU_SRC does not look like a QEMU tree (no VERSION file)"
     upstream=local-$(cat "$QEMU_SRC/VERSION")
 fi
-key=$upstream-$(echo "$CONFIGURE_ARGS" "${QEMU_SRC:-}" | sha256sum | cut -c1-8)
+# key_for ARGS: the cache key of a tree configured with ARGS.
+key_for() {
+    echo "$upstream-$(echo "$1" "${QEMU_SRC:-}" | sha256sum | cut -c1-8)"
+}
+normal_key=$(key_for "$CONFIGURE_ARGS")
+sanitize_key=$(key_for "$CONFIGURE_ARGS $SANITIZE_ARGS")
+if [ "$sanitize" = 1 ]; then
+    CONFIGURE_ARGS="$CONFIGURE_ARGS $SANITIZE_ARGS"
+    key=$sanitize_key
+    sfx=-asan       # step and log names: qemu-asan-build, ...
+    what=" (ASan + UBSan)"
+else
+    key=$normal_key
+    sfx=
+    what=
+fi
 root=$DWC_EP_CACHE/qemu/$key
 src=$root/src
 build=$root/build
@@ -64,11 +88,15 @@ fi
 
 # 1: source tree.
 if [ ! -f "$root/.src-ready" ]; then
-    step qemu-fetch "QEMU source $upstream"
+    step "qemu$sfx-fetch" "QEMU source $upstream$what"
     : >"$_step_log"
-    # Trees for other versions or options are stale: drop them.
+    # Trees for other versions or options are stale: drop them, but keep
+    # the other flavour (normal or sanitizer) of this version and options.
     for d in "$DWC_EP_CACHE"/qemu/*; do
-        [ "$d" = "$root" ] || rm -rf "$d"
+        case "${d##*/}" in
+        "$normal_key"|"$sanitize_key") ;;
+        *) rm -rf "$d" ;;
+        esac
     done
     rm -rf "$root"
     mkdir -p "$src"
@@ -93,14 +121,14 @@ fi
 # and the new set applied, so only the files they touch are rebuilt.
 patch_hash=$(hash_inputs "$DWC_EP_TOP/qemu/patches")
 if [ "$(cat "$root/.patches" 2>/dev/null)" != "$patch_hash" ]; then
-    step qemu-patches "applying qemu/patches"
+    step "qemu$sfx-patches" "applying qemu/patches$what"
     : >"$_step_log"
     if [ -d "$root/applied" ]; then
         for p in $(cd "$root/applied" && ls -r -- *.patch 2>/dev/null); do
             echo "  reverting $p" >>"$_step_log"
             patch -d "$src" -p1 -R --batch -s -i "$root/applied/$p" >>"$_step_log" 2>&1 || {
                 rm -f "$root/.src-ready"
-                die "[qemu-patches] could not revert $p; the tree will be unpacked afresh on the next run"
+                die "[$_step_name] could not revert $p; the tree will be unpacked afresh on the next run"
             }
         done
         rm -rf "$root/applied"
@@ -113,7 +141,7 @@ if [ "$(cat "$root/.patches" 2>/dev/null)" != "$patch_hash" ]; then
         patch -d "$src" -p1 --forward --batch -s -i "$p" >>"$_step_log" 2>&1 || {
             tail -n 20 "$_step_log" >&2
             rm -f "$root/.src-ready"
-            die "[qemu-patches] $(basename "$p") does not apply to QEMU $upstream; log: $_step_log"
+            die "[$_step_name] $(basename "$p") does not apply to QEMU $upstream; log: $_step_log"
         }
         cp "$p" "$root/applied/"
     done
@@ -122,7 +150,7 @@ if [ "$(cat "$root/.patches" 2>/dev/null)" != "$patch_hash" ]; then
 fi
 
 # 3: overlay (copy changed files only; remove files we dropped since).
-step qemu-overlay "overlaying qemu/ onto the tree"
+step "qemu$sfx-overlay" "overlaying qemu/ onto the tree$what"
 : >"$_step_log"
 manifest=$root/.overlay-files
 new_manifest=$root/.overlay-files.new
@@ -145,14 +173,18 @@ step_done "$n file(s) updated"
 
 # 4: configure and build.
 if [ ! -f "$build/build.ninja" ]; then
-    step qemu-configure "configuring aarch64-softmmu"
+    step "qemu$sfx-configure" "configuring aarch64-softmmu$what"
     : >"$_step_log"
     mkdir -p "$build"
     # shellcheck disable=SC2086
     (cd "$build" && run_logged "$src/configure" $CONFIGURE_ARGS)
     step_done
 fi
-step qemu-build "ninja in $build (about 8 minutes from scratch on 2 cores)"
+if [ "$sanitize" = 1 ]; then
+    step qemu-asan-build "ninja in $build (ASan + UBSan; about 10 minutes from scratch on 2 cores)"
+else
+    step qemu-build "ninja in $build (about 8 minutes from scratch on 2 cores)"
+fi
 : >"$_step_log"
 run_logged ninja -C "$build" qemu-system-aarch64
 step_done "$build/qemu-system-aarch64"
