@@ -46,8 +46,10 @@ EXPECTED_SKIP = {
 
 # virt's GIC ITS is at 0x08080000; GITS_TRANSLATER is at +0x10040.
 ITS_TRANSLATER = 0x08090040
-# rd_int_status, the register Linux's eDMA embedded doorbell rings.
+# rd_int_status, the register Linux's eDMA embedded doorbell rings, and
+# where the eDMA's "dma" region sits on virt (dts/dw-pcie-ep-virt.dts).
 EDMA_RD_INT_STATUS = 0xa0
+EDMA_BASE = 0x0c004000
 
 
 def tap_results(text):
@@ -111,7 +113,8 @@ class SelftestEmbedded(SelftestBase):
     """
 
     run_pair_args = ['--function', 'test', '--doorbell', 'embedded',
-                     '--ep-arg', '-trace dw_edma_emu_irq_emulation']
+                     '--ep-arg', '-trace dw_edma_emu_irq_emulation',
+                     '--ep-arg', '-trace dw_pcie_ep_inbound']
 
     def test_whole(self):
         dmesg = self.whole_selftest()
@@ -122,6 +125,12 @@ class SelftestEmbedded(SelftestBase):
         # interrupt emulation, and the EP driver's zero write to int_clear
         # deasserted it.
         log = self.ep_log()
+        # The RC's write came over the link, through the inbound iATU, to
+        # rd_int_status (not some other write to that register).
+        self.assertRegex(log, r'via inbound region \d+ -> 0x%x \(4 bytes\) write=1'
+                         % (EDMA_BASE + EDMA_RD_INT_STATUS),
+                         'no inbound write from the RC to rd_int_status in the EP '
+                         'QEMU trace; %s' % self.logs_hint())
         self.assertIn('interrupt emulation via 0x%03x: level 1'
                       % EDMA_RD_INT_STATUS, log,
                       'no interrupt-emulation assert in the EP QEMU trace; %s'

@@ -7,10 +7,12 @@ while the EP, left alone, stays on the link (the slot keeps reporting a
 card, and the slot stays off).  Powered on again, the function is back
 and pci_endpoint_test's BAR tests pass on it; twice in a row.
 
-EP reset: a system_reset of the EP QEMU (QMP) takes the link down, so the
-RC guest sees the function surprise-removed; when the EP guest has booted
-again and started pci_epf_test, the function comes back, configured
-afresh, and the BAR and basic tests pass.
+EP reset: a system_reset of the EP QEMU (QMP; run-pair.sh starts it with
+-no-reboot, so the test first makes a reset reset rather than quit) resets
+dw-pcie-ep, which sends LINK down: the RC guest sees the function
+surprise-removed for a link down (not for a peer gone: the EP QEMU stays
+up).  When the EP guest has booted again and started pci_epf_test, the
+function comes back, configured afresh, and the BAR and basic tests pass.
 """
 
 import json
@@ -30,17 +32,17 @@ BASIC_NAMES = [t for t in EXPECTED_PASS
 READY = 'DWC-EP-GUEST-READY role=ep'
 
 
-def qmp(path, command, timeout=30):
-    """Run one QMP command on the monitor socket at path; return its
-    'return' value (fails on an 'error')."""
+def qmp(path, *commands, timeout=30):
+    """Run QMP commands, each (name, arguments), on the monitor socket at
+    path, in order; raises RuntimeError on an 'error'."""
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.settimeout(timeout)
     s.connect(path)
     f = s.makefile('rw')
     try:
         json.loads(f.readline())                    # the greeting
-        for cmd in ('qmp_capabilities', command):
-            f.write(json.dumps({'execute': cmd}) + '\n')
+        for cmd, args in (('qmp_capabilities', {}),) + commands:
+            f.write(json.dumps({'execute': cmd, 'arguments': args}) + '\n')
             f.flush()
             while True:
                 msg = json.loads(f.readline())
@@ -48,7 +50,6 @@ def qmp(path, command, timeout=30):
                     raise RuntimeError('QMP %s: %s' % (cmd, msg['error']))
                 if 'return' in msg:
                     break                           # events are skipped
-        return msg['return']
     finally:
         f.close()
         s.close()
@@ -59,7 +60,8 @@ class LinkState(SelftestBase):
     :avocado: tags=link,link_state
     """
 
-    run_pair_args = ['--function', 'test']
+    run_pair_args = ['--function', 'test',
+                     '--rc-arg', '-trace pci_ep_remote_unplug']
 
     def wait_in(self, guest, command, what, timeout=30):
         end = time.monotonic() + timeout
@@ -115,7 +117,8 @@ class LinkState(SelftestBase):
             'rc', "dmesg | grep -c 'Slot(0): Card not present' || true").strip()
         boots = self.console_count('ep', READY)
 
-        qmp(os.path.join(self.run_dir, 'ep-qmp.sock'), 'system_reset')
+        qmp(os.path.join(self.run_dir, 'ep-qmp.sock'),
+            ('set-action', {'reboot': 'reset'}), ('system_reset', {}))
         # The reset sent LINK down: a surprise removal in the RC guest.
         self.wait_in('rc', '! test -e %s' % DEVICE,
                      'the function did not leave when the EP was reset')
@@ -123,6 +126,14 @@ class LinkState(SelftestBase):
             'rc', "dmesg | grep -c 'Slot(0): Card not present'").strip()),
             int(removed or 0), 'no surprise removal in the RC guest')
         self.assert_rc_alive()
+        pid = self.qemu_pid('ep')
+        self.assertTrue(os.path.exists('/proc/%d' % pid),
+                        'the EP QEMU quit instead of resetting')
+        with open(os.path.join(self.run_dir, 'rc-qemu.log'),
+                  errors='replace') as f:
+            self.assertIn('function removed: link down', f.read(),
+                          'the RC did not remove the function for a link '
+                          'down; %s' % self.logs_hint())
 
         end = time.monotonic() + self.boot_timeout
         while self.console_count('ep', READY) <= boots:

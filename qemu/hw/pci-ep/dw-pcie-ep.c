@@ -226,12 +226,47 @@ static void dw_pcie_ep_config_init(DwPcieEpState *s)
     }
     cfg_init(s, DW_PCIE_PL_PORT_LINK_CONTROL, 4, 0x00010120, 0, 0xffffffff,
              0, 0);
-    cfg_init(s, DW_PCIE_PL_PORT_DEBUG0, 8, 0, 0, 0, 0, 0);
+    cfg_init(s, DW_PCIE_PL_PORT_DEBUG0, 4, 0, 0, 0, 0, 0);
+    cfg_init(s, DW_PCIE_PL_PORT_DEBUG1, 4, 0, 0, 0, 0, 0);
     cfg_init(s, DW_PCIE_PL_GEN2_CTRL, 4, 0x0001010f, 0, 0xffffffff, 0, 0);
     cfg_init(s, DW_PCIE_PL_VERSION_NUMBER, 4, DW_PCIE_VERSION_520A, 0, 0, 0, 0);
     cfg_init(s, DW_PCIE_PL_VERSION_TYPE, 4, 0x6c776370, 0, 0, 0, 0);
     cfg_init(s, DW_PCIE_PL_ATU_VIEWPORT, 4, 0xffffffff, 0, 0, 0, 0);
     cfg_init(s, DW_PCIE_PL_EDMA_VIEWPORT_CTRL, 4, 0xffffffff, 0, 0, 0, 0);
+    memcpy(s->link_reset, s->config, sizeof(s->link_reset));
+}
+
+/*
+ * The bits of config byte @a that the RC may have written through the
+ * link: its link write mask, and all of the BAR registers (which address
+ * bits the RC may write follows the BAR sizes, which the EP may change;
+ * the flag bits only the DBI writes, so they equal link_reset anyway).
+ */
+static uint8_t dw_pcie_ep_link_bits(DwPcieEpState *s, unsigned a)
+{
+    if (a >= PCI_BASE_ADDRESS_0 && a < PCI_BASE_ADDRESS_0 + 24) {
+        return 0xff;
+    }
+    return s->wmask_link[a];
+}
+
+/*
+ * A link reset (link down, which a new peer always follows): what the RC
+ * wrote through config space (BARs, COMMAND, MSI address, data and
+ * enable, MSI-X enable, Resizable BAR sizes, device and link control...)
+ * goes back to what reset and the DBI left there, so that the next RC
+ * inherits none of it.  What the EP set up through the DBI stays.
+ */
+static void dw_pcie_ep_link_reset_config(DwPcieEpState *s)
+{
+    unsigned a;
+
+    for (a = 0; a < DW_PCIE_EP_DBI_SIZE; a++) {
+        uint8_t m = dw_pcie_ep_link_bits(s, a);
+
+        s->config[a] = (s->config[a] & ~m) | (s->link_reset[a] & m);
+    }
+    trace_dw_pcie_ep_link_reset_config();
 }
 
 /* ---- link state and the app block ---- */
@@ -252,6 +287,26 @@ static bool dw_pcie_ep_link_usable(DwPcieEpState *s)
     return s->link_up && dw_pcie_ep_has_peer(s);
 }
 
+/*
+ * Whether the function may issue a memory request of @size bytes at PCI
+ * address @pci (@write or read) for @who (for the log): only with Bus
+ * Master Enable set in its COMMAND register, as the RC set it.  Without,
+ * the request is not sent (logged as a guest error) and the caller fails
+ * it: a CPU read returns all ones, an eDMA transfer aborts.
+ */
+static bool dw_pcie_ep_may_master(DwPcieEpState *s, const char *who,
+                                  uint64_t pci, uint64_t size, bool write)
+{
+    if (cfg_get(s, PCI_COMMAND, 2) & PCI_COMMAND_MASTER) {
+        return true;
+    }
+    qemu_log_mask(LOG_GUEST_ERROR, "dw-pcie-ep: %s %s of 0x%" PRIx64
+                  " bytes at PCI 0x%" PRIx64 " not sent: Bus Master Enable "
+                  "is clear\n", who, write ? "write" : "read", size, pci);
+    trace_dw_pcie_ep_no_master(pci, size, write);
+    return false;
+}
+
 static void dw_pcie_ep_set_link(DwPcieEpState *s, bool up)
 {
     uint32_t dbg1;
@@ -261,6 +316,9 @@ static void dw_pcie_ep_set_link(DwPcieEpState *s, bool up)
     }
     s->link_up = up;
     trace_dw_pcie_ep_link(up);
+    if (!up) {
+        dw_pcie_ep_link_reset_config(s);
+    }
     cfg_set(s->config, DW_PCIE_PL_PORT_DEBUG0, up ? DW_PCIE_LTSSM_L0 : 0, 4);
     dbg1 = up ? DW_PCIE_PL_PORT_DEBUG1_LINK_UP : 0;
     cfg_set(s->config, DW_PCIE_PL_PORT_DEBUG1, dbg1, 4);
@@ -450,13 +508,23 @@ static void dw_pcie_ep_dbi_write(void *opaque, hwaddr addr, uint64_t val,
 
         s->config[a] = (s->config[a] & ~m) | (b & m);
         s->config[a] &= ~(b & s->w1cmask[a]);
+        /* the EP's own setting: a link reset keeps it */
+        s->link_reset[a] = (s->link_reset[a] & ~m) | (s->config[a] & m);
     }
     for (i = 0; i < REBAR_NUM; i++) {
-        if (ro_wr && ranges_overlap(addr, size, rebar_cap_offset(i), 4)) {
+        bool cap = ro_wr && ranges_overlap(addr, size, rebar_cap_offset(i), 4);
+        bool ctrl = ranges_overlap(addr, size, rebar_ctrl_offset(i), 4);
+
+        if (cap) {
             dw_pcie_ep_rebar_cap_written(s, i);
         }
-        if (ranges_overlap(addr, size, rebar_ctrl_offset(i), 4)) {
+        if (ctrl) {
             dw_pcie_ep_rebar_ctrl_written(s, i, old_ctrl[i], "the DBI");
+        }
+        if (cap || ctrl) {
+            /* the size the controller selected for the EP is the EP's */
+            memcpy(s->link_reset + rebar_ctrl_offset(i),
+                   s->config + rebar_ctrl_offset(i), 4);
         }
     }
     if (ranges_overlap(addr, size, PCI_BASE_ADDRESS_0, 24)) {
@@ -621,12 +689,12 @@ static uint64_t dw_pcie_ep_addr_space_read(void *opaque, hwaddr addr,
     uint64_t val = ~0ull;
 
     if (dw_pcie_ep_outbound(s, addr, size, &pci)) {
-        if (dw_pcie_ep_link_usable(s)) {
-            pcie_link_mem_read(&s->link, PL_BAR_NONE, pci, &val, size);
-            val = le64_to_cpu(val);
-        } else {
+        if (!dw_pcie_ep_link_usable(s)) {
             /* No link: an unanswered read completes with all ones. */
             trace_dw_pcie_ep_outbound_nolink(pci, size, false);
+        } else if (dw_pcie_ep_may_master(s, "outbound", pci, size, false)) {
+            pcie_link_mem_read(&s->link, PL_BAR_NONE, pci, &val, size);
+            val = le64_to_cpu(val);
         }
     }
     return val;
@@ -639,12 +707,12 @@ static void dw_pcie_ep_addr_space_write(void *opaque, hwaddr addr,
     uint64_t pci;
 
     if (dw_pcie_ep_outbound(s, addr, size, &pci)) {
-        if (dw_pcie_ep_link_usable(s)) {
+        if (!dw_pcie_ep_link_usable(s)) {
+            trace_dw_pcie_ep_outbound_nolink(pci, size, true);
+        } else if (dw_pcie_ep_may_master(s, "outbound", pci, size, true)) {
             uint64_t le = cpu_to_le64(val);
 
             pcie_link_mem_write(&s->link, PL_BAR_NONE, pci, &le, size);
-        } else {
-            trace_dw_pcie_ep_outbound_nolink(pci, size, true);
         }
     }
 }
@@ -652,15 +720,17 @@ static void dw_pcie_ep_addr_space_write(void *opaque, hwaddr addr,
 /*
  * The eDMA's way to PCI addresses: bus-master requests on the link, with no
  * outbound iATU in between (an eDMA channel carries the PCI address
- * itself).  Without a trained link every access fails, and the channel
- * aborts; so does one whose range wraps past 2^64 (the link refuses it).
+ * itself).  Without a trained link or without Bus Master Enable every
+ * access fails, and the channel aborts; so does one whose range wraps
+ * past 2^64 (the link refuses it).
  */
 static MemTxResult dw_pcie_ep_edma_pci_read(void *opaque, uint64_t addr,
                                             void *buf, uint64_t len)
 {
     DwPcieEpState *s = opaque;
 
-    if (!dw_pcie_ep_link_usable(s)) {
+    if (!dw_pcie_ep_link_usable(s) ||
+        !dw_pcie_ep_may_master(s, "eDMA", addr, len, false)) {
         return MEMTX_ERROR;
     }
     return pcie_link_mem_read(&s->link, PL_BAR_NONE, addr, buf, len) ==
@@ -672,7 +742,8 @@ static MemTxResult dw_pcie_ep_edma_pci_write(void *opaque, uint64_t addr,
 {
     DwPcieEpState *s = opaque;
 
-    if (!dw_pcie_ep_link_usable(s)) {
+    if (!dw_pcie_ep_link_usable(s) ||
+        !dw_pcie_ep_may_master(s, "eDMA", addr, len, true)) {
         return MEMTX_ERROR;
     }
     if (!pcie_link_mem_write(&s->link, PL_BAR_NONE, addr, buf, len)) {
@@ -799,6 +870,19 @@ static PlStatus dw_pcie_ep_inbound(DwPcieEpState *s, const PlMsg *m,
     MemTxResult res;
     int idx = -1;
 
+    if (!(cfg_get(s, PCI_COMMAND, 2) & PCI_COMMAND_MEMORY)) {
+        /* Memory Space Enable clear: the function claims no BAR access */
+        qemu_log_mask(LOG_GUEST_ERROR, "dw-pcie-ep: RC %s of %u bytes at PCI "
+                      "0x%" PRIx64 " (BAR%u) with Memory Space Enable clear: "
+                      "UR\n", write ? "write" : "read", m->u.mem.size,
+                      m->u.mem.addr, bar);
+        trace_dw_pcie_ep_inbound_disabled(bar, m->u.mem.addr, m->u.mem.size,
+                                          write);
+        if (!write) {
+            memset(data, 0xff, m->u.mem.size);
+        }
+        return PL_STATUS_UR;
+    }
     if (bar < DW_PCIE_EP_NUM_BARS && (bar_size = dw_pcie_ep_bar_size(s, bar))) {
         base = dw_pcie_ep_bar_addr(s, bar);
         offset = m->u.mem.addr - base;
@@ -975,11 +1059,21 @@ static int dw_pcie_ep_add_fdt_node(SysBusDevice *sbd, void *fdt,
 
 /* ---- QOM ---- */
 
+/*
+ * Device reset: all of the controller's state (config space, DBI2 masks,
+ * iATU, app block; the eDMA is a reset child, see
+ * dw_pcie_ep_reset_child_foreach).  A link that was up goes down, and
+ * the peer hears of it (the RC surprise-removes the function); the link
+ * comes up again when the EP driver sets LTSSM_EN.
+ */
 static void dw_pcie_ep_reset_hold(Object *obj, ResetType type)
 {
     DwPcieEpState *s = DW_PCIE_EP(obj);
     unsigned i;
 
+    if (s->link_up && dw_pcie_ep_has_peer(s)) {
+        pcie_link_send_state(&s->link, false);
+    }
     dw_pcie_ep_config_init(s);
     memset(s->bar_mask, 0, sizeof(s->bar_mask));
     for (i = 0; i < DW_PCIE_EP_MAX_REGIONS; i++) {
@@ -990,8 +1084,26 @@ static void dw_pcie_ep_reset_hold(Object *obj, ResetType type)
     s->app_irq_status = 0;
     s->app_irq_enable = 0;
     s->app_intx = 0;
-    s->link_up = false;
+    if (s->link_up) {
+        s->link_up = false;
+        trace_dw_pcie_ep_link(false);
+    }
     dw_pcie_ep_update_app_irq(s);
+}
+
+/* The reset children: the buses (none), and the eDMA engine. */
+static void dw_pcie_ep_reset_child_foreach(Object *obj,
+                                           ResettableChildCallback cb,
+                                           void *opaque, ResetType type)
+{
+    DwPcieEpState *s = DW_PCIE_EP(obj);
+    DwPcieEpClass *k = DW_PCIE_EP_GET_CLASS(obj);
+
+    if (k->parent_reset_child_foreach) {
+        k->parent_reset_child_foreach(obj, cb, opaque, type);
+    }
+    /* also on the main system bus: a system reset counts both visits */
+    cb(OBJECT(&s->edma), opaque, type);
 }
 
 static void dw_pcie_ep_init(Object *obj)
@@ -1117,6 +1229,8 @@ static void dw_pcie_ep_class_init(ObjectClass *klass, void *data)
     dc->vmsd = &vmstate_dw_pcie_ep;
     dc->user_creatable = true;
     rc->phases.hold = dw_pcie_ep_reset_hold;
+    k->parent_reset_child_foreach = rc->child_foreach;
+    rc->child_foreach = dw_pcie_ep_reset_child_foreach;
     device_class_set_props(dc, dw_pcie_ep_properties);
     k->add_fdt_node = dw_pcie_ep_add_fdt_node;
 }

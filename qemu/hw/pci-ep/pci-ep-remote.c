@@ -15,6 +15,11 @@
  * they pass the IOMMU and reach the GIC ITS, and stop when Bus Master
  * Enable is clear.  INTx messages drive its INTA.
  *
+ * The guest may power the slot off (pciehp, /sys/bus/pci/slots/N/power):
+ * QEMU then detaches the function, and the link forgets it; the endpoint
+ * is still on the link, so the slot keeps reporting a card present, and
+ * when the guest powers the slot on again the function is plugged anew.
+ *
  * Copyright (c) 2026 The dwc-pcie-ep authors
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -60,6 +65,8 @@ struct PciEpLink {
     PcieLink link;
     bool up;                 /* the endpoint reports link up */
     PciEpRemote *fn;         /* the plugged function, if any */
+    bool detached;           /* fn left by QEMU's doing, not link_unplug */
+    bool slot_off;           /* slot powered off by the guest, card kept */
     QEMUBH *bh;              /* plug or unplug, outside of link handlers */
     QEMUTimer *intx_timer;   /* a deassert held back, see INTX_MIN_PULSE_NS */
     int64_t intx_since;
@@ -221,12 +228,31 @@ static void remote_realize(PCIDevice *pd, Error **errp)
     }
 }
 
+/*
+ * The function is being unplugged: by link_unplug, or by QEMU when the
+ * guest powers the slot off.  Either way its link forgets it at once, and
+ * stops the timer that would touch it.
+ */
+static void remote_exit(PCIDevice *pd)
+{
+    PciEpRemote *fn = PCI_EP_REMOTE(pd);
+    PciEpLink *l = fn->owner;
+
+    if (l && l->fn == fn) {
+        timer_del(l->intx_timer);
+        l->fn = NULL;
+        l->detached = true;
+        trace_pci_ep_remote_detached();
+    }
+}
+
 static void remote_class_init(ObjectClass *klass, void *data)
 {
     DeviceClass *dc = DEVICE_CLASS(klass);
     PCIDeviceClass *k = PCI_DEVICE_CLASS(klass);
 
     k->realize = remote_realize;
+    k->exit = remote_exit;
     k->config_read = remote_config_read;
     k->config_write = remote_config_write;
     /* QEMU's local view only: the guest reads the endpoint's IDs */
@@ -252,17 +278,23 @@ static PCIDevice *link_port(PciEpLink *l, Error **errp)
     return PCI_DEVICE(d);
 }
 
+/*
+ * The endpoint is gone: surprise-remove the function, or, in a slot the
+ * guest powered off, the card that the slot still reported present.
+ */
 static void link_unplug(PciEpLink *l, const char *why)
 {
     PCIDevice *port = link_port(l, NULL);
 
-    if (!l->fn || !port) {
+    if ((!l->fn && !l->slot_off) || !port) {
         return;
     }
     trace_pci_ep_remote_unplug(why);
     timer_del(l->intx_timer);
-    pcie_cap_slot_surprise_remove(port);
+    pcie_cap_slot_surprise_remove(port);     /* remote_exit forgets fn */
     l->fn = NULL;
+    l->detached = false;
+    l->slot_off = false;
 }
 
 static void link_plug(PciEpLink *l)
@@ -296,17 +328,57 @@ static void link_plug(PciEpLink *l)
                                  PCI_EXP_SLTSTA, PCI_EXP_SLTSTA_ABP);
 }
 
-/* Bring the slot to the link state, from the main loop. */
+/* The endpoint is there and has trained the link. */
+static bool link_wanted(PciEpLink *l)
+{
+    return l->up && pcie_link_connected(&l->link);
+}
+
+/*
+ * Bring the slot to the link state, from the main loop; a slot that the
+ * guest powered off gets its function when the guest powers it on.
+ */
 static void link_bh(void *opaque)
 {
     PciEpLink *l = opaque;
-    bool want = l->up && pcie_link_connected(&l->link);
+    bool want = link_wanted(l);
 
-    if (!want && l->fn) {
+    if (!want && (l->fn || l->slot_off)) {
         link_unplug(l, pcie_link_connected(&l->link) ? "link down"
                                                      : "peer gone");
-    } else if (want && !l->fn) {
+    } else if (want && !l->fn && !l->slot_off) {
         link_plug(l);
+    }
+}
+
+/*
+ * The guest wrote the slot's Slot Control register (see
+ * pcie_cap_slot_set_power_hook); @powered is the slot power after it.
+ * When that write powered the slot off, QEMU has just detached the
+ * function (remote_exit) and taken presence away, with a Presence Detect
+ * Changed event that the guest has not seen yet.  With the endpoint
+ * still on the link the card is in fact still there: presence stays and
+ * the event is withdrawn (pciehp would take it for a new card in an off
+ * slot and power the slot straight back on).  When the guest powers the
+ * slot on again, the function is plugged anew from link_bh.
+ */
+static void link_slot_power(PCIDevice *port, bool powered, void *opaque)
+{
+    PciEpLink *l = opaque;
+    uint8_t *sltsta = port->config + port->exp.exp_cap + PCI_EXP_SLTSTA;
+
+    if (!powered && l->detached) {
+        l->detached = false;
+        if (link_wanted(l)) {
+            l->slot_off = true;
+            pci_word_test_and_set_mask(sltsta, PCI_EXP_SLTSTA_PDS);
+            pci_word_test_and_clear_mask(sltsta, PCI_EXP_SLTSTA_PDC);
+        }
+        trace_pci_ep_remote_slot_power(false, l->slot_off);
+    } else if (powered && l->slot_off) {
+        l->slot_off = false;
+        trace_pci_ep_remote_slot_power(true, false);
+        qemu_bh_schedule(l->bh);
     }
 }
 
@@ -346,7 +418,14 @@ static PlStatus link_request(void *opaque, const PlMsg *m, uint8_t *data)
                                 m->type == PL_MSG_MEM_WR, res);
         return res == MEMTX_OK ? PL_STATUS_SC : PL_STATUS_CA;
     case PL_MSG_INTX:
-        if (m->u.intx.pin == 0) {
+        if (!pd->config[PCI_INTERRUPT_PIN]) {
+            /* The endpoint said it has no INTx pin; QEMU cannot raise one. */
+            qemu_log_mask(LOG_GUEST_ERROR, "pci-ep-remote: INTx from an "
+                          "endpoint whose Interrupt Pin is 0: ignored\n");
+            return PL_STATUS_SC;
+        }
+        /* A function in a slot that is powered off signals nothing. */
+        if (m->u.intx.pin == 0 && pd->enabled) {
             int64_t now = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
 
             if (m->u.intx.level) {
@@ -369,7 +448,7 @@ static void link_intx_deassert(void *opaque)
 {
     PciEpLink *l = opaque;
 
-    if (l->fn) {
+    if (l->fn && PCI_DEVICE(l->fn)->config[PCI_INTERRUPT_PIN]) {
         pci_set_irq(PCI_DEVICE(l->fn), 0);
     }
 }
@@ -426,14 +505,20 @@ static void link_realize(DeviceState *dev, Error **errp)
     }
     l->bh = qemu_bh_new(link_bh, l);
     l->intx_timer = timer_new_ns(QEMU_CLOCK_VIRTUAL, link_intx_deassert, l);
-    pcie_link_init(&l->link, &l->chr, PL_ROLE_RC, "pci-ep-link",
-                   l->timeout_ms, &link_ops, l, errp);
+    if (pcie_link_init(&l->link, &l->chr, PL_ROLE_RC, "pci-ep-link",
+                       l->timeout_ms, &link_ops, l, errp)) {
+        pcie_cap_slot_set_power_hook(port, link_slot_power, l);
+    }
 }
 
 static void link_unrealize(DeviceState *dev)
 {
     PciEpLink *l = PCI_EP_LINK(dev);
+    PCIDevice *port = link_port(l, NULL);
 
+    if (port) {
+        pcie_cap_slot_set_power_hook(port, NULL, NULL);
+    }
     pcie_link_cleanup(&l->link);
     if (l->bh) {
         qemu_bh_delete(l->bh);

@@ -17,7 +17,15 @@
  * with CB != CCS; int_mask gating the interrupt line; the IMWr on done
  * (RIE) for odd and even channels; non-linked-list mode (blocks larger than
  * the engine's 64 KiB slice); transfers with no link.  And, as it needs
- * the same RC side, the outbound iATU path of EP CPU accesses.
+ * the same RC side, the outbound iATU path of EP CPU accesses; what a
+ * link reset and a system reset leave of the RC's config writes (nothing)
+ * and the link-down message of a reset; Memory Space Enable gating the
+ * RC's BAR accesses and Bus Master Enable gating every request of the EP.
+ *
+ * The same thread plays the EP side for pci-ep-link (the RC end, in an
+ * RC QEMU of its own): a fake function with a config space and BAR0,
+ * which it answers from; used for the slot power off and on of the RC
+ * guest, which detaches the function while the link stays up.
  *
  * Copyright (c) 2026 The dwc-pcie-ep authors
  * SPDX-License-Identifier: GPL-2.0-or-later
@@ -27,6 +35,7 @@
 #include <sys/un.h>
 #include <poll.h>
 #include "qemu/bswap.h"
+#include "hw/pci/pci_regs.h"
 #include "libqtest.h"
 #include "dw-pcie-ep-qtest.h"
 #include "hw/pci-ep/pcie-link-proto.h"
@@ -85,6 +94,7 @@ static const DirRegs dregs[2] = {
 #define PCI_SILENT      0xa0000000ULL   /* reads here are never answered */
 #define PCI_UR          0x10000000ULL   /* outside everything: UR */
 #define WAIT_US         (5 * G_USEC_PER_SEC)
+#define FAKE_EP_ID      0xb500104cu     /* the EP role's device/vendor ID */
 
 typedef struct WrRec {
     uint64_t addr;
@@ -101,12 +111,19 @@ typedef struct PeerStats {
 typedef struct Peer {
     int lfd, fd;
     int stop;           /* atomic */
+    int drop;           /* atomic: close the connection, accept the next */
+    bool ep_role;       /* plays the EP (for pci-ep-link), not the RC */
     GThread *thread;
     GMutex send_lock;   /* one message at a time on fd (two threads send) */
     GMutex lock;        /* protects everything below */
     GCond cpl_cond;     /* signalled when the awaited CPL arrives */
-    bool hello;         /* the EP's HELLO, with role EP */
+    unsigned conns;     /* connections that ended */
+    bool hello;         /* the other side's HELLO, with the right role */
     int link_up;        /* last LINK from the EP, -1 before any */
+    /* As the EP: the function's config space, its write mask, BAR0 */
+    uint8_t cfg[PL_CFG_SPACE];
+    uint8_t cfg_wmask[PL_CFG_SPACE];
+    unsigned cfg_reads, cfg_writes;
     uint8_t *mem;
     GArray *writes;     /* WrRec, in arrival order */
     PeerStats st;
@@ -235,31 +252,67 @@ static bool peer_handle(Peer *p, const PlMsg *m, PlMsg *cpl, uint8_t *data)
     }
 }
 
-static gpointer peer_run(gpointer opaque)
+/*
+ * The EP side, for pci-ep-link: config reads and writes of the fake
+ * function, BAR reads (all 0x5a) and writes (counted).  true if *cpl is to
+ * be sent back.
+ */
+static bool fake_ep_handle(Peer *p, const PlMsg *m, PlMsg *cpl,
+                           uint8_t *data)
 {
-    Peer *p = opaque;
+    unsigned i, off = m->u.cfg.offset;
+
+    switch (m->type) {
+    case PL_MSG_HELLO:
+        if (m->u.hello.role != PL_ROLE_RC) {
+            peer_error(p, "HELLO with a role other than RC");
+        }
+        p->hello = true;
+        return false;
+    case PL_MSG_CFG_RD:
+        *cpl = (PlMsg) { .type = PL_MSG_CPL, .tag = m->tag };
+        for (i = 0; i < m->u.cfg.size; i++) {
+            data[i] = off + i < PL_CFG_SPACE ? p->cfg[off + i] : 0;
+        }
+        cpl->u.cpl.data = data;
+        cpl->u.cpl.len = m->u.cfg.size;
+        p->cfg_reads++;
+        return true;
+    case PL_MSG_CFG_WR:
+        *cpl = (PlMsg) { .type = PL_MSG_CPL, .tag = m->tag };
+        for (i = 0; i < m->u.cfg.size && off + i < PL_CFG_SPACE; i++) {
+            uint8_t b = m->u.cfg.data >> (8 * i), w = p->cfg_wmask[off + i];
+
+            p->cfg[off + i] = (p->cfg[off + i] & ~w) | (b & w);
+        }
+        p->cfg_writes++;
+        return true;
+    case PL_MSG_MEM_RD:
+        *cpl = (PlMsg) { .type = PL_MSG_CPL, .tag = m->tag };
+        memset(data, 0x5a, m->u.mem.size);
+        cpl->u.cpl.data = data;
+        cpl->u.cpl.len = m->u.mem.size;
+        p->st.reads++;
+        return true;
+    case PL_MSG_MEM_WR:
+        p->st.written += m->u.mem.size;
+        return false;
+    default:
+        peer_error(p, "unexpected message type from the RC");
+        return false;
+    }
+}
+
+/* Serve one connection until stop, drop or the other side closes. */
+static void peer_serve(Peer *p)
+{
     size_t cap = 4 * PL_MAX_MSG, len = 0;
     g_autofree uint8_t *rx = g_malloc(cap);
     uint8_t data[PL_MAX_PAYLOAD];
-    PlMsg msg = { .type = PL_MSG_HELLO };
-    struct pollfd pfd = { .fd = p->lfd, .events = POLLIN };
+    PlMsg msg;
+    struct pollfd pfd = { .fd = p->fd, .events = POLLIN };
 
-    /* The EP connects as a client (reconnect-ms); wait for it. */
-    while (poll(&pfd, 1, 20) <= 0) {
-        if (g_atomic_int_get(&p->stop)) {
-            return NULL;
-        }
-    }
-    p->fd = accept(p->lfd, NULL, NULL);
-    g_assert(p->fd >= 0);
-    msg.u.hello.magic = PL_MAGIC;
-    msg.u.hello.version = PL_VERSION;
-    msg.u.hello.role = PL_ROLE_RC;
-    msg.u.hello.max_payload = PL_MAX_PAYLOAD;
-    peer_send(p, &msg);
-
-    pfd.fd = p->fd;
-    while (!g_atomic_int_get(&p->stop)) {
+    while (!g_atomic_int_get(&p->stop) && !g_atomic_int_get(&p->drop)) {
         ssize_t n;
         int r;
 
@@ -271,21 +324,24 @@ static gpointer peer_run(gpointer opaque)
             continue;
         }
         if (n <= 0) {
-            break;      /* QEMU quit */
+            return;     /* QEMU quit or cut the link */
         }
         len += n;
         while ((r = pl_decode(rx, len, &msg)) != PL_NEED_MORE) {
             PlMsg cpl;
-            bool reply;
+            bool reply = false;
 
             g_mutex_lock(&p->lock);
             if (r < 0) {
                 peer_error(p, pl_strerror(r));
+            } else if (p->ep_role) {
+                reply = fake_ep_handle(p, &msg, &cpl, data);
+            } else {
+                reply = peer_handle(p, &msg, &cpl, data);
             }
-            reply = r >= 0 && peer_handle(p, &msg, &cpl, data);
             g_mutex_unlock(&p->lock);
             if (r < 0) {
-                return NULL;
+                return;
             }
             if (reply) {
                 peer_send(p, &cpl);
@@ -293,6 +349,48 @@ static gpointer peer_run(gpointer opaque)
             len -= r;
             memmove(rx, rx + r, len);
         }
+    }
+}
+
+/*
+ * Accept the QEMU (it connects as a client, with reconnect-ms), say
+ * HELLO, serve it; when it goes or the test drops it, accept the next.
+ */
+static gpointer peer_run(gpointer opaque)
+{
+    Peer *p = opaque;
+    PlMsg msg = { .type = PL_MSG_HELLO };
+    struct pollfd pfd = { .fd = p->lfd, .events = POLLIN };
+    int fd;
+
+    msg.u.hello.magic = PL_MAGIC;
+    msg.u.hello.version = PL_VERSION;
+    msg.u.hello.role = p->ep_role ? PL_ROLE_EP : PL_ROLE_RC;
+    msg.u.hello.max_payload = PL_MAX_PAYLOAD;
+    while (!g_atomic_int_get(&p->stop)) {
+        if (poll(&pfd, 1, 20) <= 0) {
+            continue;
+        }
+        fd = accept(p->lfd, NULL, NULL);
+        g_assert(fd >= 0);
+        g_mutex_lock(&p->send_lock);
+        p->fd = fd;
+        g_mutex_unlock(&p->send_lock);
+        peer_send(p, &msg);
+        peer_serve(p);
+        if (g_atomic_int_get(&p->stop)) {
+            break;
+        }
+        g_mutex_lock(&p->send_lock);
+        close(p->fd);
+        p->fd = -1;
+        g_mutex_unlock(&p->send_lock);
+        g_mutex_lock(&p->lock);
+        p->hello = false;
+        p->link_up = -1;
+        p->conns++;
+        g_mutex_unlock(&p->lock);
+        g_atomic_int_set(&p->drop, 0);
     }
     return NULL;
 }
@@ -401,6 +499,38 @@ static PlStatus rc_mem_read(Ep *ep, uint8_t bar, uint64_t addr, uint32_t *val)
     return st;
 }
 
+/*
+ * A posted memory write of @size bytes (up to 8) of @val at @addr: into
+ * BAR @bar of the EP when we play the RC, a bus-master write of the
+ * function (@bar PL_BAR_NONE) when we play the EP.
+ */
+static void peer_mem_write(Peer *p, uint8_t bar, uint64_t addr, uint64_t val,
+                           uint32_t size)
+{
+    PlMsg m = { .type = PL_MSG_MEM_WR };
+    uint8_t b[8];
+
+    stq_le_p(b, val);
+    m.u.mem.addr = addr;
+    m.u.mem.size = size;
+    m.u.mem.bar = bar;
+    m.u.mem.data = b;
+    peer_send(p, &m);
+}
+
+/* LINK or INTX (INTA) from our side. */
+static void peer_signal(Peer *p, uint8_t type, bool on)
+{
+    PlMsg m = { .type = type };
+
+    if (type == PL_MSG_LINK) {
+        m.u.link.up = on;
+    } else {
+        m.u.intx.level = on;
+    }
+    peer_send(p, &m);
+}
+
 /* ---- the EP QEMU ---- */
 
 #define RD32(ep, off)       qtest_readl((ep)->qts, (ep)->dma + (off))
@@ -435,7 +565,19 @@ static void settle(Ep *ep)
     }
 }
 
-static void peer_start(Ep *ep)
+/* The fake function of the EP role: 104c:b500, BAR0 32-bit 1 MiB, INTA. */
+static void fake_ep_init(Peer *p)
+{
+    stl_le_p(p->cfg + PCI_VENDOR_ID, FAKE_EP_ID);
+    stl_le_p(p->cfg + PCI_CLASS_REVISION, 0xff000000);
+    p->cfg[PCI_INTERRUPT_PIN] = 1;
+    stw_le_p(p->cfg_wmask + PCI_COMMAND, 0x0547);
+    stl_le_p(p->cfg_wmask + PCI_BASE_ADDRESS_0, 0xfff00000);
+    p->cfg_wmask[PCI_INTERRUPT_LINE] = 0xff;
+}
+
+/* Listen on a fresh socket and play the RC, or with @ep_role the EP. */
+static void peer_start(Ep *ep, bool ep_role)
 {
     struct sockaddr_un sa = { .sun_family = AF_UNIX };
     Peer *p = ep->peer = g_new0(Peer, 1);
@@ -456,15 +598,41 @@ static void peer_start(Ep *ep)
     g_mutex_init(&p->lock);
     g_mutex_init(&p->send_lock);
     g_cond_init(&p->cpl_cond);
+    p->ep_role = ep_role;
+    if (ep_role) {
+        fake_ep_init(p);
+    }
     p->thread = g_thread_new("dw-edma-peer", peer_run, p);
+}
+
+/*
+ * Wait until the peer has had @conns connections end, is connected again
+ * (HELLO) and, unless @up is -2, got LINK @up (-1: none yet) last.
+ */
+static void peer_wait(Ep *ep, unsigned conns, int up)
+{
+    gint64 deadline = g_get_monotonic_time() + WAIT_US;
+    bool ok;
+
+    do {
+        g_mutex_lock(&ep->peer->lock);
+        ok = ep->peer->conns == conns && ep->peer->hello &&
+             (up == -2 || ep->peer->link_up == up);
+        g_mutex_unlock(&ep->peer->lock);
+    } while (!ok && again(ep, deadline));
+    g_assert_true(ok);
 }
 
 /*
  * Start QEMU with a dw-pcie-ep (@props appended to -device).  With @peer
  * its link goes to our RC side; with @train LTSSM_EN is set and the link
- * awaited (with @peer, until the RC side got LINK up).
+ * awaited (with @peer, until the RC side got LINK up), and the RC side
+ * enables the function as the RC's drivers do (Memory Space and Bus
+ * Master Enable).  With @keep the socket file stays until ep_stop, so
+ * that the EP can connect again.
  */
-static void ep_start(Ep *ep, const char *props, bool peer, bool train)
+static void ep_start_keep(Ep *ep, const char *props, bool peer, bool train,
+                          bool keep)
 {
     const char *m = "-machine virt,gic-version=3 -nodefaults";
     gint64 deadline;
@@ -473,7 +641,7 @@ static void ep_start(Ep *ep, const char *props, bool peer, bool train)
 
     memset(ep, 0, sizeof(*ep));
     if (peer) {
-        peer_start(ep);
+        peer_start(ep, false);
         ep->qts = qtest_initf("%s -chardev socket,id=l,path=%s,"
                               "reconnect-ms=100 -device dw-pcie-ep,id=ep,"
                               "chardev=l%s", m, ep->path, props);
@@ -499,7 +667,7 @@ static void ep_start(Ep *ep, const char *props, bool peer, bool train)
         g_mutex_unlock(&ep->peer->lock);
     }
     g_assert_true(hello);
-    if (peer) {
+    if (peer && !keep) {
         /* connected: the socket file is not needed any more */
         unlink(ep->path);
         rmdir(ep->dir);
@@ -508,6 +676,14 @@ static void ep_start(Ep *ep, const char *props, bool peer, bool train)
     if (train) {
         g_assert_cmpint(up, ==, 1);
     }
+    if (train && peer) {
+        rc_cfg_write(ep, PCI_COMMAND, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+    }
+}
+
+static void ep_start(Ep *ep, const char *props, bool peer, bool train)
+{
+    ep_start_keep(ep, props, peer, train, false);
 }
 
 static void ep_stop(Ep *ep)
@@ -521,6 +697,9 @@ static void ep_stop(Ep *ep)
     g_atomic_int_set(&p->stop, 1);
     g_thread_join(p->thread);
     g_assert_cmpstr(p->err, ==, NULL);
+    /* kept by ep_start_keep (else gone already) */
+    unlink(ep->path);
+    rmdir(ep->dir);
     if (p->fd >= 0) {
         close(p->fd);
     }
@@ -1439,6 +1618,382 @@ static void test_ll_loop_data(void)
     ep_stop(&ep);
 }
 
+/* ---- link reset, system reset, COMMAND gating ---- */
+
+#define MSI_CAP         0x50            /* DW_PCIE_EP_CAP_MSI */
+#define MSIX_CAP        0xb0
+#define EXP_CAP         0x70
+
+/*
+ * What an RC writes when it enumerates and enables the function: BAR0,
+ * COMMAND (Memory, Bus Master, INTx disable), cache line size, MSI
+ * address, data and enable, MSI-X enable, a Resizable BAR size, device
+ * control.  Each reads back over the link.
+ */
+static void rc_configure(Ep *ep, uint64_t bar0)
+{
+    static const struct { uint16_t off; uint32_t val, mask; } w[] = {
+        { PCI_COMMAND, 0x0406, 0xffff },
+        { PCI_CACHE_LINE_SIZE, 0x20, 0xff },
+        { MSI_CAP + PCI_MSI_ADDRESS_LO, 0xfee01000, ~0u },
+        { MSI_CAP + PCI_MSI_ADDRESS_HI, 0x1, ~0u },
+        { MSI_CAP + PCI_MSI_DATA_64, 0x4321, 0xffff },
+        { MSI_CAP, PCI_MSI_FLAGS_ENABLE << 16, 0x00010000 },
+        { MSIX_CAP, PCI_MSIX_FLAGS_ENABLE << 16, 0x80000000 },
+        { REBAR_CTRL0, 3 << 8, 0x3f00 },
+        { EXP_CAP + PCI_EXP_DEVCTL, 0x2f1f, 0xffff },
+    };
+    unsigned i;
+
+    rc_cfg_write(ep, PCI_BASE_ADDRESS_0, bar0);
+    g_assert_cmphex(rc_cfg_read(ep, PCI_BASE_ADDRESS_0), ==, bar0);
+    for (i = 0; i < ARRAY_SIZE(w); i++) {
+        rc_cfg_write(ep, w[i].off, w[i].val);
+        g_assert_cmphex(rc_cfg_read(ep, w[i].off) & w[i].mask, ==, w[i].val);
+    }
+}
+
+/*
+ * None of rc_configure's writes is left, in the DBI and over the link
+ * (with @link), and what the EP set up itself (BAR0 enabled in DBI2,
+ * cache line size 0x10 through the DBI) is still there.
+ */
+static void check_unconfigured(Ep *ep, bool link)
+{
+    QTestState *q = ep->qts;
+    uint32_t v;
+
+    g_assert_cmphex(qtest_readw(q, ep->dbi + PCI_COMMAND), ==, 0);
+    g_assert_cmphex(qtest_readl(q, ep->dbi + PCI_BASE_ADDRESS_0), ==, 0);
+    g_assert_cmphex(qtest_readb(q, ep->dbi + PCI_CACHE_LINE_SIZE), ==, 0x10);
+    g_assert_cmphex(qtest_readl(q, ep->dbi + MSI_CAP + PCI_MSI_ADDRESS_LO),
+                    ==, 0);
+    g_assert_cmphex(qtest_readl(q, ep->dbi + MSI_CAP + PCI_MSI_ADDRESS_HI),
+                    ==, 0);
+    g_assert_cmphex(qtest_readw(q, ep->dbi + MSI_CAP + PCI_MSI_DATA_64), ==, 0);
+    g_assert_cmphex(qtest_readw(q, ep->dbi + MSI_CAP + PCI_MSI_FLAGS) &
+                    PCI_MSI_FLAGS_ENABLE, ==, 0);
+    g_assert_cmphex(qtest_readw(q, ep->dbi + MSIX_CAP + PCI_MSIX_FLAGS) &
+                    PCI_MSIX_FLAGS_ENABLE, ==, 0);
+    g_assert_cmpuint(rebar_sel(ep), ==, 0);
+    g_assert_cmphex(qtest_readw(q, ep->dbi + EXP_CAP + PCI_EXP_DEVCTL), ==,
+                    0x2810);
+    g_assert_cmphex(qtest_readl(q, ep->dbi2 + PCI_BASE_ADDRESS_0), ==, 1);
+    if (link) {
+        g_assert_cmphex(rc_cfg_read(ep, PCI_COMMAND) & 0xffff, ==, 0);
+        g_assert_cmphex(rc_cfg_read(ep, PCI_BASE_ADDRESS_0), ==, 0);
+        g_assert_cmphex(rc_cfg_read(ep, MSI_CAP + PCI_MSI_ADDRESS_LO), ==, 0);
+        v = rc_cfg_read(ep, MSI_CAP + PCI_MSI_DATA_64);
+        g_assert_cmphex(v & 0xffff, ==, 0);
+        g_assert_cmphex((rc_cfg_read(ep, REBAR_CTRL0) >> 8) & 0x3f, ==, 0);
+    }
+}
+
+/*
+ * What the RC wrote through config space does not outlive the link: a
+ * link down (LTSSM_EN cleared by the EP) and a new peer (the RC side goes
+ * away and another one connects) each leave the function as reset and
+ * the EP's DBI left it, so a later RC inherits no BAR, COMMAND, MSI
+ * target or Resizable BAR size.
+ */
+static void test_link_reset_config(void)
+{
+    Ep ep;
+
+    ep_start_keep(&ep, "", true, true, true);
+    /* the EP's own set-up: BAR0 enabled, a cache line size */
+    qtest_writel(ep.qts, ep.dbi2 + PCI_BASE_ADDRESS_0, 1);
+    qtest_writeb(ep.qts, ep.dbi + PCI_CACHE_LINE_SIZE, 0x10);
+
+    rc_configure(&ep, 0x10000000);
+    qtest_writel(ep.qts, ep.app + APP_CTRL, 0);         /* link down */
+    peer_wait(&ep, 0, 0);
+    check_unconfigured(&ep, false);
+
+    qtest_writel(ep.qts, ep.app + APP_CTRL, 1);         /* and up again */
+    peer_wait(&ep, 0, 1);
+    check_unconfigured(&ep, true);
+
+    rc_configure(&ep, 0x20000000);
+    g_atomic_int_set(&ep.peer->drop, 1);                /* a new RC */
+    peer_wait(&ep, 1, 1);
+    check_unconfigured(&ep, true);
+    ep_stop(&ep);
+}
+
+/*
+ * A system reset of the EP machine resets the controller whole (config,
+ * DBI2, iATU, app block, eDMA) and sends LINK down: the RC side learns
+ * that its function is gone, and gets a clean one when the EP's driver
+ * trains the link again.
+ */
+static void test_system_reset(void)
+{
+    Ep ep;
+
+    ep_start(&ep, ",wr-channels=2", true, true);
+    qtest_writel(ep.qts, ep.dbi2 + PCI_BASE_ADDRESS_0, 1);
+    qtest_writeb(ep.qts, ep.dbi + PCI_CACHE_LINE_SIZE, 0x10);
+    rc_configure(&ep, 0x10000000);
+    qtest_writel(ep.qts, ep.atu + 0x100 + 0x04, 0xc0000000); /* ib 0 on */
+    qtest_writel(ep.qts, ep.atu + 0x04, 0x80000000);         /* ob 0 on */
+    WR32(&ep, MASK(WR), 0);
+    WR64(&ep, CH(WR, 1, CH_SAR), 0x1234567812345678ULL);
+
+    qtest_system_reset(ep.qts);
+    peer_wait(&ep, 0, 0);
+    g_assert_cmphex(qtest_readw(ep.qts, ep.dbi + PCI_COMMAND), ==, 0);
+    g_assert_cmphex(qtest_readl(ep.qts, ep.dbi + PCI_BASE_ADDRESS_0), ==, 0);
+    g_assert_cmphex(qtest_readb(ep.qts, ep.dbi + PCI_CACHE_LINE_SIZE), ==, 0);
+    g_assert_cmphex(qtest_readl(ep.qts, ep.dbi + MSI_CAP + PCI_MSI_ADDRESS_LO),
+                    ==, 0);
+    g_assert_cmphex(qtest_readl(ep.qts, ep.dbi2 + PCI_BASE_ADDRESS_0), ==, 0);
+    g_assert_cmphex(qtest_readl(ep.qts, ep.atu + 0x100 + 0x04), ==, 0);
+    g_assert_cmphex(qtest_readl(ep.qts, ep.atu + 0x04), ==, 0);
+    g_assert_cmphex(qtest_readl(ep.qts, ep.app + APP_CTRL), ==, 0);
+    g_assert_cmphex(qtest_readl(ep.qts, ep.app + APP_STATUS), ==, 0);
+    g_assert_cmphex(RD32(&ep, MASK(WR)), ==, 0x00ff00ff);
+    g_assert_cmphex(RD64(&ep, CH(WR, 1, CH_SAR)), ==, 0);
+
+    /* the EP's driver starts again: a clean function for the RC */
+    qtest_writel(ep.qts, ep.dbi2 + PCI_BASE_ADDRESS_0, 1);
+    qtest_writel(ep.qts, ep.app + APP_CTRL, 1);
+    peer_wait(&ep, 0, 1);
+    g_assert_cmphex(rc_cfg_read(&ep, PCI_COMMAND) & 0xffff, ==, 0);
+    g_assert_cmphex(rc_cfg_read(&ep, PCI_BASE_ADDRESS_0), ==, 0);
+    g_assert_cmphex(rc_cfg_read(&ep, MSI_CAP + PCI_MSI_ADDRESS_LO), ==, 0);
+    ep_stop(&ep);
+}
+
+/*
+ * COMMAND gates both directions.  Memory Space Enable clear: the RC's
+ * BAR reads complete with UR (all ones) and its writes are dropped.  Bus
+ * Master Enable clear: nothing of the EP's reaches the link (outbound CPU
+ * reads return all ones, writes such as an MSI are not sent, eDMA
+ * transfers abort without an IMWr); set again, all of it works.
+ */
+static void test_command_gating(void)
+{
+    const uint64_t bar0 = 0x10000000, list = EP_RAM + 0x180000;
+    uint32_t v, word = cpu_to_le32(0xfeedf00d);
+    PeerStats st;
+    uint64_t r;
+    Ep ep;
+
+    ep_start(&ep, ",link-timeout-ms=1000", true, true);
+    qtest_writel(ep.qts, EP_RAM + 0x100, 0xc0ffee01);
+    qtest_writel(ep.qts, EP_RAM + 0x104, 0);
+    /* BAR0 -> EP_RAM through BAR-match inbound region 0 */
+    qtest_writel(ep.qts, ep.dbi2 + PCI_BASE_ADDRESS_0, 1);
+    qtest_writel(ep.qts, ep.atu + 0x100 + 0x14, (uint32_t)EP_RAM);
+    qtest_writel(ep.qts, ep.atu + 0x100 + 0x18, EP_RAM >> 32);
+    qtest_writel(ep.qts, ep.atu + 0x100 + 0x00, 0);
+    qtest_writel(ep.qts, ep.atu + 0x100 + 0x04, 0xc0000000);
+    rc_cfg_write(&ep, PCI_BASE_ADDRESS_0, bar0);
+    /* outbound region 0: addr_space +0..64K -> PCI_BASE */
+    r = ep.atu;
+    qtest_writel(ep.qts, r + 0x08, (uint32_t)ep.addr_space);
+    qtest_writel(ep.qts, r + 0x0c, ep.addr_space >> 32);
+    qtest_writel(ep.qts, r + 0x10, (uint32_t)ep.addr_space + 0xffff);
+    qtest_writel(ep.qts, r + 0x14, (uint32_t)PCI_BASE);
+    qtest_writel(ep.qts, r + 0x18, PCI_BASE >> 32);
+    qtest_writel(ep.qts, r + 0x00, 0);
+    qtest_writel(ep.qts, r + 0x04, 0x80000000);
+    peer_mem(ep.peer, PCI_BASE + 0x2000, &word, 4, true);
+    qtest_memset(ep.qts, EP_RAM + 0x100000, 0x77, 256);
+    WR32(&ep, MASK(WR), 0);
+    WR32(&ep, MASK(RD), 0);
+    WR64(&ep, dregs[WR].done_imwr, PCI_BASE + 0xf0000);
+    WR64(&ep, WR_ABORT_IMWR, PCI_BASE + 0xf0004);
+    WR32(&ep, dregs[WR].imwr_data, 0x1111);
+
+    /* Memory Space Enable clear */
+    rc_cfg_write(&ep, PCI_COMMAND, PCI_COMMAND_MASTER);
+    g_assert_cmpint(rc_mem_read(&ep, 0, bar0 + 0x100, &v), ==, PL_STATUS_UR);
+    g_assert_cmphex(v, ==, 0xffffffff);
+    peer_mem_write(ep.peer, 0, bar0 + 0x104, 0x12345678, 4);
+    rc_cfg_read(&ep, PCI_COMMAND);      /* the write went before this */
+    g_assert_cmphex(qtest_readl(ep.qts, EP_RAM + 0x104), ==, 0);
+    /* set: served */
+    rc_cfg_write(&ep, PCI_COMMAND, PCI_COMMAND_MASTER | PCI_COMMAND_MEMORY);
+    g_assert_cmpint(rc_mem_read(&ep, 0, bar0 + 0x100, &v), ==, PL_STATUS_SC);
+    g_assert_cmphex(v, ==, 0xc0ffee01);
+    peer_mem_write(ep.peer, 0, bar0 + 0x104, 0x12345678, 4);
+    rc_cfg_read(&ep, PCI_COMMAND);
+    g_assert_cmphex(qtest_readl(ep.qts, EP_RAM + 0x104), ==, 0x12345678);
+
+    /* Bus Master Enable clear */
+    rc_cfg_write(&ep, PCI_COMMAND, PCI_COMMAND_MEMORY);
+    peer_take(ep.peer);
+    g_assert_cmphex(qtest_readl(ep.qts, ep.addr_space + 0x2000), ==,
+                    0xffffffff);
+    qtest_writel(ep.qts, ep.addr_space + 0x40, 0x4321);    /* an MSI */
+    block_start_ctrl(&ep, WR, 0, LIE | RIE, 256, EP_RAM + 0x100000,
+                     PCI_BASE + 0x1000);
+    check_abort(&ep, WR, 0);
+    ll_one(&ep, RD, 0, list, CB | LIE, 256, PCI_BASE + 0x2000,
+           EP_RAM + 0x200000);
+    check_abort(&ep, RD, 0);
+    settle(&ep);
+    st = peer_take(ep.peer);
+    g_assert_cmpuint(st.reads + st.urs + st.cas + st.silent, ==, 0);
+    g_assert_cmpuint(st.written, ==, 0);
+
+    /* set: the same requests go out */
+    rc_cfg_write(&ep, PCI_COMMAND, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+    g_assert_cmphex(qtest_readl(ep.qts, ep.addr_space + 0x2000), ==,
+                    0xfeedf00d);
+    qtest_writel(ep.qts, ep.addr_space + 0x40, 0x4321);
+    wait_written(&ep, 4);
+    block_start_ctrl(&ep, WR, 0, LIE | RIE, 256, EP_RAM + 0x100000,
+                     PCI_BASE + 0x1000);
+    g_assert_cmphex(wait_end(&ep, WR, 0), ==, DONE(0));
+    wait_written(&ep, 4 + 256 + 4);
+    ep_stop(&ep);
+}
+
+/* ---- pci-ep-link: the RC end, with a fake EP on the link ---- */
+
+#define RC_ECAM         0x3f000000ULL   /* virt, highmem-ecam=off */
+#define RC_PORT         (2 << 3)        /* devfn of the pcie-root-port */
+#define RC_RAM          0x40000000ULL
+
+static uint64_t ecam(unsigned bus, unsigned devfn, unsigned off)
+{
+    return RC_ECAM + ((uint64_t)bus << 20) + ((uint64_t)devfn << 12) + off;
+}
+
+/* The function behind the port (bus 1), all ones when there is none. */
+static uint32_t rc_fn_id(Ep *rc)
+{
+    return qtest_readl(rc->qts, ecam(1, 0, PCI_VENDOR_ID));
+}
+
+/* The port's PCI Express capability. */
+static unsigned rc_port_exp(Ep *rc)
+{
+    QTestState *q = rc->qts;
+    unsigned pos = qtest_readb(q, ecam(0, RC_PORT, PCI_CAPABILITY_LIST));
+
+    while (pos && qtest_readb(q, ecam(0, RC_PORT, pos)) != PCI_CAP_ID_EXP) {
+        pos = qtest_readb(q, ecam(0, RC_PORT, pos + 1));
+    }
+    g_assert_cmpuint(pos, !=, 0);
+    return pos;
+}
+
+static uint16_t rc_slot_status(Ep *rc)
+{
+    return qtest_readw(rc->qts, ecam(0, RC_PORT, rc_port_exp(rc) +
+                                     PCI_EXP_SLTSTA));
+}
+
+/* What pciehp does: power controller and power indicator, one write. */
+static void rc_slot_power(Ep *rc, bool on)
+{
+    uint64_t ctl = ecam(0, RC_PORT, rc_port_exp(rc) + PCI_EXP_SLTCTL);
+    uint16_t v = qtest_readw(rc->qts, ctl);
+
+    v &= ~(PCI_EXP_SLTCTL_PCC | PCI_EXP_SLTCTL_PIC);
+    v |= on ? PCI_EXP_SLTCTL_PWR_ON | PCI_EXP_SLTCTL_PWR_IND_ON
+            : PCI_EXP_SLTCTL_PWR_OFF | PCI_EXP_SLTCTL_PWR_IND_OFF;
+    qtest_writew(rc->qts, ctl, v);
+}
+
+/* Wait until the function behind the port reads @id. */
+static void rc_wait_fn(Ep *rc, uint32_t id)
+{
+    gint64 deadline = g_get_monotonic_time() + WAIT_US;
+    uint32_t got;
+
+    while ((got = rc_fn_id(rc)) != id && again(rc, deadline)) {
+        /* the link device plugs from a bottom half */
+    }
+    g_assert_cmphex(got, ==, id);
+}
+
+/* The function masters a 4-byte write into RC RAM at @off: it lands. */
+static void rc_check_dma(Ep *rc, uint64_t off, uint32_t val)
+{
+    gint64 deadline = g_get_monotonic_time() + WAIT_US;
+
+    qtest_writew(rc->qts, ecam(1, 0, PCI_COMMAND),
+                 PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+    peer_mem_write(rc->peer, PL_BAR_NONE, RC_RAM + off, val, 4);
+    while (qtest_readl(rc->qts, RC_RAM + off) != val && again(rc, deadline)) {
+        /* posted */
+    }
+    g_assert_cmphex(qtest_readl(rc->qts, RC_RAM + off), ==, val);
+}
+
+/*
+ * The RC guest powers the slot off and on (pciehp's "echo 0 > power").
+ * Off, QEMU detaches and frees the function: pci-ep-link must forget it,
+ * so that what the EP sends meanwhile (INTx, a memory write, the INTx
+ * deassert timer) touches nothing; the slot still holds a card (the EP is
+ * on the link).  On, the function is plugged again and works.  A link
+ * down while the slot is off takes the card away; a link up puts it back
+ * in the off slot.
+ */
+static void test_slot_power(void)
+{
+    Ep rc;
+
+    memset(&rc, 0, sizeof(rc));
+    peer_start(&rc, true);
+    rc.qts = qtest_initf("-machine virt,highmem-ecam=off -nodefaults "
+                         "-device pcie-root-port,id=rp0,chassis=1,slot=0,"
+                         "bus=pcie.0,addr=2.0 "
+                         "-chardev socket,id=l,path=%s,reconnect-ms=100 "
+                         "-device pci-ep-link,chardev=l,port=rp0", rc.path);
+    peer_wait(&rc, 0, -2);
+    /* what firmware does: the port's bus numbers, the port enabled */
+    qtest_writel(rc.qts, ecam(0, RC_PORT, PCI_PRIMARY_BUS), 0x00010100);
+    qtest_writew(rc.qts, ecam(0, RC_PORT, PCI_COMMAND),
+                 PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+
+    /* link up: the function arrives (in the slot reset left powered off) */
+    peer_signal(rc.peer, PL_MSG_LINK, true);
+    rc_slot_power(&rc, true);
+    rc_wait_fn(&rc, FAKE_EP_ID);
+    rc_check_dma(&rc, 0x1000, 0x11111111);
+
+    /* power off: the function goes; the EP, unaware, sends on */
+    rc_slot_power(&rc, false);
+    g_assert_cmphex(rc_fn_id(&rc), ==, 0xffffffff);
+    peer_signal(rc.peer, PL_MSG_INTX, true);
+    peer_signal(rc.peer, PL_MSG_INTX, false);
+    peer_mem_write(rc.peer, PL_BAR_NONE, RC_RAM + 0x2000, 0x22222222, 4);
+    settle(&rc);                /* runs the INTx timer, if one is left */
+    g_assert_cmphex(qtest_readl(rc.qts, RC_RAM + 0x2000), ==, 0);
+    g_assert_cmphex(rc_fn_id(&rc), ==, 0xffffffff);
+    /* the card is still in the slot, and nothing says otherwise */
+    g_assert_cmphex(rc_slot_status(&rc) &
+                    (PCI_EXP_SLTSTA_PDS | PCI_EXP_SLTSTA_PDC), ==,
+                    PCI_EXP_SLTSTA_PDS);
+
+    /* power on: the function is back and masters again */
+    rc_slot_power(&rc, true);
+    rc_wait_fn(&rc, FAKE_EP_ID);
+    rc_check_dma(&rc, 0x3000, 0x33333333);
+
+    /* off again, then the EP goes (link down) and comes back (link up) */
+    rc_slot_power(&rc, false);
+    g_assert_cmphex(rc_fn_id(&rc), ==, 0xffffffff);
+    peer_signal(rc.peer, PL_MSG_LINK, false);
+    settle(&rc);
+    g_assert_cmphex(rc_slot_status(&rc) & PCI_EXP_SLTSTA_PDS, ==, 0);
+    peer_signal(rc.peer, PL_MSG_LINK, true);
+    settle(&rc);
+    g_assert_cmphex(rc_slot_status(&rc) & PCI_EXP_SLTSTA_PDS, ==,
+                    PCI_EXP_SLTSTA_PDS);
+    g_assert_cmphex(rc_fn_id(&rc), ==, 0xffffffff);    /* not powered */
+    rc_slot_power(&rc, true);
+    rc_wait_fn(&rc, FAKE_EP_ID);
+    rc_check_dma(&rc, 0x4000, 0x44444444);
+    ep_stop(&rc);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -1455,5 +2010,9 @@ int main(int argc, char **argv)
     qtest_add_func("/dw-pcie-ep/rebar-hostile", test_rebar_hostile);
     qtest_add_func("/dw-edma/wrap", test_wrap);
     qtest_add_func("/dw-edma/ll-loop-data", test_ll_loop_data);
+    qtest_add_func("/dw-pcie-ep/link-reset-config", test_link_reset_config);
+    qtest_add_func("/dw-pcie-ep/system-reset", test_system_reset);
+    qtest_add_func("/dw-pcie-ep/command-gating", test_command_gating);
+    qtest_add_func("/pci-ep-link/slot-power", test_slot_power);
     return g_test_run();
 }

@@ -108,6 +108,10 @@ struct DwPcieEpClass {
      */
     int (*add_fdt_node)(SysBusDevice *sbd, void *fdt, const char *parent,
                         PlatformBusDevice *pbus, int irq_start);
+    /* DeviceClass's reset children (the buses); the eDMA is added to them */
+    void (*parent_reset_child_foreach)(Object *obj,
+                                       ResettableChildCallback cb,
+                                       void *opaque, ResetType type);
 };
 
 struct DwPcieEpState {
@@ -128,6 +132,12 @@ struct DwPcieEpState {
     uint8_t wmask_dbi[DW_PCIE_EP_DBI_SIZE];    /* writable by the DBI */
     uint8_t romask_dbi[DW_PCIE_EP_DBI_SIZE];   /* + with DBI_RO_WR_EN */
     uint8_t w1cmask[DW_PCIE_EP_DBI_SIZE];      /* write 1 to clear */
+    /*
+     * config as reset and the DBI left it, without what the RC wrote:
+     * the bits writable from the link return to it when the link goes
+     * down (see dw_pcie_ep_link_reset_config).
+     */
+    uint8_t link_reset[DW_PCIE_EP_DBI_SIZE];
     uint32_t bar_mask[DW_PCIE_EP_NUM_BARS];    /* DBI2 */
 
     DwIatuRegion ob[DW_PCIE_EP_MAX_REGIONS];
