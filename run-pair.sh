@@ -34,6 +34,9 @@ Options:
   --no-build           do not build; use what the caches hold
   --kernel FILE        boot this arm64 Image instead of the built one
   --initrd FILE        boot this initramfs instead of the built one
+  --qemu FILE          run this qemu-system-aarch64 instead of the built one
+                       (e.g. the sanitizer build: scripts/build-qemu.sh
+                       --sanitize --print-dir)
   --append ARGS        extra kernel command-line arguments for both guests
   --ep-arg ARG         extra QEMU argument for the EP guest (repeatable;
                        split on white space)
@@ -87,6 +90,7 @@ run_dir=
 build=1
 kernel=
 initrd=
+qemu=
 append=
 ep_args=
 rc_args=
@@ -118,6 +122,8 @@ while [ $# -gt 0 ]; do
         [ -f "$kernel" ] || bad_usage "--kernel $kernel: no such file" ;;
     --initrd) need_arg "$@"; initrd=$2; shift
         [ -f "$initrd" ] || bad_usage "--initrd $initrd: no such file" ;;
+    --qemu) need_arg "$@"; qemu=$2; shift
+        [ -x "$qemu" ] || bad_usage "--qemu $qemu: no such executable" ;;
     --append) need_arg "$@"; append="$append $2"; shift ;;
     --ep-arg) need_arg "$@"; ep_args="$ep_args $2"; shift ;;
     --rc-arg) need_arg "$@"; rc_args="$rc_args $2"; shift ;;
@@ -246,11 +252,11 @@ fi
 if [ "$build" = 1 ]; then
     "$DWC_EP_TOP/scripts/bootstrap.sh" --check >/dev/null 2>&1 ||
         "$DWC_EP_TOP/scripts/bootstrap.sh"
-    "$DWC_EP_TOP/scripts/build-qemu.sh"
+    [ -n "$qemu" ] || "$DWC_EP_TOP/scripts/build-qemu.sh"
     [ -n "$kernel" ] || "$DWC_EP_TOP/scripts/build-kernel.sh"
     [ -n "$initrd" ] || "$DWC_EP_TOP/scripts/build-initramfs.sh"
 fi
-qemu=$("$DWC_EP_TOP/scripts/build-qemu.sh" --print-dir)/qemu-system-aarch64
+[ -n "$qemu" ] || qemu=$("$DWC_EP_TOP/scripts/build-qemu.sh" --print-dir)/qemu-system-aarch64
 [ -n "$kernel" ] || kernel=$("$DWC_EP_TOP/scripts/build-kernel.sh" --print-dir)/arch/arm64/boot/Image
 [ -n "$initrd" ] || initrd=$("$DWC_EP_TOP/scripts/build-initramfs.sh" --print-path)
 for f in "$qemu" "$kernel" "$initrd"; do

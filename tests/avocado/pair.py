@@ -9,10 +9,13 @@ failure message names them.
 Environment:
   DWC_EP_NO_BUILD=1   pass --no-build to run-pair.sh (the test runner has
                       built everything already)
+  DWC_EP_QEMU=FILE    pass --qemu FILE to run-pair.sh (the sanitizer build)
 """
 
 import os
 import shutil
+import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -45,6 +48,8 @@ class PairTest(Test):
                '--run-dir', self.run_dir, '--function', 'none'] + list(self.run_pair_args)
         if os.environ.get('DWC_EP_NO_BUILD') == '1':
             cmd.append('--no-build')
+        if os.environ.get('DWC_EP_QEMU'):
+            cmd += ['--qemu', os.environ['DWC_EP_QEMU']]
         self.log.info('starting pair: %s', ' '.join(cmd))
         res = subprocess.run(cmd, stdout=subprocess.PIPE,
                              stderr=subprocess.STDOUT, text=True,
@@ -81,15 +86,45 @@ class PairTest(Test):
         with open(os.path.join(self.run_dir, '%s.pid' % name)) as f:
             return int(f.read())
 
-    def stop_guest_qemu(self, name):
-        """Stop the QEMU of guest 'ep' or 'rc' (SIGTERM) and wait for it."""
+    def stop_guest_qemu(self, name, sig=signal.SIGTERM):
+        """Stop the QEMU of guest 'ep' or 'rc' with @sig and wait for it."""
         pid = self.qemu_pid(name)
-        os.kill(pid, 15)
+        os.kill(pid, sig)
         for _ in range(100):
             if not os.path.exists('/proc/%d' % pid):
                 return
             time.sleep(0.1)
-        self.fail('%s QEMU (pid %d) did not stop' % (name, pid))
+        self.fail('%s QEMU (pid %d) did not stop on signal %d' % (name, pid, sig))
+
+    def wait_in(self, guest, command, what, timeout=30):
+        """Run @command in @guest until it exits 0; fail after @timeout s,
+        saying @what did not happen."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if self.run_in(guest, command)[0] == 0:
+                return
+            time.sleep(0.5)
+        self.fail('[%s] %s within %d s; %s' % (guest, what, timeout, self.logs_hint()))
+
+    def pose_as_rc(self, timeout=20):
+        """Stop the RC QEMU and listen on the link socket in its place (the
+        EP QEMU reconnects to it); returns the listening socket."""
+        self.stop_guest_qemu('rc')
+        path = os.path.join(self.run_dir, 'link.sock')
+        if os.path.exists(path):
+            os.unlink(path)
+        srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        srv.bind(path)
+        srv.listen(1)
+        srv.settimeout(timeout)
+        return srv
+
+    def end_pose_as_rc(self, srv):
+        """Close what pose_as_rc() opened, so that the RC QEMU can listen."""
+        srv.close()
+        path = os.path.join(self.run_dir, 'link.sock')
+        if os.path.exists(path):
+            os.unlink(path)
 
     def restart_guest(self, name):
         """Start guest 'ep' or 'rc' again with run-pair.sh --restart."""

@@ -211,14 +211,7 @@ class HostilePeerTest(SelftestBase):
         self.run_selftest(BASIC, BASIC_NAMES)
 
     def test_hostile_rc_against_ep(self):
-        self.stop_guest_qemu('rc')
-        path = os.path.join(self.run_dir, 'link.sock')
-        if os.path.exists(path):
-            os.unlink(path)
-        srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        srv.bind(path)
-        srv.listen(1)
-        srv.settimeout(15)
+        srv = self.pose_as_rc(15)
 
         def connect():
             try:
@@ -228,7 +221,6 @@ class HostilePeerTest(SelftestBase):
         try:
             self.attack('ep', connect)
         finally:
-            srv.close()
-            os.unlink(path)
+            self.end_pose_as_rc(srv)
         self.restart_guest('rc')
         self.run_selftest(BASIC, BASIC_NAMES)

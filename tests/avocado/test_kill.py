@@ -27,22 +27,8 @@ KERNEL_BAD = ('Unable to handle kernel', 'Internal error', 'Oops', 'BUG:',
 
 class KillBase(PairTest):
 
-    def wait_in(self, guest, command, what, timeout=60):
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            if self.run_in(guest, command)[0] == 0:
-                return
-            time.sleep(0.5)
-        self.fail('[%s] %s within %d s; %s' % (guest, what, timeout, self.logs_hint()))
-
     def kill9(self, guest):
-        pid = self.qemu_pid(guest)
-        os.kill(pid, signal.SIGKILL)
-        for _ in range(100):
-            if not os.path.exists('/proc/%d' % pid):
-                return
-            time.sleep(0.1)
-        self.fail('%s QEMU (pid %d) survived SIGKILL' % (guest, pid))
+        self.stop_guest_qemu(guest, signal.SIGKILL)
 
     def assert_survivor(self, guest):
         """@guest's QEMU runs, its guest answers, its kernel did not oops."""
@@ -66,7 +52,7 @@ class KillEpVntb(KillBase):
 
     def ep_gone(self):
         self.wait_in('rc', '! test -e %s' % RC_FN,
-                     'the NTB function did not leave after the EP QEMU was killed')
+                     'the NTB function did not leave after the EP QEMU was killed', 60)
         self.wait_in('rc', 'dmesg | grep -q "pciehp: Slot(0): Card not present"',
                      'pciehp did not report the card gone', 10)
         self.assert_survivor('rc')

@@ -57,14 +57,6 @@ class MalformedMessage(SelftestBase):
 
     run_pair_args = ['--function', 'test']
 
-    def wait_in(self, guest, command, what, timeout=30):
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            if self.run_in(guest, command)[0] == 0:
-                return
-            time.sleep(0.5)
-        self.fail('[%s] %s within %d s; %s' % (guest, what, timeout, self.logs_hint()))
-
     def assert_survived(self, guest, peer_role):
         log = open(os.path.join(self.run_dir, '%s-qemu.log' % guest),
                    errors='replace').read()
@@ -96,14 +88,7 @@ class MalformedMessage(SelftestBase):
 
     def test_ep_side(self):
         # the EP connects to link.sock and reconnects: replace the RC
-        self.stop_guest_qemu('rc')
-        path = os.path.join(self.run_dir, 'link.sock')
-        if os.path.exists(path):
-            os.unlink(path)
-        srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        srv.bind(path)
-        srv.listen(1)
-        srv.settimeout(20)
+        srv = self.pose_as_rc()
         s, _ = srv.accept()
         got = recv_exact(s, 24)
         self.assertEqual(got[:1], bytes([MSG_HELLO]), 'EP did not say HELLO')
@@ -111,8 +96,7 @@ class MalformedMessage(SelftestBase):
         s.sendall(struct.pack(HDR, 99, 0, 0, 0, 0))
         self.assertTrue(closed_by_peer(s), 'EP kept a link that sent garbage')
         s.close()
-        srv.close()
-        os.unlink(path)
+        self.end_pose_as_rc(srv)
         self.assert_survived('ep', ROLE_RC)
         # The EP took the link down (assert_survived read its log); a good
         # RC brings it back and the selftest passes.

@@ -63,15 +63,6 @@ class LinkState(SelftestBase):
     run_pair_args = ['--function', 'test',
                      '--rc-arg', '-trace pci_ep_remote_unplug']
 
-    def wait_in(self, guest, command, what, timeout=30):
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            if self.run_in(guest, command)[0] == 0:
-                return
-            time.sleep(1)
-        self.fail('[%s] %s within %d s; %s' % (guest, what, timeout,
-                                               self.logs_hint()))
-
     def assert_rc_alive(self):
         pid = self.qemu_pid('rc')
         try:
