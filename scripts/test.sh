@@ -160,36 +160,6 @@ if want asan; then
             echo "==> [asan] a sanitizer report in a passing test; counted as a failure (log: $sb/meson-logs/testlog.txt)" >&2
             count asan 0 1 0
         fi
-        # The link robustness tests (malformed and hostile peers on both
-        # sides, tag 'robust') on a pair of sanitizer QEMUs, when the guest
-        # images are built (with the avocado suite).  A report makes that
-        # QEMU abort, which fails its test; its log is searched too.
-        if want avocado; then
-            res_asan=$DWC_EP_CACHE/avocado-asan
-            mkdir -p "$res_asan"
-            json_asan=$res_asan/latest-results.json
-            rm -f "$json_asan"
-            echo "==> [asan] link robustness tests on sanitizer QEMUs (log: $_step_log)"
-            ASAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_summary=1:detect_leaks=0 \
-            UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:abort_on_error=1:print_summary=1 \
-            DWC_EP_QEMU=$sb/qemu-system-aarch64 DWC_EP_NO_BUILD=1 \
-                /usr/bin/python3 /usr/bin/avocado run --job-results-dir "$res_asan" \
-                --json "$json_asan" --max-parallel-tasks 1 --filter-by-tags=robust \
-                "$DWC_EP_TOP"/tests/avocado/test_*.py >>"$_step_log" 2>&1
-            if [ -f "$json_asan" ]; then
-                # shellcheck disable=SC2046
-                set -- $(/usr/bin/python3 "$DWC_EP_TOP/scripts/count_results.py" avocado "$json_asan")
-                [ $# -eq 4 ] || set -- 0 1 0 0
-                if grep -rlE 'ERROR: AddressSanitizer|runtime error:' "$(readlink -f "$res_asan/latest")" >/dev/null 2>&1; then
-                    echo "==> [asan] a sanitizer report in a QEMU log of $res_asan/latest; counted as a failure" >&2
-                    set -- "$1" $(($2 + 1)) "$3" "$4"
-                fi
-                count asan "$1" "$2" "$3"
-            else
-                echo "==> [asan] avocado produced no results; log: $_step_log" >&2
-                count asan 0 1 0
-            fi
-        fi
     fi
 fi
 
