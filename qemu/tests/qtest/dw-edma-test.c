@@ -1266,13 +1266,7 @@ static void test_outbound_over_link(void)
 
     ep_start(&ep, "", true, true);
     r = ep.atu;         /* outbound region 0: addr_space +0..64K -> PCI_BASE */
-    qtest_writel(ep.qts, r + 0x08, (uint32_t)ep.addr_space);
-    qtest_writel(ep.qts, r + 0x0c, ep.addr_space >> 32);
-    qtest_writel(ep.qts, r + 0x10, (uint32_t)ep.addr_space + 0xffff);
-    qtest_writel(ep.qts, r + 0x14, (uint32_t)PCI_BASE);
-    qtest_writel(ep.qts, r + 0x18, PCI_BASE >> 32);
-    qtest_writel(ep.qts, r + 0x00, 0);
-    qtest_writel(ep.qts, r + 0x04, 0x80000000);
+    iatu_window(ep.qts, r, ep.addr_space, 0x10000, PCI_BASE);
     peer_take(ep.peer);
 
     qtest_writel(ep.qts, ep.addr_space + 0x1230, 0x12345678);
@@ -1363,10 +1357,7 @@ static void test_rebar_hostile(void)
     /* BAR-match inbound region 0: BAR0 -> EP_RAM; it reaches 8 MiB only */
     qtest_writel(ep.qts, EP_RAM + 0x100, 0xc0ffee01);
     qtest_writel(ep.qts, EP_RAM + 0x4000000, 0xc0ffee02);
-    qtest_writel(ep.qts, ep.atu + 0x100 + 0x14, (uint32_t)EP_RAM);
-    qtest_writel(ep.qts, ep.atu + 0x100 + 0x18, EP_RAM >> 32);
-    qtest_writel(ep.qts, ep.atu + 0x100 + 0x00, 0);
-    qtest_writel(ep.qts, ep.atu + 0x100 + 0x04, 0xc0000000);
+    iatu_bar_match(ep.qts, ep.atu + IATU_INBOUND, 0, EP_RAM);
     rc_cfg_write(&ep, 0x10, bar0);
     g_assert_cmpint(rc_mem_read(&ep, 0, bar0 + 0x100, &v), ==, PL_STATUS_SC);
     g_assert_cmphex(v, ==, 0xc0ffee01);
@@ -1502,13 +1493,7 @@ static void test_wrap(void)
      * to PCI 0 and must not cross the link.
      */
     r = ep.atu;
-    qtest_writel(ep.qts, r + 0x08, (uint32_t)ep.addr_space);
-    qtest_writel(ep.qts, r + 0x0c, ep.addr_space >> 32);
-    qtest_writel(ep.qts, r + 0x10, (uint32_t)ep.addr_space + 0xffff);
-    qtest_writel(ep.qts, r + 0x14, 0xfffff000);
-    qtest_writel(ep.qts, r + 0x18, 0xffffffff);
-    qtest_writel(ep.qts, r + 0x00, 0);
-    qtest_writel(ep.qts, r + 0x04, 0x80000000);
+    iatu_window(ep.qts, r, ep.addr_space, 0x10000, 0xfffffffffffff000ULL);
     qtest_writel(ep.qts, ep.addr_space + 0x1000, 0x12345678);
     qtest_writeq(ep.qts, ep.addr_space + 0x8ff8, 0x1122334455667788ULL);
     g_assert_cmphex(qtest_readl(ep.qts, ep.addr_space + 0x1000), ==,
@@ -1528,13 +1513,7 @@ static void test_wrap(void)
     qtest_writel(ep.qts, ep.dbi2 + 0x10, 1);
     rc_cfg_write(&ep, 0x10, 0x20000000);
     r = ep.atu + 0x100;
-    qtest_writel(ep.qts, r + 0x08, 0x20000000);
-    qtest_writel(ep.qts, r + 0x0c, 0);
-    qtest_writel(ep.qts, r + 0x10, 0x2000ffff);
-    qtest_writel(ep.qts, r + 0x14, 0xfffff000);
-    qtest_writel(ep.qts, r + 0x18, 0xffffffff);
-    qtest_writel(ep.qts, r + 0x00, 0);
-    qtest_writel(ep.qts, r + 0x04, 0x80000000);
+    iatu_window(ep.qts, r, 0x20000000, 0x10000, 0xfffffffffffff000ULL);
     g_assert_cmpint(rc_mem_read(&ep, 0, 0x20001000, &v), ==, PL_STATUS_UR);
     g_assert_cmphex(v, ==, 0xffffffff);
     g_assert_cmpint(rc_mem_read(&ep, 0, 0x2000fffc, &v), ==, PL_STATUS_UR);
@@ -1785,20 +1764,11 @@ static void test_command_gating(void)
     qtest_writel(ep.qts, EP_RAM + 0x104, 0);
     /* BAR0 -> EP_RAM through BAR-match inbound region 0 */
     qtest_writel(ep.qts, ep.dbi2 + PCI_BASE_ADDRESS_0, 1);
-    qtest_writel(ep.qts, ep.atu + 0x100 + 0x14, (uint32_t)EP_RAM);
-    qtest_writel(ep.qts, ep.atu + 0x100 + 0x18, EP_RAM >> 32);
-    qtest_writel(ep.qts, ep.atu + 0x100 + 0x00, 0);
-    qtest_writel(ep.qts, ep.atu + 0x100 + 0x04, 0xc0000000);
+    iatu_bar_match(ep.qts, ep.atu + IATU_INBOUND, 0, EP_RAM);
     rc_cfg_write(&ep, PCI_BASE_ADDRESS_0, bar0);
     /* outbound region 0: addr_space +0..64K -> PCI_BASE */
     r = ep.atu;
-    qtest_writel(ep.qts, r + 0x08, (uint32_t)ep.addr_space);
-    qtest_writel(ep.qts, r + 0x0c, ep.addr_space >> 32);
-    qtest_writel(ep.qts, r + 0x10, (uint32_t)ep.addr_space + 0xffff);
-    qtest_writel(ep.qts, r + 0x14, (uint32_t)PCI_BASE);
-    qtest_writel(ep.qts, r + 0x18, PCI_BASE >> 32);
-    qtest_writel(ep.qts, r + 0x00, 0);
-    qtest_writel(ep.qts, r + 0x04, 0x80000000);
+    iatu_window(ep.qts, r, ep.addr_space, 0x10000, PCI_BASE);
     peer_mem(ep.peer, PCI_BASE + 0x2000, &word, 4, true);
     qtest_memset(ep.qts, EP_RAM + 0x100000, 0x77, 256);
     WR32(&ep, MASK(WR), 0);

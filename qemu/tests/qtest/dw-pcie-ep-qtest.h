@@ -37,4 +37,47 @@ static inline uint64_t region_base(QTestState *qts, const char *name)
     return base;
 }
 
+/*
+ * Unrolled iATU (databook "iATU unroll"; Linux pcie-designware.h): region
+ * @i's outbound registers at @atu + (@i << 9), its inbound ones 0x100
+ * above.  Each region: 0x00 CTRL1, 0x04 CTRL2 (bit 31 enable, bit 30 BAR
+ * match, BAR number in [10:8]), 0x08/0x0c base, 0x10 limit, 0x14/0x18
+ * target.
+ */
+#define IATU_REGION(i)      ((uint64_t)(i) << 9)
+#define IATU_INBOUND        0x100
+#define IATU_ENABLE         0x80000000u
+#define IATU_BAR_MATCH      0x40000000u
+
+/*
+ * iatu_window: program and enable the address-match region at @reg (an
+ * IATU_REGION(i), plus IATU_INBOUND for an inbound one) so that @size
+ * bytes at @base (32-bit limit, as the DWC core before 5.x has) translate
+ * to @target.
+ */
+static inline void iatu_window(QTestState *qts, uint64_t reg, uint64_t base,
+                               uint32_t size, uint64_t target)
+{
+    qtest_writel(qts, reg + 0x08, (uint32_t)base);
+    qtest_writel(qts, reg + 0x0c, base >> 32);
+    qtest_writel(qts, reg + 0x10, (uint32_t)base + size - 1);
+    qtest_writel(qts, reg + 0x14, (uint32_t)target);
+    qtest_writel(qts, reg + 0x18, target >> 32);
+    qtest_writel(qts, reg + 0x00, 0);
+    qtest_writel(qts, reg + 0x04, IATU_ENABLE);
+}
+
+/*
+ * iatu_bar_match: program and enable inbound region @reg (IATU_REGION(i) +
+ * IATU_INBOUND) in BAR-match mode: BAR @bar of the function to @target.
+ */
+static inline void iatu_bar_match(QTestState *qts, uint64_t reg,
+                                  unsigned bar, uint64_t target)
+{
+    qtest_writel(qts, reg + 0x14, (uint32_t)target);
+    qtest_writel(qts, reg + 0x18, target >> 32);
+    qtest_writel(qts, reg + 0x00, 0);
+    qtest_writel(qts, reg + 0x04, IATU_ENABLE | IATU_BAR_MATCH | bar << 8);
+}
+
 #endif

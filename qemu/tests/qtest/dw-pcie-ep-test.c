@@ -208,13 +208,7 @@ static void test_outbound(void)
 
     ep_start(&ep, NULL);
     r = ep.atu;        /* outbound region 0 */
-    qtest_writel(ep.qts, r + 0x08, (uint32_t)ep.addr_space);
-    qtest_writel(ep.qts, r + 0x0c, ep.addr_space >> 32);
-    qtest_writel(ep.qts, r + 0x10, (uint32_t)ep.addr_space + 0xffff);
-    qtest_writel(ep.qts, r + 0x14, 0x40000000);
-    qtest_writel(ep.qts, r + 0x18, 0);
-    qtest_writel(ep.qts, r + 0x00, 0);
-    qtest_writel(ep.qts, r + 0x04, 0x80000000);
+    iatu_window(ep.qts, r, ep.addr_space, 0x10000, 0x40000000);
     g_assert_cmphex(qtest_readl(ep.qts, r + 0x04), ==, 0x80000000);
     /*
      * Without a peer on the link nothing answers, translated or not, so
