@@ -180,7 +180,9 @@ static void dw_edma_emu_halt(DwEdmaEmuState *s, int dir, unsigned ch,
                       "%s\n", dir_regs[dir].name, ch, why);
     }
     trace_dw_edma_emu_abort(dir_regs[dir].name, ch, why);
+    s->run[dir][ch]++;
     c->running = false;
+    c->reading = false;
     c->in_element = false;
     ch_set_status(c, DW_EDMA_CS_HALTED);
     G(s, dir_regs[dir].err) |= err;
@@ -307,6 +309,102 @@ static bool dw_edma_emu_fetch(DwEdmaEmuState *s, int dir, unsigned ch)
     return false;
 }
 
+/*
+ * Write @n bytes of s->buf to PCI address @addr.  The PCI side may wait
+ * for room on the link with the BQL released: meanwhile the eDMA's
+ * re-entrancy guard is lifted, so that its registers stay reachable (a
+ * doorbell the RC rings through the inbound iATU, the driver's own
+ * accesses).  False when the channel was stopped, aborted, restarted or
+ * reset meanwhile (its state is then what that made it), or when the
+ * write failed (then the channel is aborted here).
+ */
+static bool dw_edma_emu_pci_write(DwEdmaEmuState *s, int dir, unsigned ch,
+                                  uint64_t addr, uint64_t n)
+{
+    MemReentrancyGuard *guard = &DEVICE(s)->mem_reentrancy_guard;
+    bool engaged = guard->engaged_in_io;
+    uint32_t run = s->run[dir][ch];
+    MemTxResult res;
+
+    guard->engaged_in_io = false;
+    res = s->pci_ops->write(s->pci_opaque, addr, s->buf, n);
+    guard->engaged_in_io = engaged;
+    if (s->run[dir][ch] != run || !s->ch[dir][ch].running) {
+        trace_dw_edma_emu_run_ended(dir_regs[dir].name, ch);
+        return false;
+    }
+    if (res != MEMTX_OK) {
+        dw_edma_emu_abort(s, dir, ch, ERR_DATA(ch), "the PCI write was not "
+                          "carried (no link, or refused)");
+        return false;
+    }
+    return true;
+}
+
+/*
+ * @n bytes of the element in hand moved from @sar to @dar: advance the
+ * channel, and end the element (DONE, or the next element) when it is
+ * all done.
+ */
+static void dw_edma_emu_advance(DwEdmaEmuState *s, int dir, unsigned ch,
+                                uint64_t sar, uint64_t dar, uint64_t n)
+{
+    DwEdmaChannel *c = &s->ch[dir][ch];
+
+    ch_set64(c, DW_EDMA_CH_SAR, sar + n);
+    ch_set64(c, DW_EDMA_CH_DAR, dar + n);
+    C(c, DW_EDMA_CH_SIZE) -= n;
+    if (!C(c, DW_EDMA_CH_SIZE)) {
+        bool ll = C(c, DW_EDMA_CH_CONTROL1) & DW_EDMA_LLE;
+
+        c->in_element = false;
+        if (!ll) {
+            c->running = false;
+            ch_set_status(c, DW_EDMA_CS_STOPPED);
+            dw_edma_emu_done(s, dir, ch, C(c, DW_EDMA_CH_CONTROL1));
+        } else if (c->elem_control & DW_EDMA_LIE) {
+            dw_edma_emu_done(s, dir, ch, c->elem_control);
+        }
+    }
+}
+
+/* A read channel's read_async in flight, for dw_edma_emu_read_done. */
+typedef struct DwEdmaEmuRead {
+    DwEdmaEmuState *s;
+    unsigned ch;
+    uint32_t run;
+    uint64_t sar, dar;
+} DwEdmaEmuRead;
+
+/*
+ * The PCI read of a read channel is over (BQL held): write the data to
+ * EP memory and go on, unless the channel's run ended meanwhile.
+ */
+static void dw_edma_emu_read_done(void *opaque, MemTxResult res,
+                                  const uint8_t *data, uint64_t n)
+{
+    g_autofree DwEdmaEmuRead *r = opaque;
+    DwEdmaEmuState *s = r->s;
+    const int dir = DW_EDMA_DIR_READ;
+    DwEdmaChannel *c = &s->ch[dir][r->ch];
+
+    if (s->run[dir][r->ch] != r->run || !c->running) {
+        trace_dw_edma_emu_run_ended(dir_regs[dir].name, r->ch);
+        return;
+    }
+    c->reading = false;
+    if (res != MEMTX_OK) {
+        dw_edma_emu_abort(s, dir, r->ch, ERR_DATA(r->ch),
+                          "the PCI read completed with an error");
+    } else if (address_space_write(s->as, r->dar, s->attrs, data, n)) {
+        dw_edma_emu_abort(s, dir, r->ch, ERR_DATA(r->ch),
+                          "cannot write the destination in EP memory");
+    } else {
+        dw_edma_emu_advance(s, dir, r->ch, r->sar, r->dar, n);
+    }
+    qemu_bh_schedule(s->bh);
+}
+
 /* Move up to @budget bytes of the element in hand. Returns bytes moved. */
 static uint64_t dw_edma_emu_move(DwEdmaEmuState *s, int dir, unsigned ch,
                                  uint64_t budget)
@@ -339,41 +437,27 @@ static uint64_t dw_edma_emu_move(DwEdmaEmuState *s, int dir, unsigned ch,
                                   "cannot read the source in EP memory");
                 return 0;
             }
-            if (s->pci_ops->write(s->pci_opaque, dar, s->buf, n)) {
-                dw_edma_emu_abort(s, dir, ch, ERR_DATA(ch),
-                                  "the PCI write was not carried (no link, "
-                                  "or refused)");
+            if (!dw_edma_emu_pci_write(s, dir, ch, dar, n)) {
                 return 0;
             }
         } else {
-            if (s->pci_ops->read(s->pci_opaque, sar, s->buf, n)) {
-                dw_edma_emu_abort(s, dir, ch, ERR_DATA(ch),
-                                  "the PCI read completed with an error");
-                return 0;
-            }
-            if (address_space_write(s->as, dar, s->attrs, s->buf, n)) {
-                dw_edma_emu_abort(s, dir, ch, ERR_DATA(ch),
-                                  "cannot write the destination in EP "
-                                  "memory");
-                return 0;
-            }
-        }
-    }
-    ch_set64(c, DW_EDMA_CH_SAR, sar + n);
-    ch_set64(c, DW_EDMA_CH_DAR, dar + n);
-    C(c, DW_EDMA_CH_SIZE) -= n;
-    if (!C(c, DW_EDMA_CH_SIZE)) {
-        bool ll = C(c, DW_EDMA_CH_CONTROL1) & DW_EDMA_LLE;
+            DwEdmaEmuRead *r = g_new(DwEdmaEmuRead, 1);
 
-        c->in_element = false;
-        if (!ll) {
-            c->running = false;
-            ch_set_status(c, DW_EDMA_CS_STOPPED);
-            dw_edma_emu_done(s, dir, ch, C(c, DW_EDMA_CH_CONTROL1));
-        } else if (c->elem_control & DW_EDMA_LIE) {
-            dw_edma_emu_done(s, dir, ch, c->elem_control);
+            *r = (DwEdmaEmuRead) { .s = s, .ch = ch, .run = s->run[dir][ch],
+                                   .sar = sar, .dar = dar };
+            c->reading = true;
+            if (!s->pci_ops->read_async(s->pci_opaque, sar, n,
+                                        dw_edma_emu_read_done, r)) {
+                g_free(r);
+                c->reading = false;
+                dw_edma_emu_abort(s, dir, ch, ERR_DATA(ch),
+                                  "the PCI read was not sent (no link, or "
+                                  "refused)");
+            }
+            return 0;   /* dw_edma_emu_read_done goes on */
         }
     }
+    dw_edma_emu_advance(s, dir, ch, sar, dar, n);
     return n;
 }
 
@@ -390,14 +474,14 @@ static void dw_edma_emu_run(void *opaque)
             DwEdmaChannel *c = &s->ch[dir][ch];
             uint64_t budget = DW_EDMA_SLICE;
 
-            while (c->running && budget) {
+            while (c->running && !c->reading && budget) {
                 if (!c->in_element && !dw_edma_emu_fetch(s, dir, ch)) {
                     break;
                 }
                 budget -= MIN(budget, MAX(dw_edma_emu_move(s, dir, ch,
                                                            budget), 1));
             }
-            busy |= c->running;
+            busy |= c->running && !c->reading;
         }
     }
     if (busy) {
@@ -435,6 +519,8 @@ static void dw_edma_emu_doorbell(DwEdmaEmuState *s, int dir, uint32_t val)
         return;         /* it fetches what was added when it gets there */
     }
     c->running = true;
+    c->reading = false;
+    s->run[dir][ch]++;
     ch_set_status(c, DW_EDMA_CS_RUNNING);
     if (!(C(c, DW_EDMA_CH_CONTROL1) & DW_EDMA_LLE)) {
         /* One block from the channel registers. */
@@ -574,12 +660,17 @@ void dw_edma_emu_set_ports(DwEdmaEmuState *s, AddressSpace *as,
 static void dw_edma_emu_reset_hold(Object *obj, ResetType type)
 {
     DwEdmaEmuState *s = DW_EDMA_EMU(obj);
+    unsigned i;
 
     if (s->bh) {
         qemu_bh_cancel(s->bh);
     }
     memset(s->regs, 0, sizeof(s->regs));
     memset(s->ch, 0, sizeof(s->ch));
+    for (i = 0; i < DW_EDMA_MAX_CHANNELS; i++) {
+        s->run[0][i]++;
+        s->run[1][i]++;
+    }
     G(s, DW_EDMA_CTRL) = s->wr_channels | (s->rd_channels << 16);
     /* Interrupts masked until the driver unmasks them. */
     G(s, DW_EDMA_WR_INT_MASK) = INT_BITS;

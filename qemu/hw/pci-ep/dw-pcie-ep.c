@@ -724,17 +724,42 @@ static void dw_pcie_ep_addr_space_write(void *opaque, hwaddr addr,
  * access fails, and the channel aborts; so does one whose range wraps
  * past 2^64 (the link refuses it).
  */
-static MemTxResult dw_pcie_ep_edma_pci_read(void *opaque, uint64_t addr,
-                                            void *buf, uint64_t len)
+typedef struct DwPcieEpEdmaRead {
+    DwEdmaEmuReadDone *done;
+    void *opaque;
+} DwPcieEpEdmaRead;
+
+static void dw_pcie_ep_edma_read_done(void *opaque, PlStatus st,
+                                      const uint8_t *data, uint32_t size)
+{
+    g_autofree DwPcieEpEdmaRead *r = opaque;
+
+    r->done(r->opaque, st == PL_STATUS_SC ? MEMTX_OK : MEMTX_ERROR, data,
+            size);
+}
+
+static bool dw_pcie_ep_edma_pci_read_async(void *opaque, uint64_t addr,
+                                           uint64_t len,
+                                           DwEdmaEmuReadDone *done,
+                                           void *done_opaque)
 {
     DwPcieEpState *s = opaque;
+    DwPcieEpEdmaRead *r;
 
     if (!dw_pcie_ep_link_usable(s) ||
-        !dw_pcie_ep_may_master(s, "eDMA", addr, len, false)) {
-        return MEMTX_ERROR;
+        !dw_pcie_ep_may_master(s, "eDMA", addr, len, false) ||
+        len > UINT32_MAX) {
+        return false;
     }
-    return pcie_link_mem_read(&s->link, PL_BAR_NONE, addr, buf, len) ==
-           PL_STATUS_SC ? MEMTX_OK : MEMTX_ERROR;
+    r = g_new(DwPcieEpEdmaRead, 1);
+    r->done = done;
+    r->opaque = done_opaque;
+    if (!pcie_link_mem_read_async(&s->link, PL_BAR_NONE, addr, len,
+                                  dw_pcie_ep_edma_read_done, r)) {
+        g_free(r);
+        return false;
+    }
+    return true;
 }
 
 static MemTxResult dw_pcie_ep_edma_pci_write(void *opaque, uint64_t addr,
@@ -754,7 +779,7 @@ static MemTxResult dw_pcie_ep_edma_pci_write(void *opaque, uint64_t addr,
 }
 
 static const DwEdmaEmuPciOps dw_pcie_ep_edma_pci_ops = {
-    .read = dw_pcie_ep_edma_pci_read,
+    .read_async = dw_pcie_ep_edma_pci_read_async,
     .write = dw_pcie_ep_edma_pci_write,
 };
 

@@ -7,7 +7,7 @@
  * link protocol (pcie-link-proto.h).  Its fake RC memory covers PCI
  * addresses PCI_BASE..+PCI_SIZE: MEM_WR land there and are logged, MEM_RD
  * are answered from it (UR outside it, CA in the PCI_CA window, and not
- * at all in the PCI_SILENT window).
+ * at all in the PCI_SILENT window; held back while Peer.hold is set).
  *
  * Covered: DMA_CTRL channel counts, int_mask reset, int_clear W1C, channel
  * register read back and read-only CS; interrupt emulation (status write
@@ -21,6 +21,12 @@
  * link reset and a system reset leave of the RC's config writes (nothing)
  * and the link-down message of a reset; Memory Space Enable gating the
  * RC's BAR accesses and Bus Master Enable gating every request of the EP.
+ * And the link under load: the RC's config access while an eDMA read has
+ * all its reads in flight, RC requests served inside a wait that an RC
+ * request's handler started, and a hostile RC that never reads and
+ * floods or trickles (the EP holds a bounded amount, cuts the link within
+ * its timeout, answers qtest commands meanwhile, and works once the RC is
+ * back).
  *
  * The same thread plays the EP side for pci-ep-link (the RC end, in an
  * RC QEMU of its own): a fake function with a config space and BAR0,
@@ -127,6 +133,12 @@ typedef struct Peer {
     uint8_t *mem;
     GArray *writes;     /* WrRec, in arrival order */
     PeerStats st;
+    bool hold;          /* keep MEM_RD of the RC memory unanswered ... */
+    GArray *held;       /* ... here (PlMsg), until the test answers them */
+    int flood;          /* atomic: FLOOD or TRICKLE the EP (peer_flood) */
+    bool flood_done;    /* the flood is over: */
+    uint64_t flood_sent;    /* bytes the EP took, */
+    gint64 flood_cut_us;    /* when it cut the link (from the start), or -1 */
     char *err;          /* first protocol violation */
     /* The one request of the RC side in flight (see rc_request). */
     uint32_t next_tag;
@@ -214,6 +226,10 @@ static bool peer_handle(Peer *p, const PlMsg *m, PlMsg *cpl, uint8_t *data)
         return false;
     case PL_MSG_MEM_RD:
         *cpl = (PlMsg) { .type = PL_MSG_CPL, .tag = m->tag };
+        if (in_mem(w.addr, w.size) && p->hold) {
+            g_array_append_val(p->held, *m);
+            return false;
+        }
         if (in_mem(w.addr, w.size)) {
             memcpy(data, p->mem + (w.addr - PCI_BASE), w.size);
             p->st.reads++;
@@ -303,6 +319,111 @@ static bool fake_ep_handle(Peer *p, const PlMsg *m, PlMsg *cpl,
     }
 }
 
+/* Peer.flood: how the RC floods the EP (see peer_flood) */
+#define FLOOD           1
+#define TRICKLE         2
+#define FLOOD_MAX       (32 * 1024 * 1024)  /* below what the EP once held */
+#define FLOOD_US        (20 * G_USEC_PER_SEC)
+#define TRICKLE_BURST   60000   /* 960 KB of completions: more than a socket holds */
+#define TRICKLE_GAP_US  (100 * 1000)
+#define TRICKLE_US      (8 * G_USEC_PER_SEC)
+
+/*
+ * Send @len bytes on @fd by @deadline.  False if the other side closed
+ * the connection (or @deadline passed).
+ */
+static bool send_by(int fd, const uint8_t *buf, size_t len, gint64 deadline)
+{
+    size_t off = 0;
+
+    while (off < len) {
+        struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+        gint64 left = deadline - g_get_monotonic_time();
+        ssize_t n;
+
+        if (left <= 0) {
+            return false;
+        }
+        if (poll(&pfd, 1, left / 1000 + 1) <= 0) {
+            continue;
+        }
+        if (!(pfd.revents & POLLOUT)) {
+            return false;       /* POLLHUP or POLLERR: closed */
+        }
+        n = send(fd, buf + off, len - off, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n < 0 && (errno == EINTR || errno == EAGAIN)) {
+            continue;
+        }
+        if (n <= 0) {
+            return false;
+        }
+        off += n;
+    }
+    return true;
+}
+
+/*
+ * A hostile RC that never reads the EP's completions.  FLOOD: requests
+ * (a MEM_WR of 4 KiB, then four CFG_RD) as fast as the EP takes them, up
+ * to FLOOD_MAX bytes.  TRICKLE: TRICKLE_BURST CFG_RD (more completions
+ * than the socket holds), then a MEM_WR of 8 bytes every TRICKLE_GAP_US
+ * for TRICKLE_US, which keeps the EP reading while its completions wait.  Then, still not reading, it waits for the EP to close the
+ * connection, and records what the EP took and when it cut the link.
+ */
+static void peer_flood(Peer *p, int mode)
+{
+    gint64 start = g_get_monotonic_time(), deadline = start + FLOOD_US;
+    g_autofree uint8_t *payload = g_malloc0(PL_MAX_PAYLOAD);
+    g_autofree uint8_t *buf = g_malloc(PL_MAX_MSG);
+    uint64_t sent = 0, n;
+    gint64 cut = -1;
+    size_t len;
+
+    g_mutex_lock(&p->send_lock);
+    for (n = 0; sent < FLOOD_MAX; n++) {
+        bool trickle = mode == TRICKLE && n >= TRICKLE_BURST;
+        PlMsg m = { .type = PL_MSG_CFG_RD, .tag = n + 1 };
+
+        m.u.cfg.offset = PCI_VENDOR_ID;
+        m.u.cfg.size = 4;
+        if ((mode == FLOOD && n % 5 == 0) || trickle) {
+            m = (PlMsg) { .type = PL_MSG_MEM_WR };
+            m.u.mem.addr = 0x10000000;      /* BAR0, not enabled: UR */
+            m.u.mem.size = trickle ? 8 : PL_MAX_PAYLOAD;
+            m.u.mem.bar = 0;
+            m.u.mem.data = payload;
+        }
+        if (trickle) {
+            if (g_get_monotonic_time() - start > TRICKLE_US) {
+                break;
+            }
+            g_usleep(TRICKLE_GAP_US);
+        }
+        len = pl_encode(&m, buf, PL_MAX_MSG);
+        g_assert(len);
+        if (!send_by(p->fd, buf, len, deadline)) {
+            break;
+        }
+        sent += len;
+    }
+    g_mutex_unlock(&p->send_lock);
+    /* cut, or done: wait for the EP to hang up (POLLHUP needs no read) */
+    while (g_get_monotonic_time() < deadline && !g_atomic_int_get(&p->stop)) {
+        struct pollfd pfd = { .fd = p->fd, .events = 0 };
+
+        if (poll(&pfd, 1, 20) > 0 && (pfd.revents & (POLLHUP | POLLERR))) {
+            cut = g_get_monotonic_time() - start;
+            break;
+        }
+    }
+    g_mutex_lock(&p->lock);
+    p->flood_sent = sent;
+    p->flood_cut_us = cut;
+    p->flood_done = true;
+    g_mutex_unlock(&p->lock);
+    g_atomic_int_set(&p->flood, 0);
+}
+
 /* Serve one connection until stop, drop or the other side closes. */
 static void peer_serve(Peer *p)
 {
@@ -316,6 +437,10 @@ static void peer_serve(Peer *p)
         ssize_t n;
         int r;
 
+        if (g_atomic_int_get(&p->flood)) {
+            peer_flood(p, g_atomic_int_get(&p->flood));
+            return;
+        }
         if (poll(&pfd, 1, 20) <= 0) {
             continue;
         }
@@ -595,6 +720,7 @@ static void peer_start(Ep *ep, bool ep_role)
     p->link_up = -1;
     p->mem = g_malloc0(PCI_SIZE);
     p->writes = g_array_new(false, true, sizeof(WrRec));
+    p->held = g_array_new(false, true, sizeof(PlMsg));
     g_mutex_init(&p->lock);
     g_mutex_init(&p->send_lock);
     g_cond_init(&p->cpl_cond);
@@ -705,6 +831,7 @@ static void ep_stop(Ep *ep)
     }
     close(p->lfd);
     g_array_free(p->writes, true);
+    g_array_free(p->held, true);
     g_mutex_clear(&p->lock);
     g_mutex_clear(&p->send_lock);
     g_cond_clear(&p->cpl_cond);
@@ -1822,6 +1949,306 @@ static void test_command_gating(void)
     ep_stop(&ep);
 }
 
+/* ---- the link under load ---- */
+
+#define READ_WINDOW     16      /* PL_READ_WINDOW: MEM_RD in flight */
+
+/* Wait (no qtest command: QEMU may be busy) until @n MEM_RD are held. */
+static unsigned wait_held(Peer *p, unsigned n)
+{
+    gint64 deadline = g_get_monotonic_time() + WAIT_US;
+    unsigned got;
+
+    do {
+        g_usleep(1000);
+        g_mutex_lock(&p->lock);
+        got = p->held->len;
+        g_mutex_unlock(&p->lock);
+    } while (got < n && g_get_monotonic_time() < deadline);
+    return got;
+}
+
+/* Complete the held MEM_RD from the RC memory, and hold no more. */
+static void release_held(Peer *p)
+{
+    g_autofree PlMsg *reqs = NULL;
+    uint8_t data[PL_MAX_PAYLOAD];
+    unsigned i, n;
+
+    g_mutex_lock(&p->lock);
+    p->hold = false;
+    n = p->held->len;
+    reqs = g_memdup2(p->held->data, n * sizeof(PlMsg));
+    g_array_set_size(p->held, 0);
+    g_mutex_unlock(&p->lock);
+    for (i = 0; i < n; i++) {
+        PlMsg cpl = { .type = PL_MSG_CPL, .tag = reqs[i].tag };
+
+        peer_mem(p, reqs[i].u.mem.addr, data, reqs[i].u.mem.size, false);
+        cpl.u.cpl.data = data;
+        cpl.u.cpl.len = reqs[i].u.mem.size;
+        peer_send(p, &cpl);
+    }
+}
+
+/*
+ * The RC configures the function while an eDMA read of the EP waits for
+ * its data: with all READ_WINDOW MEM_RD of the read in flight (the RC
+ * holds their completions back), the RC's config read gets the vendor
+ * and device ID, and its config write takes effect; then the RC completes
+ * the reads and the transfer ends in DONE with the right data.  (The
+ * requests in flight are one wait for the EP, not READ_WINDOW nested
+ * ones.)
+ */
+static void test_cfg_during_read(void)
+{
+    const uint32_t len = READ_WINDOW * PL_MAX_PAYLOAD;
+    const uint64_t src = PCI_BASE + 0x40000, dst = EP_RAM + 0x300000;
+    g_autofree uint8_t *pat = pattern(len, 61);
+    uint32_t id, got;
+    uint8_t b[4];
+    PlMsg m;
+    Ep ep;
+
+    ep_start(&ep, ",link-timeout-ms=10000", true, true);
+    id = qtest_readl(ep.qts, ep.dbi + PCI_VENDOR_ID);
+    g_assert_cmphex(qtest_readb(ep.qts, ep.dbi + PCI_CACHE_LINE_SIZE), ==, 0);
+    peer_mem(ep.peer, src, pat, len, true);
+    ep_guard(&ep, dst, len);
+    WR32(&ep, MASK(RD), 0);
+    g_mutex_lock(&ep.peer->lock);
+    ep.peer->hold = true;
+    g_mutex_unlock(&ep.peer->lock);
+    block_start(&ep, RD, 0, len, src, dst);
+
+    /* QEMU's main loop now waits for the completions: link messages only */
+    g_assert_cmpuint(wait_held(ep.peer, READ_WINDOW), ==, READ_WINDOW);
+    m = (PlMsg) { .type = PL_MSG_CFG_RD };
+    m.u.cfg.offset = PCI_VENDOR_ID;
+    m.u.cfg.size = 4;
+    g_assert_cmpint(rc_request(ep.peer, &m, b, 4), ==, PL_STATUS_SC);
+    g_assert_cmphex((uint32_t)ldl_le_p(b), ==, id);
+    m = (PlMsg) { .type = PL_MSG_CFG_WR };
+    m.u.cfg.offset = PCI_CACHE_LINE_SIZE;
+    m.u.cfg.size = 1;
+    m.u.cfg.data = 0x20;
+    g_assert_cmpint(rc_request(ep.peer, &m, NULL, 0), ==, PL_STATUS_SC);
+    m = (PlMsg) { .type = PL_MSG_CFG_RD };
+    m.u.cfg.offset = PCI_CACHE_LINE_SIZE;
+    m.u.cfg.size = 1;
+    g_assert_cmpint(rc_request(ep.peer, &m, b, 1), ==, PL_STATUS_SC);
+    g_assert_cmphex(b[0], ==, 0x20);
+    /* nothing of the read was answered meanwhile, nor asked again */
+    g_assert_cmpuint(wait_held(ep.peer, READ_WINDOW), ==, READ_WINDOW);
+
+    release_held(ep.peer);
+    g_assert_cmphex(wait_end(&ep, RD, 0), ==, DONE(0));
+    check_ep(&ep, dst, pat, len);
+    got = qtest_readb(ep.qts, ep.dbi + PCI_CACHE_LINE_SIZE);
+    g_assert_cmphex(got, ==, 0x20);
+    ep_stop(&ep);
+}
+
+/*
+ * A request of the RC that the EP routes back onto the link: BAR0 maps
+ * (inbound iATU) onto the EP's outbound window, which maps to RC memory.
+ * The EP serves the RC's requests in its link thread, which cannot wait
+ * for a completion that only it can receive: the looped BAR read
+ * completes at once with all ones (what an outbound read that failed
+ * returns) without reaching RC memory or hanging the EP.  A looped posted
+ * write needs no completion: it goes round to RC memory.  The link goes
+ * on working (the RC's config reads and the EP's own outbound accesses).
+ */
+static void test_loopback_refused(void)
+{
+    const uint64_t bar0 = 0x10000000;
+    uint32_t word = cpu_to_le32(0x5eed0001), v;
+    PeerStats st;
+    unsigned i;
+    Ep ep;
+
+    ep_start(&ep, "", true, true);
+    qtest_writel(ep.qts, ep.dbi2 + PCI_BASE_ADDRESS_0, 1);
+    iatu_bar_match(ep.qts, ep.atu + IATU_INBOUND, 0, ep.addr_space);
+    iatu_window(ep.qts, ep.atu, ep.addr_space, 0x10000, PCI_BASE);
+    rc_cfg_write(&ep, PCI_BASE_ADDRESS_0, bar0);
+    peer_mem(ep.peer, PCI_BASE + 0x2000, &word, 4, true);
+    peer_take(ep.peer);
+
+    for (i = 0; i < 4; i++) {
+        rc_mem_read(&ep, 0, bar0 + 0x2000, &v);
+        g_assert_cmphex(v, ==, 0xffffffff);
+        peer_mem_write(ep.peer, 0, bar0 + 0x3000 + 4 * i, 0xfeed0000 + i, 4);
+        g_assert_cmphex(rc_cfg_read(&ep, PCI_VENDOR_ID), ==,
+                        qtest_readl(ep.qts, ep.dbi + PCI_VENDOR_ID));
+    }
+    /* the looped reads did not reach the RC, the writes did */
+    wait_written(&ep, 4 * 4);
+    st = peer_take(ep.peer);
+    g_assert_cmpuint(st.reads, ==, 0);
+    for (i = 0; i < 4; i++) {
+        peer_mem(ep.peer, PCI_BASE + 0x3000 + 4 * i, &word, 4, false);
+        g_assert_cmphex(le32_to_cpu(word), ==, 0xfeed0000 + i);
+    }
+    g_assert_cmphex(qtest_readl(ep.qts, ep.addr_space + 0x2000), ==,
+                    0x5eed0001);
+    qtest_writel(ep.qts, ep.addr_space + 0x3000, 0xfeedf00d);
+    wait_written(&ep, 4);
+    peer_mem(ep.peer, PCI_BASE + 0x3000, &word, 4, false);
+    g_assert_cmphex(le32_to_cpu(word), ==, 0xfeedf00d);
+    ep_stop(&ep);
+}
+
+/*
+ * The RC rings the eDMA's embedded doorbell (a write of 0 to
+ * rd_int_status through BAR0, which the inbound iATU maps onto the eDMA
+ * registers, as pci-epf-vntb's embedded doorbell does) while an eDMA read
+ * of the EP waits for its data on the link (the RC holds the completions
+ * back): the doorbell raises the eDMA interrupt at once.  Then the read
+ * ends in DONE with the right data.
+ */
+static void test_doorbell_during_read(void)
+{
+    const uint32_t len = READ_WINDOW * PL_MAX_PAYLOAD;
+    const uint64_t src = PCI_BASE + 0x40000, dst = EP_RAM + 0x300000;
+    const uint64_t bar0 = 0x10000000;
+    g_autofree uint8_t *pat = pattern(len, 67);
+    gint64 deadline;
+    Ep ep;
+
+    ep_start(&ep, ",link-timeout-ms=10000", true, true);
+    qtest_writel(ep.qts, ep.dbi2 + PCI_BASE_ADDRESS_0, 1);
+    iatu_bar_match(ep.qts, ep.atu + IATU_INBOUND, 0, ep.dma);
+    rc_cfg_write(&ep, PCI_BASE_ADDRESS_0, bar0);
+    peer_mem(ep.peer, src, pat, len, true);
+    ep_guard(&ep, dst, len);
+    WR32(&ep, MASK(RD), 0);
+    g_assert_false(IRQ(&ep));
+    g_mutex_lock(&ep.peer->lock);
+    ep.peer->hold = true;
+    g_mutex_unlock(&ep.peer->lock);
+    block_start(&ep, RD, 0, len, src, dst);
+    g_assert_cmpuint(wait_held(ep.peer, READ_WINDOW), ==, READ_WINDOW);
+
+    peer_mem_write(ep.peer, 0, bar0 + STATUS(RD), 0, 4);
+    deadline = g_get_monotonic_time() + WAIT_US;
+    while (!IRQ(&ep) && g_get_monotonic_time() < deadline) {
+        g_usleep(1000);
+    }
+    g_assert_true(IRQ(&ep));
+    /* the doorbell set no DONE or ABORT bit, and the read is still on */
+    g_assert_cmphex(RD32(&ep, STATUS(RD)), ==, 0);
+    g_assert_cmpuint(wait_held(ep.peer, READ_WINDOW), ==, READ_WINDOW);
+    WR32(&ep, CLEAR(RD), 0);
+    g_assert_false(IRQ(&ep));
+
+    release_held(ep.peer);
+    g_assert_cmphex(wait_end(&ep, RD, 0), ==, DONE(0));
+    check_ep(&ep, dst, pat, len);
+    ep_stop(&ep);
+}
+
+/*
+ * Have the peer flood the EP (@mode, see peer_flood) and wait until it is
+ * over, timing qtest commands meanwhile.  Returns the bytes the EP took;
+ * *cut_us is when the EP cut the link (-1: it did not), *worst_us the
+ * slowest qtest command.
+ */
+static uint64_t flood_watch(Ep *ep, int mode, gint64 *cut_us,
+                            gint64 *worst_us)
+{
+    gint64 deadline = g_get_monotonic_time() + FLOOD_US + WAIT_US, t;
+    uint64_t sent;
+    bool done;
+
+    *worst_us = 0;
+    g_atomic_int_set(&ep->peer->flood, mode);
+    do {
+        t = g_get_monotonic_time();
+        g_assert_cmphex(qtest_readl(ep->qts, ep->dbi + PCI_VENDOR_ID), !=, 0);
+        *worst_us = MAX(*worst_us, g_get_monotonic_time() - t);
+        g_usleep(10 * 1000);
+        g_mutex_lock(&ep->peer->lock);
+        done = ep->peer->flood_done;
+        sent = ep->peer->flood_sent;
+        *cut_us = ep->peer->flood_cut_us;
+        g_mutex_unlock(&ep->peer->lock);
+    } while (!done && g_get_monotonic_time() < deadline);
+    g_assert_true(done);
+    return sent;
+}
+
+/*
+ * The RC connected again after cutting one connection: a clean function
+ * on the link, whose config space and eDMA work.
+ */
+static void check_reconnected(Ep *ep)
+{
+    peer_wait(ep, 1, 1);
+    g_assert_cmphex(rc_cfg_read(ep, PCI_VENDOR_ID), ==,
+                    qtest_readl(ep->qts, ep->dbi + PCI_VENDOR_ID));
+    rc_cfg_write(ep, PCI_COMMAND, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+    peer_take(ep->peer);
+    block_start(ep, WR, 0, 256, EP_RAM + 0x100000, PCI_BASE + 0x1000);
+    g_assert_cmphex(wait_end(ep, WR, 0), ==, DONE(0));
+    wait_written(ep, 256);
+}
+
+/*
+ * A hostile RC floods the EP with requests and never reads the
+ * completions.  The EP serves what it reads in place and queues the
+ * completions (a bounded queue); when they stop draining it cuts the link
+ * within its timeout, answers qtest commands throughout with at most that
+ * delay, and once the RC connects again, config access and an eDMA
+ * transfer work.
+ */
+static void test_link_flood(void)
+{
+    const gint64 timeout_us = 1000 * 1000;
+    gint64 cut, worst;
+    uint64_t sent;
+    Ep ep;
+
+    ep_start_keep(&ep, ",link-timeout-ms=1000", true, true, true);
+    qtest_memset(ep.qts, EP_RAM + 0x100000, 0x99, 256);
+    sent = flood_watch(&ep, FLOOD, &cut, &worst);
+    g_test_message("flood: the EP took %" PRIu64 " bytes, cut the link "
+                   "after %" PRId64 " ms; slowest qtest command %" PRId64
+                   " ms", sent, cut / 1000, worst / 1000);
+    g_assert_cmpint(cut, >=, 0);
+    g_assert_cmpint(cut, <, 5 * timeout_us);
+    g_assert_cmpint(worst, <, 3 * timeout_us);
+    check_reconnected(&ep);
+    ep_stop(&ep);
+}
+
+/*
+ * A hostile RC does not read the EP's completions, so the EP's transmit
+ * queue stops draining, and keeps the link busy with a trickle of posted
+ * writes (which the EP reads and serves).  The queue has one deadline,
+ * the link's timeout, however much arrives meanwhile: the EP cuts the
+ * link then, and QEMU answers qtest commands with at most that delay; the
+ * RC connects again and the function works.
+ */
+static void test_link_trickle(void)
+{
+    const gint64 timeout_us = 1000 * 1000;
+    gint64 cut, worst;
+    Ep ep;
+
+    ep_start_keep(&ep, ",link-timeout-ms=1000", true, true, true);
+    qtest_memset(ep.qts, EP_RAM + 0x100000, 0x99, 256);
+    flood_watch(&ep, TRICKLE, &cut, &worst);
+    g_test_message("trickle: the EP cut the link after %" PRId64 " ms; "
+                   "slowest qtest command %" PRId64 " ms", cut / 1000,
+                   worst / 1000);
+    g_assert_cmpint(cut, >=, 0);
+    g_assert_cmpint(cut, <, 5 * timeout_us);
+    g_assert_cmpint(worst, <, 3 * timeout_us);
+    check_reconnected(&ep);
+    ep_stop(&ep);
+}
+
 /* ---- pci-ep-link: the RC end, with a fake EP on the link ---- */
 
 #define RC_ECAM         0x3f000000ULL   /* virt, highmem-ecam=off */
@@ -1984,5 +2411,11 @@ int main(int argc, char **argv)
     qtest_add_func("/dw-pcie-ep/system-reset", test_system_reset);
     qtest_add_func("/dw-pcie-ep/command-gating", test_command_gating);
     qtest_add_func("/pci-ep-link/slot-power", test_slot_power);
+    qtest_add_func("/dw-pcie-ep/cfg-during-read", test_cfg_during_read);
+    qtest_add_func("/dw-pcie-ep/loopback-refused", test_loopback_refused);
+    qtest_add_func("/dw-pcie-ep/doorbell-during-read",
+                   test_doorbell_during_read);
+    qtest_add_func("/dw-pcie-ep/link-flood", test_link_flood);
+    qtest_add_func("/dw-pcie-ep/link-trickle", test_link_trickle);
     return g_test_run();
 }

@@ -79,14 +79,24 @@ enum {
 
 /*
  * How the engine reaches PCI addresses: dw-pcie-ep carries them over its
- * link as bus-master requests (not through the outbound iATU).  Both may
- * block the caller while a completion is awaited; they return MEMTX_OK,
- * or an error when there is no link, or the peer completed with UR or CA
- * or not in time.  @len is at most DW_EDMA_SLICE bytes.
+ * link as bus-master requests (not through the outbound iATU).
+ *
+ * read_async: start a read of @len bytes (1 to DW_EDMA_SLICE) at PCI
+ * address @addr and return true; @done runs later, with the BQL held,
+ * with MEMTX_OK and the data, or an error (the peer completed with UR or
+ * CA, not in time, or the link went down).  False when nothing was
+ * started (no link, no Bus Master Enable, a range past 2^64): @done is
+ * not called.
+ *
+ * write: posted; it may wait (BQL released) while the link's transmit
+ * queue is full.  MEMTX_OK, or an error when there is no link or the
+ * request was refused.  @len is at most DW_EDMA_SLICE bytes.
  */
+typedef void DwEdmaEmuReadDone(void *opaque, MemTxResult res,
+                               const uint8_t *data, uint64_t len);
 typedef struct DwEdmaEmuPciOps {
-    MemTxResult (*read)(void *opaque, uint64_t addr, void *buf,
-                        uint64_t len);
+    bool (*read_async)(void *opaque, uint64_t addr, uint64_t len,
+                       DwEdmaEmuReadDone *done, void *done_opaque);
     MemTxResult (*write)(void *opaque, uint64_t addr, const void *buf,
                          uint64_t len);
 } DwEdmaEmuPciOps;
@@ -97,6 +107,7 @@ typedef struct DwEdmaEmuPciOps {
 typedef struct DwEdmaChannel {
     uint32_t regs[0x24 / 4];    /* control1 .. llp, as the driver sees them */
     bool running;
+    bool reading;               /* a read_async of this run is in flight */
     /* In linked-list mode, the element at llp is fetched next. */
     uint32_t elem_control;      /* control word of the data element in hand */
     bool in_element;            /* a data element is partly done */
@@ -122,6 +133,12 @@ struct DwEdmaEmuState {
     /* Global registers, indexed by offset / 4 (0x000..0x0f7). */
     uint32_t regs[0x100 / 4];
     DwEdmaChannel ch[2][DW_EDMA_MAX_CHANNELS];
+    /*
+     * Runs of each channel: counted up when a channel starts, halts or is
+     * reset, so that a transfer that waited for the link (BQL released)
+     * can tell whether its channel is still the same run.
+     */
+    uint32_t run[2][DW_EDMA_MAX_CHANNELS];
     /* Interrupt emulation: asserted by a status write, cleared by int_clear. */
     bool emul_irq;
 

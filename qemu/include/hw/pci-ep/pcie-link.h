@@ -1,10 +1,20 @@
 /*
- * One end of the PCIe link between two QEMU processes, over a socket
- * chardev (unix or TCP): framing, request IDs, completions with timeout,
- * and serving the peer's requests while a completion is awaited.
+ * One end of the PCIe link between two QEMU processes, over a chardev
+ * (a unix or TCP socket): framing, request IDs, completions with a
+ * deadline, and the peer's requests served in arrival order.
  *
  * Used by dw-pcie-ep (the EP end) and pci-ep-link (the RC end).  The
  * message format is in pcie-link-proto.h.
+ *
+ * Threads.  Each link owns an I/O thread that does all of the chardev's
+ * I/O: it receives, decodes, and serves the peer's requests one at a time
+ * (taking the BQL for each batch of messages), in the order they arrived,
+ * so a completion is never seen before a posted write that the peer sent
+ * ahead of it; and it writes the transmit queue to the chardev.  A thread
+ * that needs a completion (a vCPU doing a BAR or config read, the eDMA's
+ * bottom half, a qtest command in the main loop) queues its request and
+ * waits with the BQL released, until the completion, a deadline or the
+ * end of the connection.  Nothing is served nested inside a wait.
  *
  * Copyright (c) 2026 The dwc-pcie-ep authors
  * SPDX-License-Identifier: GPL-2.0-or-later
@@ -14,6 +24,8 @@
 #define HW_PCI_EP_PCIE_LINK_H
 
 #include "chardev/char-fe.h"
+#include "qemu/queue.h"
+#include "qemu/thread.h"
 #include "hw/pci-ep/pcie-link-proto.h"
 
 typedef struct PcieLinkOps {
@@ -21,16 +33,26 @@ typedef struct PcieLinkOps {
      * A request from the peer (CFG_RD, CFG_WR, MEM_RD, MEM_WR, INTX).
      * For reads, fill @data with req->u.cfg.size or req->u.mem.size bytes.
      * The return value is the completion status of non-posted requests
-     * (ignored for posted ones).  Called with the BQL held.
+     * (ignored for posted ones).  Called in the link's I/O thread with the
+     * BQL held; a request the handler makes on this same link completes
+     * with UR at once (it would wait for the thread it runs in).
      */
     PlStatus (*request)(void *opaque, const PlMsg *req, uint8_t *data);
-    /* LINK from the peer: its view of the link state. */
+    /* LINK from the peer: its view of the link state.  BQL held. */
     void (*link_state)(void *opaque, bool up);
-    /* Hello exchanged (true), or the peer went away or was cut (false). */
+    /*
+     * Hello exchanged (true), or the peer went away or was cut (false).
+     * Every new connection is reported as false (if true was reported
+     * before) then true.  BQL held.
+     */
     void (*connected)(void *opaque, bool connected);
 } PcieLinkOps;
 
 typedef struct PcieLinkWait PcieLinkWait;
+typedef struct PcieLinkRead PcieLinkRead;
+typedef struct IOThread IOThread;
+typedef struct QEMUBH QEMUBH;
+typedef struct QEMUTimer QEMUTimer;
 
 /* MEM_RD requests pcie_link_mem_read() keeps in flight at once. */
 #define PL_READ_WINDOW  16
@@ -41,45 +63,76 @@ typedef struct PcieLink {
     void *opaque;
     const char *name;
     PlRole role;
-    bool connected;          /* HELLO received */
+    unsigned timeout_ms;
+    IOThread *iothread;
+    QEMUBH *tx_bh;           /* flush the transmit queue (I/O thread) */
+    QEMUBH *cut_bh;          /* disconnect after pcie_link_fail (I/O thread) */
+    QEMUTimer *tx_timer;     /* a transmit queue that does not drain */
+    QEMUBH *read_bh;         /* deliver finished asynchronous reads */
+    QEMUTimer *read_timer;   /* the next asynchronous read's deadline */
+
+    /* Receiving: the I/O thread's alone. */
     uint8_t *rx;             /* bytes received, not yet decoded */
     size_t rx_len;
-    size_t rx_cap;
+    uint64_t rx_gen;         /* the connection rx belongs to */
+    uint8_t *tx_chunk;       /* what one chardev write takes */
+
+    /* Reported to the device (BQL held). */
+    bool reported;           /* connected(true) reported ... */
+    uint64_t reported_gen;   /* ... for this connection */
+
+    QemuMutex lock;          /* everything below */
+    QemuCond cond;           /* a completion, room to send, or link down */
+    bool open;               /* the chardev is connected */
+    bool connected;          /* and the peer's HELLO arrived */
+    bool cut;                /* pcie_link_fail cut it; not closed yet */
+    uint64_t gen;            /* connection number */
+    bool stalled;            /* a request timed out; nothing heard since */
     uint32_t next_tag;
-    PcieLinkWait *waits;     /* completions awaited, innermost first */
-    unsigned depth;
-    unsigned timeout_ms;
+    QLIST_HEAD(, PcieLinkWait) waits;  /* completions awaited */
+    QLIST_HEAD(, PcieLinkRead) reads;  /* asynchronous reads in flight */
+    GByteArray *txq;         /* encoded messages not yet written */
+    int64_t tx_progress_ms;  /* when the queue last drained some bytes */
+    guint tx_watch;          /* chardev writable again (I/O thread) */
     uint64_t malformed;      /* messages that took the link down */
     uint64_t timeouts;
 } PcieLink;
 
 /*
- * pcie_link_init: set up @link on @chr, which must be a socket chardev
- * (unix or TCP; the link reads the socket directly while it waits for a
- * completion).  @timeout_ms bounds every wait for a completion (a wait
- * that expires completes with PL_STATUS_CA).  Returns false and sets
- * @errp for a missing or non-socket chardev.
+ * pcie_link_init: set up @link on @chr, a chardev that can run in an
+ * I/O thread's context (a socket chardev, unix or TCP, with or without
+ * TLS).  @timeout_ms bounds every wait for a completion and for room in
+ * the transmit queue: a request not completed in time completes with
+ * PL_STATUS_CA, and after one has, while the peer stays silent, each
+ * further request waits at most PL_STALL_MS.  A transmit queue that does
+ * not drain for @timeout_ms takes the link down.  Returns false and sets
+ * @errp for a missing chardev or one that cannot be used from an I/O
+ * thread.  Call with the BQL held.
  */
 bool pcie_link_init(PcieLink *link, CharBackend *chr, PlRole role,
                     const char *name, unsigned timeout_ms,
                     const PcieLinkOps *ops, void *opaque, Error **errp);
 void pcie_link_cleanup(PcieLink *link);
 
+/* How long a request waits while the peer has been silent (see above). */
+#define PL_STALL_MS     100
+
+/* Whether the peer's HELLO was reported (connected(true)).  BQL held. */
 static inline bool pcie_link_connected(PcieLink *link)
 {
-    return link->connected;
+    return link->reported;
 }
 
 /*
- * Non-posted requests: wait for the completion, serving the peer's own
- * requests meanwhile (so two sides reading from each other at once do not
- * deadlock).  Return the completion status; on anything but
- * PL_STATUS_SC read data is all ones.  Without a connected peer they
- * return PL_STATUS_UR at once.  Reads larger than PL_MAX_PAYLOAD are split,
- * with up to PL_READ_WINDOW parts in flight at once.  @addr is a PCI
- * address and @size a byte count; a read whose range wraps past 2^64
- * (see pl_mem_range_ok) is logged as a guest error, not sent, and
- * completes with PL_STATUS_UR.
+ * Non-posted requests: send, then wait for the completion with the BQL
+ * released.  Return the completion status; on anything but PL_STATUS_SC
+ * read data is all ones.  Without a connected peer they return
+ * PL_STATUS_UR at once.  Reads larger than PL_MAX_PAYLOAD are split, with
+ * up to PL_READ_WINDOW parts in flight at once.  @addr is a PCI address
+ * and @size a byte count; a read whose range wraps past 2^64 (see
+ * pl_mem_range_ok) is logged as a guest error, not sent, and completes
+ * with PL_STATUS_UR.  Call with the BQL held (it is released while
+ * waiting, so device state may change meanwhile).
  */
 PlStatus pcie_link_cfg_read(PcieLink *link, uint16_t offset, uint8_t size,
                             uint32_t *val);
@@ -89,11 +142,32 @@ PlStatus pcie_link_mem_read(PcieLink *link, uint8_t bar, uint64_t addr,
                             void *buf, uint64_t size);
 
 /*
- * Posted: MEM_WR (split at PL_MAX_PAYLOAD), INTX and LINK.
+ * pcie_link_mem_read_async: read @size bytes (1 to PL_READ_WINDOW *
+ * PL_MAX_PAYLOAD) at PCI address @addr without waiting: the MEM_RD
+ * requests (PL_MAX_PAYLOAD each) are all sent at once, and @cb runs once,
+ * in the link's I/O thread with the BQL held, when all have completed,
+ * one failed, the link went down, or the link's timeout (PL_STALL_MS
+ * while the peer is silent) passed.  @cb gets the first non-SC status in
+ * request order, or SC, and @size bytes of data (all ones unless SC),
+ * valid during the call.  Returns false, without calling @cb, when
+ * nothing was sent: no connected peer, a bad @size, a range that wraps
+ * past 2^64 (logged as a guest error), or a caller in the I/O thread.
+ * Call with the BQL held.
+ */
+typedef void PcieLinkReadDone(void *opaque, PlStatus st, const uint8_t *data,
+                              uint32_t size);
+bool pcie_link_mem_read_async(PcieLink *link, uint8_t bar, uint64_t addr,
+                              uint32_t size, PcieLinkReadDone *cb,
+                              void *opaque);
+
+/*
+ * Posted: MEM_WR (split at PL_MAX_PAYLOAD), INTX and LINK.  They are
+ * queued in order; a sender waits (BQL released) while the transmit queue
+ * is full, up to the link's timeout, after which the link is taken down.
  * pcie_link_mem_write returns true when all @size bytes (at PCI address
- * @addr) were handed to the socket; false when the peer is not connected
- * or went away meanwhile, or when the range wraps past 2^64 (logged as a
- * guest error; then nothing is sent).
+ * @addr) were queued; false when the peer is not connected or went away
+ * meanwhile, or when the range wraps past 2^64 (logged as a guest error;
+ * then nothing is sent).
  */
 bool pcie_link_mem_write(PcieLink *link, uint8_t bar, uint64_t addr,
                          const void *buf, uint64_t size);
@@ -102,8 +176,8 @@ void pcie_link_send_state(PcieLink *link, bool up);
 
 /*
  * pcie_link_fail: cut the link after a protocol violation: log @why,
- * count it, drop the connection (the peer sees it close) and report
- * connected(false).
+ * count it, fail what waits, drop the connection (the peer sees it close)
+ * and report connected(false).  Call with the BQL held.
  */
 void pcie_link_fail(PcieLink *link, const char *why);
 
