@@ -1,0 +1,90 @@
+"""A stopped peer costs the other guest a bounded delay per access, and
+never freezes it.
+
+The EP QEMU is stopped with SIGSTOP (it neither answers nor closes the
+link) while the RC guest reads the function's BAR0 in a loop and a shell
+loop counts beside it on the same (only) vCPU.  Each read completes with
+all ones: the first after the link's timeout (5 s), later ones after
+PL_STALL_MS (100 ms) each, since the peer has stayed silent.  The counter
+advances throughout, so the RC guest's vCPU kept running between reads;
+when the EP QEMU continues (SIGCONT), BAR reads return data again and the
+selftest's BAR and basic groups pass.
+
+Before the link was rebuilt every access waited the whole timeout with
+the BQL held: 30 reads froze the RC guest for 150 s.
+"""
+
+import os
+import re
+import signal
+
+from test_link import BASIC, SelftestBase
+
+RC_FN = '/sys/bus/pci/devices/0000:01:00.0'
+READS = 30
+# The first read waits the link's timeout (5 s); the others 100 ms each.
+# The guest's scheduler gives the counter as much vCPU time as the reads
+# took (about twice that in all), and TCG on a busy machine 0.5 s per read
+# more.  (Before the link rebuild: 5 s per read, the whole guest frozen.)
+MAX_SECONDS = 2 * (5 + 0.1 * READS) + 0.5 * READS
+
+BASIC_NAMES = (['pci_ep_bar.BAR%d.BAR_TEST' % b for b in (0, 2, 4, 5)] +
+               ['pci_ep_basic.%s' % t for t in ('CONSECUTIVE_BAR_TEST',
+                                                'LEGACY_IRQ_TEST', 'MSI_TEST',
+                                                'MSIX_TEST')])
+
+# One console command: a counter in the background, READS BAR reads
+# (bench/guest/bar-rtt.c), then the counter.  The counter writes every
+# 100th value, so a stalled vCPU shows as a small count.
+PROBE = ('rm -f /tmp/cnt; '
+         '(n=0; while :; do n=$((n+1)); [ $((n %% 100)) = 0 ] && echo $n >/tmp/cnt; done) & '
+         'p=$!; bar-rtt %s/resource0 0 %d; kill $p; wait $p 2>/dev/null; '
+         'echo "count=$(cat /tmp/cnt 2>/dev/null || echo 0)"')
+
+
+class EpStopped(SelftestBase):
+    """
+    :avocado: tags=link,robust
+    """
+
+    def probe(self):
+        out = self.check_in('rc', PROBE % (RC_FN, READS), timeout=180)
+        m = re.search(r'reads=(\d+) ones=(\d+) .*total_s=([\d.]+)\s+'
+                      r'count=(\d+)', out)
+        self.assertIsNotNone(m, 'probe output: %r' % out)
+        reads, ones, seconds, count = (int(m.group(1)), int(m.group(2)),
+                                       float(m.group(3)), int(m.group(4)))
+        self.log.info('%d reads (%d all ones) in %.2f s; counter %d',
+                      reads, ones, seconds, count)
+        return ones, reads, seconds, count
+
+    def test_rc_runs_while_ep_stopped(self):
+        self.check_in('rc', 'rc-wait-device /dev/pci-endpoint-test.0 30')
+        # the same probe with the EP running: the reads return data
+        ones, reads, _, count_live = self.probe()
+        self.assertEqual(reads, READS)
+        self.assertEqual(ones, 0, 'BAR0 reads all ones with the EP running')
+
+        pid = self.qemu_pid('ep')
+        os.kill(pid, signal.SIGSTOP)
+        try:
+            ones, reads, seconds, count = self.probe()
+        finally:
+            os.kill(pid, signal.SIGCONT)
+        self.assertEqual(reads, READS)
+        self.assertEqual(ones, READS, 'a read of the stopped EP returned data')
+        self.assertLess(seconds, MAX_SECONDS,
+                        '%d reads of a stopped EP took %.1f s; %s'
+                        % (READS, seconds, self.logs_hint()))
+        # The vCPU ran between the reads: the counter moved on.
+        self.assertGreaterEqual(count, 100,
+                                'the RC guest made no progress while the EP '
+                                'was stopped (counter %d, %d with the EP '
+                                'running); %s' % (count, count_live,
+                                                  self.logs_hint()))
+
+        # the EP continues: data again, and the BAR and basic groups pass
+        self.wait_in('rc', 'bar-rtt %s/resource0 0 1 | grep -q " ones=0 "'
+                     % RC_FN,
+                     'BAR0 did not return data after SIGCONT', 30)
+        self.run_selftest(BASIC, BASIC_NAMES)
