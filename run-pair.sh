@@ -58,7 +58,18 @@ Options:
                        --db-bar 2 --mw-bars 4 and --db-bar 2 --mw-bars 4,5
                        (i.MX8, one or two windows); others are refused
   --link KIND          how the two QEMUs are linked: 'unix' (a socket in the
-                       run directory; default) or 'tcp' (127.0.0.1)
+                       private run directory; default), 'tcp' (127.0.0.1) or
+                       'tcp:HOST:PORT'; TCP runs under TLS with a pre-shared
+                       key made for this run (<run-dir>/psk/keys.psk, 0600):
+                       a client without it gets no link
+  --link-key FILE      use this key (a 0600 copy of another run's
+                       <run-dir>/psk/keys.psk) instead of making one
+  --only ep|rc         start one side of a pair across two hosts: on one
+                       host '--only rc --link tcp:ADDR:PORT' (the RC listens
+                       on ADDR:PORT and prints its key file), on the other
+                       '--only ep --link tcp:ADDR:PORT --link-key FILE' (the
+                       EP connects and starts --function; the RC host then
+                       binds the driver, e.g. rc-wait-ntb and ntb-net up)
   --link-port PORT     TCP port of the link (default: a free one)
   --doorbell KIND      EP doorbell backend: 'its' (msi-map to the GIC ITS),
                        'embedded' (eDMA interrupt emulation; default) or
@@ -84,6 +95,19 @@ need_arg() {
     [ $# -ge 2 ] || bad_usage "option $1 needs a value"
 }
 
+# check_private_dir DIR: DIR must be ours and writable by nobody else;
+# then it is made 0700.
+check_private_dir() {
+    _owner=$(stat -c %u "$1")
+    _perm=$(stat -c %a "$1")
+    [ "$_owner" = "$(id -u)" ] ||
+        die "run directory $1 belongs to uid $_owner, not to you: give --run-dir a directory of your own (it holds the link socket)"
+    case $_perm in
+    *[2367]?|*[2367]) die "run directory $1 is writable by others (mode $_perm): others could replace the link socket; use a new directory, or chmod 700 it" ;;
+    esac
+    chmod 700 "$1"
+}
+
 mode=foreground
 interactive=
 run_dir=
@@ -98,7 +122,10 @@ gdb_port=
 msi_doorbell=off
 edma=on
 link=unix
+link_host=127.0.0.1
 link_port=
+link_key=
+only=
 function=vntb
 ntb_client=netdev
 db_bar=4
@@ -136,9 +163,18 @@ while [ $# -gt 0 ]; do
         esac
         shift ;;
     --link) need_arg "$@"
-        case "$2" in unix|tcp) link=$2 ;;
-        *) bad_usage "--link takes 'unix' or 'tcp', not '$2'" ;; esac
+        case "$2" in
+        unix|tcp) link=$2 ;;
+        tcp:*:*) link=tcp; link_host=${2#tcp:}; link_host=${link_host%:*}
+            link_port=${2##*:}
+            case "$link_port" in ''|*[!0-9]*) bad_usage "--link $2: the port must be a number (tcp:HOST:PORT)" ;; esac
+            [ -n "$link_host" ] || bad_usage "--link $2: no host (tcp:HOST:PORT)" ;;
+        *) bad_usage "--link takes 'unix', 'tcp' or 'tcp:HOST:PORT', not '$2'" ;;
+        esac
         shift ;;
+    --link-key) need_arg "$@"; link_key=$2; shift ;;
+    --only) need_arg "$@"; only=$2; shift
+        case "$only" in ep|rc) ;; *) bad_usage "--only takes 'ep' or 'rc', not '$only'" ;; esac ;;
     --link-port) need_arg "$@"; link_port=$2; shift
         case "$link_port" in ''|*[!0-9]*) bad_usage "--link-port takes a TCP port number" ;; esac ;;
     --ntb-client) need_arg "$@"
@@ -191,6 +227,24 @@ if [ "$mode" = foreground ] || [ "$mode" = detach ]; then
     fi
 fi
 
+# One side of a pair across two hosts: TCP with the same key on both.
+if [ -n "$only" ]; then
+    [ "$link" = tcp ] && [ -n "$link_port" ] ||
+        bad_usage "--only $only needs --link tcp:HOST:PORT (the RC listens on HOST:PORT, the EP connects to it)"
+    [ "$only" = rc ] || [ -n "$link_key" ] ||
+        bad_usage "--only ep needs --link-key FILE: the key the RC side made (its <run-dir>/psk/keys.psk), copied here"
+fi
+if [ -n "$link_key" ]; then
+    [ "$link" = tcp ] || bad_usage "--link-key is for --link tcp"
+    [ -f "$link_key" ] || bad_usage "--link-key $link_key: no such file"
+    case $(stat -c %a "$link_key") in
+    *00) ;;
+    *) bad_usage "--link-key $link_key is readable by others (mode $(stat -c %a "$link_key")): chmod 600 it" ;;
+    esac
+    grep -Eqx 'pcielink:[0-9a-f]{64}' "$link_key" ||
+        bad_usage "--link-key $link_key is not a key run-pair.sh made (one line: pcielink:<64 hex digits>)"
+fi
+
 runs=$DWC_EP_CACHE/run
 
 # stop_pair DIR: stop the QEMUs whose pid files are in DIR; waits for them.
@@ -213,6 +267,16 @@ stop_pair() {
     done
 }
 
+# make_private GUEST: make the sockets and files GUEST's QEMU created 0600
+# (the directory is 0700 anyway).
+make_private() {
+    for f in "$run_dir/$1-console.sock" "$run_dir/$1-qmp.sock" "$run_dir/link.sock" \
+             "$run_dir/$1-console.log" "$run_dir/$1-qemu.log" "$run_dir/$1.pid" \
+             "$run_dir/$1-qemu.err"; do
+        if [ -e "$f" ]; then chmod 600 "$f"; fi
+    done
+}
+
 # restart_guest GUEST: start GUEST's QEMU again with its saved command line.
 restart_guest() {
     g=$1
@@ -224,7 +288,7 @@ restart_guest() {
     # Arguments contain no newlines: read them back one a line.
     set --
     while IFS= read -r a; do set -- "$@" "$a"; done <"$run_dir/$g.cmdline"
-    "$@" || die "$g QEMU failed to start again"
+    launch_guest "$g" "$@" || die "$g QEMU failed to start again (its stderr: $run_dir/$g-qemu.err)"
     t0=$(date +%s)
     while ! grep -q "DWC-EP-GUEST-READY role=$g" "$run_dir/$g-console.log" 2>/dev/null; do
         [ $(( $(date +%s) - t0 )) -lt "$timeout" ] ||
@@ -248,6 +312,11 @@ if [ "$mode" = restart ]; then
     exit 0
 fi
 
+# A --run-dir that exists must be private before anything is built.
+if [ -n "$run_dir" ] && [ -d "$run_dir" ]; then
+    check_private_dir "$run_dir"
+fi
+
 # Build (or locate) QEMU, kernel, initramfs.
 if [ "$build" = 1 ]; then
     "$DWC_EP_TOP/scripts/bootstrap.sh" --check >/dev/null 2>&1 ||
@@ -263,17 +332,44 @@ for f in "$qemu" "$kernel" "$initrd"; do
     [ -f "$f" ] || die "$f is missing: run without --no-build"
 done
 
+# The run directory holds the link socket (whoever connects to it can read
+# and write both guests' memory), the consoles and QMP: it is private
+# (0700, created with umask 077) and its sockets are made 0600 once QEMU
+# has created them.  One that others can write is refused: they could
+# have put their own socket or file there.
+umask 077
 if [ -z "$run_dir" ]; then
     run_dir=$runs/pair-$(date +%Y%m%d-%H%M%S)-$$
 fi
 mkdir -p "$run_dir"
 run_dir=$(cd "$run_dir" && pwd)
+check_private_dir "$run_dir"
 mkdir -p "$runs"
 ln -sfn "$run_dir" "$runs/latest"
 [ ${#run_dir} -lt 90 ] ||
     die "run directory path too long for unix sockets: $run_dir (use --run-dir with a shorter path)"
 
-# start_guest ROLE EXTRA_ARGS: start one QEMU, daemonized, with pid file.
+# launch_guest GUEST QEMU ARGS...: start GUEST's QEMU in a session of its
+# own (not with -daemonize: a sanitizer build deadlocks in its allocator
+# when QEMU forks with threads running), stderr to <run-dir>/GUEST-qemu.err
+# (sanitizer reports land there), and return once its QMP socket is there
+# (its chardevs, the link's among them, are set up); 1 if it exited first.
+launch_guest() {
+    _g=$1; shift
+    rm -f "$run_dir/$_g-qmp.sock" "$run_dir/$_g.pid"
+    setsid "$@" </dev/null >"$run_dir/$_g-qemu.err" 2>&1 &
+    _pid=$!
+    while [ ! -S "$run_dir/$_g-qmp.sock" ] || [ ! -s "$run_dir/$_g.pid" ]; do
+        if ! kill -0 "$_pid" 2>/dev/null; then
+            tail -n 20 "$run_dir/$_g-qemu.err" >&2
+            return 1
+        fi
+        sleep 0.05
+    done
+    make_private "$_g"
+}
+
+# start_guest ROLE EXTRA_ARGS: start one QEMU, with pid file.
 start_guest() {
     g=$1; extra=$2
     rm -f "$run_dir/$g-console.log" "$run_dir/$g-qemu.log"
@@ -297,10 +393,10 @@ start_guest() {
         -serial chardev:con \
         -qmp "unix:$run_dir/$g-qmp.sock,server=on,wait=off" \
         -D "$run_dir/$g-qemu.log" -d guest_errors \
-        -pidfile "$run_dir/$g.pid" -daemonize $gdb $extra
+        -pidfile "$run_dir/$g.pid" $gdb $extra
     # Keep the command line, one argument a line, for --restart.
     printf '%s\n' "$@" >"$run_dir/$g.cmdline"
-    "$@"
+    launch_guest "$g" "$@"
 }
 
 started=0
@@ -321,26 +417,43 @@ if [ "$link" = tcp ]; then
     if [ -z "$link_port" ]; then
         link_port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
     fi
-    link_rc="socket,id=pcielink,host=127.0.0.1,port=$link_port,server=on,wait=off,nodelay=on"
-    link_ep="socket,id=pcielink,host=127.0.0.1,port=$link_port,reconnect-ms=500,nodelay=on"
+    # TLS with a pre-shared key made for this run (0600, in the private
+    # run directory): a client without the key gets no link.
+    mkdir -p "$run_dir/psk"
+    if [ -n "$link_key" ]; then
+        cp "$link_key" "$run_dir/psk/keys.psk"
+    else
+        key=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')
+        [ ${#key} -eq 64 ] || die "could not read a key from /dev/urandom"
+        printf 'pcielink:%s\n' "$key" >"$run_dir/psk/keys.psk"
+    fi
+    chmod 600 "$run_dir/psk/keys.psk"
+    rc_args="-object tls-creds-psk,id=linktls,endpoint=server,dir=$run_dir/psk -trace chr_socket_tls_handshake_err $rc_args"
+    ep_args="-object tls-creds-psk,id=linktls,endpoint=client,dir=$run_dir/psk,username=pcielink $ep_args"
+    link_rc="socket,id=pcielink,host=$link_host,port=$link_port,server=on,wait=off,nodelay=on,tls-creds=linktls"
+    link_ep="socket,id=pcielink,host=$link_host,port=$link_port,reconnect-ms=500,nodelay=on,tls-creds=linktls"
 else
     link_rc="socket,id=pcielink,path=$run_dir/link.sock,server=on,wait=off"
     link_ep="socket,id=pcielink,path=$run_dir/link.sock,reconnect-ms=500"
 fi
 echo "$link_ep" >"$run_dir/ep-link.chardev"
 started=1
+[ "$only" = ep ] ||
 start_guest rc "-device pcie-root-port,id=rp0,chassis=1,slot=0,bus=pcie.0
     -chardev $link_rc -device pci-ep-link,id=eplink,chardev=pcielink,port=rp0 $rc_args" ||
     die "RC QEMU failed to start (see above)"
+[ "$only" = rc ] ||
 start_guest ep "-chardev $link_ep -device dw-pcie-ep,id=dwc0,chardev=pcielink,msi-doorbell=$msi_doorbell,dt-edma=$edma $ep_args" ||
     die "EP QEMU failed to start (see above)"
 
-# Wait for both consoles to show the ready line.
-for g in ep rc; do
+guests="ep rc"
+[ -z "$only" ] || guests=$only
+# Wait for the consoles to show the ready line.
+for g in $guests; do
     while ! grep -q "DWC-EP-GUEST-READY role=$g" "$run_dir/$g-console.log" 2>/dev/null; do
         if ! kill -0 "$(cat "$run_dir/$g.pid" 2>/dev/null || echo 0)" 2>/dev/null; then
             tail -n 20 "$run_dir/$g-console.log" >&2 2>/dev/null || true
-            die "$g QEMU exited before its shell came up; console: $run_dir/$g-console.log"
+            die "$g QEMU exited before its shell came up; console: $run_dir/$g-console.log, QEMU's stderr: $run_dir/$g-qemu.err"
         fi
         if [ $(( $(date +%s) - t0 )) -ge "$timeout" ]; then
             tail -n 20 "$run_dir/$g-console.log" >&2 2>/dev/null || true
@@ -349,8 +462,16 @@ for g in ep rc; do
         sleep 0.2
     done
 done
-echo "==> [boot] both guests reached a shell in $(( $(date +%s) - t0 ))s"
-if [ "$function" != none ]; then
+echo "==> [boot] $(echo "$guests" | sed 's/ / and /') reached a shell in $(( $(date +%s) - t0 ))s"
+if [ "$only" = rc ]; then
+    echo "==> [link] listening on $link_host:$link_port for the EP host; key: $run_dir/psk/keys.psk"
+    echo "    on the EP host: run-pair.sh --only ep --link tcp:$link_host:$link_port --link-key <a 0600 copy of that key>"
+elif [ "$only" = ep ] && [ "$function" != none ]; then
+    echo "==> [function] starting pci_epf_$function in the EP guest (the RC host binds the driver)"
+    "$DWC_EP_TOP/scripts/guest_exec.py" --run-dir "$run_dir" ep \
+        "DB_BAR=$db_bar MW_BARS=$mw_bars ep-function $function" ||
+        die "ep-function $function failed in the EP guest; console: $run_dir/ep-console.log"
+elif [ "$function" != none ]; then
     t1=$(date +%s)
     echo "==> [function] starting pci_epf_$function in the EP guest"
     "$DWC_EP_TOP/scripts/guest_exec.py" --run-dir "$run_dir" ep \

@@ -49,7 +49,7 @@ done
 HOST_PKGS="build-essential git ninja-build pkg-config flex bison bc cpio xz-utils
  zstd dpkg-dev python3 python3-venv python3-setuptools libglib2.0-dev
  libpixman-1-dev zlib1g-dev libfdt-dev libslirp-dev gcc-aarch64-linux-gnu
- libc6-dev-arm64-cross libssl-dev kmod rsync socat file
+ libc6-dev-arm64-cross libssl-dev libgnutls28-dev kmod rsync socat file
  device-tree-compiler clang libclang-rt-14-dev"
 
 ready() {

@@ -14,7 +14,7 @@ Packs one initramfs (newc cpio, uncompressed) used by both guests:
   * /usr/bin/pci_endpoint_test: the kernel's own selftest
     (tools/testing/selftests/pci_endpoint), built static for arm64 against
     the kernel's installed headers;
-  * /usr/bin/pcitest-xfer, /usr/bin/memcpy-bench: bench/guest/*.c, static;
+  * /usr/bin/<name>: bench/guest/<name>.c and tests/guest/<name>.c, static;
   * /lib/modules/<release>: the kernel's modules (NTB clients);
   * images/guest/: /init and the guest scripts under /usr/share/dwc-ep.
 The kernel must be built first (scripts/build-kernel.sh).  Output:
@@ -50,7 +50,8 @@ ksrc=$(readlink -f "$kbuild/source" 2>/dev/null || true)
     die "kernel source of $kbuild has no tools/testing/selftests/pci_endpoint"
 selftest_src=$ksrc/tools/testing/selftests/pci_endpoint
 
-key=$( { hash_inputs "$DWC_EP_TOP/images/guest" "$DWC_EP_TOP/bench/guest" "$selftest_src" \
+key=$( { hash_inputs "$DWC_EP_TOP/images/guest" "$DWC_EP_TOP/bench/guest" \
+         "$DWC_EP_TOP/tests/guest" "$selftest_src" \
          "$DWC_EP_TOP/scripts/build-initramfs.sh";
          echo "$krel $BUSYBOX_PKG $SELFTEST_TIMEOUT";
          find "$kbuild/modules-install" -type f -name '*.ko' -exec sha256sum {} + 2>/dev/null | sort; } |
@@ -101,8 +102,9 @@ run_logged "${CROSS_COMPILE}gcc" -static -O2 -Wall \
     -o "$work/pci_endpoint_test" "$selftest_src/pci_endpoint_test.c"
 run_logged "${CROSS_COMPILE}strip" "$work/pci_endpoint_test"
 
-# The benchmarks' guest helpers (bench/guest/*.c), static for arm64.
-for c in "$DWC_EP_TOP"/bench/guest/*.c; do
+# The benchmarks' and tests' guest helpers (bench/guest/*.c,
+# tests/guest/*.c), static for arm64.
+for c in "$DWC_EP_TOP"/bench/guest/*.c "$DWC_EP_TOP"/tests/guest/*.c; do
     b=$(basename "$c" .c)
     run_logged "${CROSS_COMPILE}gcc" -static -O2 -Wall \
         -isystem "$kbuild/headers-install/include" -o "$work/$b" "$c"
@@ -120,7 +122,7 @@ list=$work/list
     echo "file /bin/busybox $work/bb/bin/busybox 0755 0 0"
     echo "slink /bin/sh busybox 0777 0 0"
     echo "file /usr/bin/pci_endpoint_test $work/pci_endpoint_test 0755 0 0"
-    for c in "$DWC_EP_TOP"/bench/guest/*.c; do
+    for c in "$DWC_EP_TOP"/bench/guest/*.c "$DWC_EP_TOP"/tests/guest/*.c; do
         b=$(basename "$c" .c)
         echo "file /usr/bin/$b $work/$b 0755 0 0"
     done

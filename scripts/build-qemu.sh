@@ -51,7 +51,7 @@ for a in "$@"; do
 done
 
 CONFIGURE_ARGS="--target-list=aarch64-softmmu --python=/usr/bin/python3
- --disable-download --without-default-features --enable-fdt=system
+ --disable-download --without-default-features --enable-fdt=system --enable-gnutls
  --enable-tcg --disable-docs --disable-install-blobs --enable-trace-backends=log
  --disable-werror"
 SANITIZE_ARGS="--enable-asan --enable-ubsan"

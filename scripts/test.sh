@@ -105,6 +105,34 @@ meson_suite() {
     grep -E '^ *[0-9]+/[0-9]+ ' "$_step_log" | sed 's/^/    /'
 }
 
+# avocado_count SUITE JSON EXIT [REPORTS_DIR]: count an avocado job from
+# its JSON results.  A non-zero EXIT of avocado with no failed test, or
+# (with REPORTS_DIR) a sanitizer report in a file under REPORTS_DIR, is one
+# failure more; WARN is counted apart (scripts/count_results.py).
+avocado_count() {
+    _suite=$1; _json=$2; _rc=$3; _reports=${4:-}
+    if [ ! -f "$_json" ]; then
+        echo "==> [$_suite] avocado produced no results (exit $_rc); log: $_step_log" >&2
+        count "$_suite" 0 1 0
+        return
+    fi
+    # shellcheck disable=SC2046
+    set -- $(/usr/bin/python3 "$DWC_EP_TOP/scripts/count_results.py" avocado "$_json")
+    [ $# -eq 4 ] || set -- 0 1 0 0
+    if [ "$_rc" != 0 ] && [ "$2" -eq 0 ]; then
+        echo "==> [$_suite] avocado exited '$_rc' with no failed test; counted as a failure (log: $_step_log)" >&2
+        set -- "$1" 1 "$3" "$4"
+    fi
+    if [ -n "$_reports" ] &&
+        grep -rlE 'ERROR: AddressSanitizer|runtime error:' "$_reports" >/dev/null 2>&1; then
+        echo "==> [$_suite] a sanitizer report in a QEMU's stderr under $_reports; counted as a failure" >&2
+        set -- "$1" $(($2 + 1)) "$3" "$4"
+    fi
+    count "$_suite" "$1" "$2" "$3"
+    warned=$((warned + $4))
+    [ "$4" -eq 0 ] || echo "==> [$_suite] $4 warned (not counted as passed)"
+}
+
 if want unit; then
     step unit "meson unit tests"
     : >"$_step_log"
@@ -159,6 +187,27 @@ if want asan; then
                 "$sb/meson-logs/testlog.txt" 2>/dev/null; then
             echo "==> [asan] a sanitizer report in a passing test; counted as a failure (log: $sb/meson-logs/testlog.txt)" >&2
             count asan 0 1 0
+        fi
+        # The link robustness tests (tag 'robust': hostile peers on both
+        # sides, a stopped peer, malformed messages) on a pair of
+        # sanitizer QEMUs, when the guest images are built (with the
+        # avocado suite).  A report aborts that QEMU, which fails its test;
+        # the QEMUs' stderr (<run-dir>/<guest>-qemu.err, copied into each
+        # test's results) is searched too.
+        if want avocado; then
+            res_asan=$DWC_EP_CACHE/avocado-asan
+            mkdir -p "$res_asan"
+            json_asan=$res_asan/latest-results.json
+            rm -f "$json_asan"
+            echo "==> [asan] link robustness tests on sanitizer QEMUs (log: $_step_log)"
+            _rc=0
+            ASAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_summary=1:detect_leaks=0 \
+            UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:abort_on_error=1:print_summary=1 \
+            DWC_EP_QEMU=$sb/qemu-system-aarch64 DWC_EP_NO_BUILD=1 \
+                /usr/bin/python3 /usr/bin/avocado run --job-results-dir "$res_asan" \
+                --json "$json_asan" --max-parallel-tasks 1 --filter-by-tags=robust \
+                "$DWC_EP_TOP"/tests/avocado/test_*.py >>"$_step_log" 2>&1 || _rc=$?
+            avocado_count asan "$json_asan" "$_rc" "$(readlink -f "$res_asan/latest")"
         fi
     fi
 fi
@@ -223,22 +272,7 @@ if want avocado; then
         tee -a "$_step_log" |
         grep --line-buffered -E '^ *\(.*(PASS|FAIL|ERROR|SKIP|CANCEL|INTERRUPT|WARN)|^JOB (LOG|HTML)|^RESULTS'
     av_rc=$(cat "$rcfile" 2>/dev/null || echo missing)
-    if [ -f "$json" ]; then
-        # passed failed skipped warned (see scripts/count_results.py)
-        # shellcheck disable=SC2046
-        set -- $(/usr/bin/python3 "$DWC_EP_TOP/scripts/count_results.py" avocado "$json")
-        [ $# -eq 4 ] || set -- 0 1 0 0
-        if [ "$av_rc" != 0 ] && [ "$2" -eq 0 ]; then
-            echo "==> [avocado] avocado exited '$av_rc' with no failed test; counted as a failure (log: $_step_log)" >&2
-            set -- "$1" 1 "$3" "$4"
-        fi
-        count avocado "$1" "$2" "$3"
-        warned=$((warned + $4))
-        [ "$4" -eq 0 ] || echo "==> [avocado] $4 warned (not counted as passed)"
-    else
-        echo "avocado produced no results (exit $av_rc); log: $_step_log" >&2
-        count avocado 0 1 0
-    fi
+    avocado_count avocado "$json" "$av_rc"
 fi
 
 echo "==> all suites done in $(( $(date +%s) - t_all ))s"

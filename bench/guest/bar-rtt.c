@@ -26,20 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static double now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
+#include "bench-time.h"
 
 int main(int argc, char **argv)
 {
@@ -78,19 +65,19 @@ int main(int argc, char **argv)
 		perror("calloc");
 		return 1;
 	}
-	start = now_us();
+	start = now_s();
 	for (i = 0; i < count; i++) {
 		uint32_t v;
 
-		t0 = now_us();
+		t0 = now_s();
 		v = bar[offset / 4];
-		lat[i] = now_us() - t0;
+		lat[i] = (now_s() - t0) * 1e6;
 		ones += v == 0xffffffff;
 	}
 	qsort(lat, count, sizeof(*lat), cmp_double);
 	printf("bar-rtt: reads=%lu ones=%lu min_us=%.1f median_us=%.1f "
 	       "p99_us=%.1f max_us=%.1f total_s=%.2f\n", count, ones, lat[0],
 	       lat[count / 2], lat[(count * 99) / 100], lat[count - 1],
-	       (now_us() - start) / 1e6);
+	       now_s() - start);
 	return 0;
 }

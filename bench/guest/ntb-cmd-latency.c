@@ -29,6 +29,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench-time.h"
+
 #define CMD_OFFSET          0x0
 #define ARG_OFFSET          0x4
 #define STATUS_OFFSET       0x8
@@ -36,21 +38,6 @@
 #define STATUS_OK           1
 #define STATUS_ERROR        2
 #define ROUND_LIMIT_MS      10000.0
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 int main(int argc, char **argv)
 {
@@ -84,7 +71,7 @@ int main(int argc, char **argv)
 	if (!lat)
 		return 1;
 	for (i = 0; i < count; i++) {
-		double t0 = now_ms(), t;
+		double t0 = now_s(), t;
 		unsigned long polls = 0;
 		uint16_t st;
 
@@ -93,7 +80,7 @@ int main(int argc, char **argv)
 		for (;;) {
 			st = *(volatile uint16_t *)(bar + STATUS_OFFSET);
 			polls++;
-			t = now_ms() - t0;
+			t = (now_s() - t0) * 1e3;
 			if (st == STATUS_OK || st == STATUS_ERROR ||
 			    t > ROUND_LIMIT_MS)
 				break;

@@ -140,7 +140,8 @@ class PairTest(Test):
                          res.stdout[-2000:]))
 
     def _save_logs(self):
-        for f in ('ep-console.log', 'rc-console.log', 'ep-qemu.log', 'rc-qemu.log'):
+        for f in ('ep-console.log', 'rc-console.log', 'ep-qemu.log', 'rc-qemu.log',
+                  'ep-qemu.err', 'rc-qemu.err'):
             src = os.path.join(self.run_dir, f)
             if os.path.exists(src):
                 shutil.copy(src, os.path.join(self.logdir, f))

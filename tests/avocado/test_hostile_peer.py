@@ -27,7 +27,7 @@ import struct
 import threading
 import time
 
-from test_link import BASIC, EXPECTED_PASS, SelftestBase
+from test_link import BASIC, BASIC_NAMES, SelftestBase
 
 HOSTILE_SECONDS = 20
 HDR = struct.Struct('<BBHII')        # type, status, reserved, length, tag
@@ -36,7 +36,6 @@ HELLO, LINK, CFG_RD, CFG_WR, MEM_RD, MEM_WR, INTX, CPL = range(1, 9)
 ROLE_EP, ROLE_RC = 1, 2
 MAX_PAYLOAD = 4096
 IDENTITY = struct.pack('<HHIII', 0x1b36, 0xdead, 0, 0xff000000, 0)  # 0x00..0x0f
-BASIC_NAMES = [t for t in EXPECTED_PASS if t.startswith(('pci_ep_bar', 'pci_ep_basic'))]
 
 
 def msg(mtype, body=b'', tag=0, status=0):
@@ -196,15 +195,18 @@ class HostilePeerTest(SelftestBase):
         path = os.path.join(self.run_dir, 'link.sock')
 
         def connect():
+            err = None
             for _ in range(50):
                 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
                 try:
                     s.connect(path)
                     return s
-                except OSError:
+                except OSError as e:
+                    err = e
                     s.close()
                     time.sleep(0.1)
-            self.fail('cannot connect to the RC link socket again')
+            self.fail('cannot connect to the RC link socket again (%s); %s'
+                      % (err, self.logs_hint()))
         self.attack('rc', connect)
         self.restart_guest('ep')
         self.check_in('ep', 'ep-function test')

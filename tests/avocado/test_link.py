@@ -35,6 +35,8 @@ EXPECTED_PASS = (
     ['pci_ep_data_transfer.%s.%s' % (v, t) for v in ('memcpy', 'dma')
      for t in ('READ_TEST', 'WRITE_TEST', 'COPY_TEST')] +
     ['pcie_ep_doorbell.DOORBELL_TEST'])
+# What BASIC runs.
+BASIC_NAMES = [t for t in EXPECTED_PASS if t.startswith(('pci_ep_bar', 'pci_ep_basic'))]
 
 EXPECTED_SKIP = {
     'pci_ep_bar.BAR0.BAR_SUBRANGE_TEST': 'BAR is test register space',

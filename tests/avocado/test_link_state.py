@@ -20,15 +20,12 @@ import os
 import socket
 import time
 
-from test_link import EXPECTED_PASS, SelftestBase
+from test_link import BASIC, BASIC_NAMES, EXPECTED_PASS, SelftestBase
 
 SLOT = '/sys/bus/pci/slots/0'
 DEVICE = '/sys/bus/pci/devices/0000:01:00.0'
 BAR = 'pci_endpoint_test -f pci_ep_bar 2>&1'
 BAR_NAMES = [t for t in EXPECTED_PASS if t.startswith('pci_ep_bar')]
-BASIC = 'pci_endpoint_test -f pci_ep_bar -f pci_ep_basic 2>&1'
-BASIC_NAMES = [t for t in EXPECTED_PASS
-               if t.startswith(('pci_ep_bar', 'pci_ep_basic'))]
 READY = 'DWC-EP-GUEST-READY role=ep'
 
 

@@ -18,7 +18,7 @@ import os
 import re
 import signal
 
-from test_link import BASIC, SelftestBase
+from test_link import BASIC, BASIC_NAMES, SelftestBase
 
 RC_FN = '/sys/bus/pci/devices/0000:01:00.0'
 READS = 30
@@ -28,10 +28,6 @@ READS = 30
 # more.  (Before the link rebuild: 5 s per read, the whole guest frozen.)
 MAX_SECONDS = 2 * (5 + 0.1 * READS) + 0.5 * READS
 
-BASIC_NAMES = (['pci_ep_bar.BAR%d.BAR_TEST' % b for b in (0, 2, 4, 5)] +
-               ['pci_ep_basic.%s' % t for t in ('CONSECUTIVE_BAR_TEST',
-                                                'LEGACY_IRQ_TEST', 'MSI_TEST',
-                                                'MSIX_TEST')])
 
 # One console command: a counter in the background, READS BAR reads
 # (bench/guest/bar-rtt.c), then the counter.  The counter writes every

@@ -68,6 +68,14 @@ struct PciEpLink {
     bool detached;           /* fn left by QEMU's doing, not link_unplug */
     bool slot_off;           /* slot powered off by the guest, card kept */
     QEMUBH *bh;              /* plug or unplug, outside of link handlers */
+    /*
+     * Accesses of the function waiting for the endpoint (the BQL is
+     * released meanwhile): the function is not unplugged under them, as
+     * QEMU's PCI code still uses it when they return; link_bh tries
+     * again after retry_timer.
+     */
+    unsigned busy;
+    QEMUTimer *retry_timer;
     QEMUTimer *intx_timer;   /* a deassert held back, see INTX_MIN_PULSE_NS */
     int64_t intx_since;
     Error *migration_blocker;
@@ -93,14 +101,27 @@ static PcieLink *remote_link(PciEpRemote *fn)
     return &fn->owner->link;
 }
 
+/* An access of the function goes to the endpoint: see PciEpLink.busy. */
+static PcieLink *remote_enter(PciEpRemote *fn)
+{
+    fn->owner->busy++;
+    return &fn->owner->link;
+}
+
+static void remote_leave(PciEpRemote *fn)
+{
+    fn->owner->busy--;
+}
+
 static uint64_t remote_bar_read(void *opaque, hwaddr addr, unsigned size)
 {
     PciEpRemoteBar *b = opaque;
     PCIDevice *pd = PCI_DEVICE(b->fn);
     uint64_t val = 0;
 
-    pcie_link_mem_read(remote_link(b->fn), b->index,
+    pcie_link_mem_read(remote_enter(b->fn), b->index,
                        pci_get_bar_addr(pd, b->index) + addr, &val, size);
+    remote_leave(b->fn);
     return le64_to_cpu(val);
 }
 
@@ -111,8 +132,9 @@ static void remote_bar_write(void *opaque, hwaddr addr, uint64_t val,
     PCIDevice *pd = PCI_DEVICE(b->fn);
     uint64_t le = cpu_to_le64(val);
 
-    pcie_link_mem_write(remote_link(b->fn), b->index,
+    pcie_link_mem_write(remote_enter(b->fn), b->index,
                         pci_get_bar_addr(pd, b->index) + addr, &le, size);
+    remote_leave(b->fn);
 }
 
 static const MemoryRegionOps remote_bar_ops = {
@@ -137,7 +159,8 @@ static uint32_t remote_config_read(PCIDevice *pd, uint32_t addr, int len)
     if (is_bar_reg(addr)) {
         return pci_default_read_config(pd, addr, len);
     }
-    pcie_link_cfg_read(remote_link(fn), addr, len, &val);
+    pcie_link_cfg_read(remote_enter(fn), addr, len, &val);
+    remote_leave(fn);
     return val;
 }
 
@@ -148,7 +171,8 @@ static void remote_config_write(PCIDevice *pd, uint32_t addr, uint32_t val,
     PciEpRemote *fn = PCI_EP_REMOTE(pd);
 
     pci_default_write_config(pd, addr, val, len);
-    pcie_link_cfg_write(remote_link(fn), addr, len, val);
+    pcie_link_cfg_write(remote_enter(fn), addr, len, val);
+    remote_leave(fn);
 }
 
 /* Size a BAR the way firmware does: write all ones, read back, restore. */
@@ -343,7 +367,10 @@ static void link_bh(void *opaque)
     PciEpLink *l = opaque;
     bool want = link_wanted(l);
 
-    if (!want && (l->fn || l->slot_off)) {
+    if (!want && (l->fn || l->slot_off) && l->busy) {
+        /* the link failed their requests: they return soon */
+        timer_mod(l->retry_timer, qemu_clock_get_ms(QEMU_CLOCK_REALTIME) + 1);
+    } else if (!want && (l->fn || l->slot_off)) {
         link_unplug(l, pcie_link_connected(&l->link) ? "link down"
                                                      : "peer gone");
     } else if (want && !l->fn && !l->slot_off) {
@@ -504,6 +531,7 @@ static void link_realize(DeviceState *dev, Error **errp)
         return;
     }
     l->bh = qemu_bh_new(link_bh, l);
+    l->retry_timer = timer_new_ms(QEMU_CLOCK_REALTIME, link_bh, l);
     l->intx_timer = timer_new_ns(QEMU_CLOCK_VIRTUAL, link_intx_deassert, l);
     if (pcie_link_init(&l->link, &l->chr, PL_ROLE_RC, "pci-ep-link",
                        l->timeout_ms, &link_ops, l, errp)) {
@@ -523,6 +551,10 @@ static void link_unrealize(DeviceState *dev)
     if (l->bh) {
         qemu_bh_delete(l->bh);
         l->bh = NULL;
+    }
+    if (l->retry_timer) {
+        timer_free(l->retry_timer);
+        l->retry_timer = NULL;
     }
     if (l->intx_timer) {
         timer_free(l->intx_timer);

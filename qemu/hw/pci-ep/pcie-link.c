@@ -3,10 +3,11 @@
  *
  * Locks: the BQL, then link->lock; link->lock is never held while taking
  * the BQL, nor during a chardev call (a chardev write that fails reports
- * CHR_EVENT_CLOSED from inside the write).  All chardev I/O happens in the
- * link's I/O thread: other threads queue encoded messages on link->txq and
- * kick link->tx_bh, and pcie_link_fail leaves the disconnect to
- * link->cut_bh.
+ * CHR_EVENT_CLOSED from inside the write).  Receiving happens in the
+ * link's I/O thread.  Senders queue encoded messages on link->txq and
+ * write the queue out themselves when no other thread is writing
+ * (link->tx_busy); the I/O thread takes over when the chardev is full;
+ * pcie_link_fail leaves the disconnect to link->cut_bh.
  *
  * Bounds: the receive buffer holds two messages (PL_MAX_MSG each; what is
  * received is decoded and served at once, in place); the transmit queue
@@ -199,19 +200,30 @@ static void pcie_link_cut_bh(void *opaque)
 static gboolean pcie_link_tx_ready(void *do_not_use, GIOCondition cond,
                                    void *opaque);
 
-/* I/O thread: write what the queue holds, as far as the chardev takes it. */
+/*
+ * Write what the queue holds, as far as the chardev takes it, from any
+ * thread; one thread at a time (link->tx_busy): a sender writes its own
+ * message at once when nobody else is writing, or leaves it to whoever
+ * is, and the I/O thread goes on when the chardev is writable again.
+ * Called without link->lock (a chardev write that fails reports
+ * CHR_EVENT_CLOSED from inside the write).
+ */
 static void pcie_link_flush(PcieLink *link)
 {
+    qemu_mutex_lock(&link->lock);
+    if (link->tx_busy) {
+        qemu_mutex_unlock(&link->lock);
+        return;
+    }
+    link->tx_busy = true;
     for (;;) {
         uint64_t gen;
         size_t n;
         int done;
 
-        qemu_mutex_lock(&link->lock);
         n = MIN(link->txq->len, TX_CHUNK);
         if (!n || !link->open) {
-            qemu_mutex_unlock(&link->lock);
-            return;
+            break;
         }
         memcpy(link->tx_chunk, link->txq->data, n);
         gen = link->gen;
@@ -221,8 +233,7 @@ static void pcie_link_flush(PcieLink *link)
 
         qemu_mutex_lock(&link->lock);
         if (link->gen != gen || !link->open) {
-            qemu_mutex_unlock(&link->lock);
-            return;     /* the connection ended meanwhile */
+            break;      /* the connection ended meanwhile */
         }
         if (done > 0) {
             g_byte_array_remove_range(link->txq, 0, done);
@@ -238,16 +249,11 @@ static void pcie_link_flush(PcieLink *link)
                                                        link);
             }
             timer_mod(link->tx_timer, link->tx_progress_ms + link->timeout_ms);
-            qemu_mutex_unlock(&link->lock);
-            return;
+            break;
         }
-        qemu_mutex_unlock(&link->lock);
     }
-}
-
-static void pcie_link_tx_bh(void *opaque)
-{
-    pcie_link_flush(opaque);
+    link->tx_busy = false;
+    qemu_mutex_unlock(&link->lock);
 }
 
 static gboolean pcie_link_tx_ready(void *do_not_use, GIOCondition cond,
@@ -324,11 +330,13 @@ static bool pcie_link_queue(PcieLink *link, const uint8_t *buf, size_t len)
                 link->tx_progress_ms = now_ms();
             }
             g_byte_array_append(link->txq, buf, len);
-            qemu_bh_schedule(link->tx_bh);
             ok = true;
         }
     }
     qemu_mutex_unlock(&link->lock);
+    if (ok) {
+        pcie_link_flush(link);
+    }
     if (dropped) {
         bql_lock();
     }
@@ -1004,7 +1012,6 @@ bool pcie_link_init(PcieLink *link, CharBackend *chr, PlRole role,
     qemu_cond_init(&link->cond);
     QLIST_INIT(&link->waits);
     ctx = iothread_get_aio_context(link->iothread);
-    link->tx_bh = aio_bh_new(ctx, pcie_link_tx_bh, link);
     link->cut_bh = aio_bh_new(ctx, pcie_link_cut_bh, link);
     link->tx_timer = aio_timer_new(ctx, QEMU_CLOCK_REALTIME, SCALE_MS,
                                    pcie_link_tx_timeout, link);
@@ -1077,7 +1084,6 @@ void pcie_link_cleanup(PcieLink *link)
     timer_free(link->tx_timer);
     timer_free(link->read_timer);
     qemu_bh_delete(link->read_bh);
-    qemu_bh_delete(link->tx_bh);
     qemu_bh_delete(link->cut_bh);
     iothread_destroy(link->iothread);
     link->iothread = NULL;

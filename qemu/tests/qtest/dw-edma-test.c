@@ -135,7 +135,8 @@ typedef struct Peer {
     PeerStats st;
     bool hold;          /* keep MEM_RD of the RC memory unanswered ... */
     GArray *held;       /* ... here (PlMsg), until the test answers them */
-    int flood;          /* atomic: FLOOD or TRICKLE the EP (peer_flood) */
+    int flood;          /* atomic: FLOOD, TRICKLE or FUZZ the EP */
+    GRand *rand;        /* FUZZ: the fuzzer's seeded generator */
     bool flood_done;    /* the flood is over: */
     uint64_t flood_sent;    /* bytes the EP took, */
     gint64 flood_cut_us;    /* when it cut the link (from the start), or -1 */
@@ -322,6 +323,7 @@ static bool fake_ep_handle(Peer *p, const PlMsg *m, PlMsg *cpl,
 /* Peer.flood: how the RC floods the EP (see peer_flood) */
 #define FLOOD           1
 #define TRICKLE         2
+#define FUZZ            3
 #define FLOOD_MAX       (32 * 1024 * 1024)  /* below what the EP once held */
 #define FLOOD_US        (20 * G_USEC_PER_SEC)
 #define TRICKLE_BURST   60000   /* 960 KB of completions: more than a socket holds */
@@ -424,6 +426,101 @@ static void peer_flood(Peer *p, int mode)
     g_atomic_int_set(&p->flood, 0);
 }
 
+/*
+ * One connection of the link fuzzer (Peer.flood FUZZ): after HELLO, 1 to
+ * 64 messages drawn from p->rand: requests of every type with random
+ * fields (address, size, BAR, config offset, tag), completions for tags
+ * the EP never used, INTx and LINK; one in eight has a random byte
+ * flipped, one in sixteen is cut short (and ends the connection, the
+ * stream being out of step).  Whatever the EP sends is read and dropped.
+ * Then the connection closes; the EP connects again.
+ */
+static void peer_fuzz(Peer *p)
+{
+    static const uint8_t types[] = {
+        PL_MSG_HELLO, PL_MSG_LINK, PL_MSG_CFG_RD, PL_MSG_CFG_WR,
+        PL_MSG_MEM_RD, PL_MSG_MEM_WR, PL_MSG_INTX, PL_MSG_CPL,
+    };
+    gint64 deadline = g_get_monotonic_time() + G_USEC_PER_SEC;
+    g_autofree uint8_t *payload = g_malloc(PL_MAX_PAYLOAD);
+    g_autofree uint8_t *buf = g_malloc(PL_MAX_MSG);
+    GRand *r = p->rand;
+    int i, n = g_rand_int_range(r, 1, 65);
+
+    for (i = 0; i < PL_MAX_PAYLOAD; i++) {
+        payload[i] = g_rand_int(r);
+    }
+    g_mutex_lock(&p->send_lock);
+    for (i = 0; i < n; i++) {
+        PlMsg m = { .type = types[g_rand_int_range(r, 0, 8)] };
+        uint8_t sink[4096];
+        size_t len;
+
+        m.tag = g_rand_boolean(r) ? g_rand_int(r) : g_rand_int_range(r, 0, 8);
+        switch (m.type) {
+        case PL_MSG_HELLO:
+            m.u.hello.magic = PL_MAGIC;
+            m.u.hello.version = PL_VERSION;
+            m.u.hello.role = g_rand_int_range(r, 1, 3);
+            m.u.hello.max_payload = PL_MAX_PAYLOAD;
+            break;
+        case PL_MSG_LINK:
+            m.u.link.up = g_rand_boolean(r);
+            break;
+        case PL_MSG_CFG_RD:
+        case PL_MSG_CFG_WR:
+            m.u.cfg.size = 1 << g_rand_int_range(r, 0, 3);
+            m.u.cfg.offset = g_rand_int_range(r, 0, PL_CFG_SPACE / m.u.cfg.size) *
+                             m.u.cfg.size;
+            m.u.cfg.data = g_rand_int(r);
+            break;
+        case PL_MSG_MEM_RD:
+        case PL_MSG_MEM_WR:
+            m.u.mem.size = g_rand_boolean(r) ? 4 :
+                           g_rand_int_range(r, 1, PL_MAX_PAYLOAD + 1);
+            m.u.mem.addr = g_rand_boolean(r) ? 0x10000000 + g_rand_int_range(r, 0, 0x200000) :
+                           ((uint64_t)g_rand_int(r) << 32 | g_rand_int(r));
+            if (m.u.mem.addr > UINT64_MAX - m.u.mem.size + 1) {
+                m.u.mem.addr = UINT64_MAX - m.u.mem.size + 1;
+            }
+            m.u.mem.bar = g_rand_boolean(r) ? PL_BAR_NONE : g_rand_int_range(r, 0, 6);
+            m.u.mem.data = payload;
+            break;
+        case PL_MSG_INTX:
+            m.u.intx.pin = g_rand_int_range(r, 0, 4);
+            m.u.intx.level = g_rand_boolean(r);
+            break;
+        case PL_MSG_CPL:
+            m.status = g_rand_int_range(r, 0, 3);
+            if (m.status == PL_STATUS_SC) {
+                m.u.cpl.len = g_rand_int_range(r, 0, 9);
+                m.u.cpl.data = payload;
+            }
+            break;
+        }
+        if (m.type != PL_MSG_MEM_RD && m.type != PL_MSG_CFG_RD &&
+            m.type != PL_MSG_CFG_WR && m.type != PL_MSG_CPL) {
+            m.tag = 0;
+        }
+        len = pl_encode(&m, buf, PL_MAX_MSG);
+        g_assert(len);
+        if (g_rand_int_range(r, 0, 8) == 0) {
+            buf[g_rand_int_range(r, 0, len)] ^= 1 << g_rand_int_range(r, 0, 8);
+        }
+        if (g_rand_int_range(r, 0, 16) == 0) {
+            len = g_rand_int_range(r, 1, len);
+            n = i + 1;
+        }
+        if (!send_by(p->fd, buf, len, deadline)) {
+            break;
+        }
+        while (recv(p->fd, sink, sizeof(sink), MSG_DONTWAIT) > 0) {
+            /* dropped */
+        }
+    }
+    g_mutex_unlock(&p->send_lock);
+}
+
 /* Serve one connection until stop, drop or the other side closes. */
 static void peer_serve(Peer *p)
 {
@@ -437,6 +534,10 @@ static void peer_serve(Peer *p)
         ssize_t n;
         int r;
 
+        if (g_atomic_int_get(&p->flood) == FUZZ) {
+            peer_fuzz(p);
+            return;
+        }
         if (g_atomic_int_get(&p->flood)) {
             peer_flood(p, g_atomic_int_get(&p->flood));
             return;
@@ -2049,6 +2150,72 @@ static void test_cfg_during_read(void)
     ep_stop(&ep);
 }
 
+/* The RC reads the word at @addr of BAR0: SC and @want, or UR. */
+static void rc_sees(Ep *ep, uint64_t addr, bool ok, uint32_t want)
+{
+    uint32_t v;
+
+    if (ok) {
+        g_assert_cmpint(rc_mem_read(ep, 0, addr, &v), ==, PL_STATUS_SC);
+        g_assert_cmphex(v, ==, want);
+    } else {
+        g_assert_cmpint(rc_mem_read(ep, 0, addr, &v), ==, PL_STATUS_UR);
+    }
+}
+
+/*
+ * The RC reaches EP memory only through the windows the EP programmed,
+ * before and after the EP moves one: an address-match inbound region maps
+ * BAR0 + 4 KiB .. + 8 KiB onto EP memory A; the RC reads A there and
+ * nothing (UR) elsewhere in the BAR.  The EP moves the window's target to
+ * B: the RC now reads and writes B, and its write does not reach A.  The
+ * EP moves the window to another BAR offset: the old offset is UR.  The EP
+ * disables it: all of the BAR is UR.
+ */
+static void test_window_moves(void)
+{
+    const uint64_t bar0 = 0x10000000, a = EP_RAM + 0x100000,
+                   b = EP_RAM + 0x200000;
+    const uint64_t win = IATU_REGION(0) + IATU_INBOUND;
+    Ep ep;
+
+    ep_start(&ep, "", true, true);
+    qtest_writel(ep.qts, ep.dbi2 + PCI_BASE_ADDRESS_0, 1);
+    rc_cfg_write(&ep, PCI_BASE_ADDRESS_0, bar0);
+    qtest_writel(ep.qts, a, 0xaaaa0001);
+    qtest_writel(ep.qts, a + 0xffc, 0xaaaa0002);
+    qtest_writel(ep.qts, b, 0xbbbb0001);
+    qtest_writel(ep.qts, a - 4, 0x0bad0bad);
+    qtest_writel(ep.qts, a + 0x1000, 0x0bad0bad);
+
+    iatu_window(ep.qts, ep.atu + win, bar0 + 0x1000, 0x1000, a);
+    rc_sees(&ep, bar0 + 0x1000, true, 0xaaaa0001);
+    rc_sees(&ep, bar0 + 0x1ffc, true, 0xaaaa0002);
+    rc_sees(&ep, bar0 + 0xffc, false, 0);
+    rc_sees(&ep, bar0 + 0x2000, false, 0);
+    rc_sees(&ep, bar0, false, 0);
+
+    /* moved to B: B is read and written, A is not touched */
+    iatu_window(ep.qts, ep.atu + win, bar0 + 0x1000, 0x1000, b);
+    rc_sees(&ep, bar0 + 0x1000, true, 0xbbbb0001);
+    peer_mem_write(ep.peer, 0, bar0 + 0x1004, 0x5eed5eed, 4);
+    rc_sees(&ep, bar0 + 0x1004, true, 0x5eed5eed);
+    g_assert_cmphex(qtest_readl(ep.qts, b + 4), ==, 0x5eed5eed);
+    g_assert_cmphex(qtest_readl(ep.qts, a + 4), ==, 0);
+    g_assert_cmphex(qtest_readl(ep.qts, a), ==, 0xaaaa0001);
+
+    /* moved to another BAR offset: the old one is gone */
+    iatu_window(ep.qts, ep.atu + win, bar0 + 0x8000, 0x1000, b);
+    rc_sees(&ep, bar0 + 0x1000, false, 0);
+    rc_sees(&ep, bar0 + 0x8000, true, 0xbbbb0001);
+
+    /* disabled: nothing */
+    qtest_writel(ep.qts, ep.atu + win + 0x04, 0);
+    rc_sees(&ep, bar0 + 0x8000, false, 0);
+    rc_sees(&ep, bar0 + 0x1000, false, 0);
+    ep_stop(&ep);
+}
+
 /*
  * A request of the RC that the EP routes back onto the link: BAR0 maps
  * (inbound iATU) onto the EP's outbound window, which maps to RC memory.
@@ -2182,9 +2349,17 @@ static uint64_t flood_watch(Ep *ep, int mode, gint64 *cut_us,
  * The RC connected again after cutting one connection: a clean function
  * on the link, whose config space and eDMA work.
  */
+static void check_clean(Ep *ep);
+
 static void check_reconnected(Ep *ep)
 {
     peer_wait(ep, 1, 1);
+    check_clean(ep);
+}
+
+/* A clean function on the link: config space and eDMA work. */
+static void check_clean(Ep *ep)
+{
     g_assert_cmphex(rc_cfg_read(ep, PCI_VENDOR_ID), ==,
                     qtest_readl(ep->qts, ep->dbi + PCI_VENDOR_ID));
     rc_cfg_write(ep, PCI_COMMAND, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
@@ -2246,6 +2421,58 @@ static void test_link_trickle(void)
     g_assert_cmpint(cut, <, 5 * timeout_us);
     g_assert_cmpint(worst, <, 3 * timeout_us);
     check_reconnected(&ep);
+    ep_stop(&ep);
+}
+
+/* Connections of the link fuzzer in one run (DW_EDMA_FUZZ_ROUNDS). */
+#define FUZZ_ROUNDS     100
+
+/*
+ * The EP's link layer against a fuzzer (peer_fuzz): FUZZ_ROUNDS
+ * connections of random, partly corrupted message streams (seed from
+ * DW_EDMA_FUZZ_SEED, else fixed; the number of connections from
+ * DW_EDMA_FUZZ_ROUNDS).  QEMU answers qtest commands throughout, never
+ * stops, and afterwards a well-behaved RC gets a clean function whose
+ * config space and eDMA work.  Under the sanitizer build (suite asan) any
+ * memory error in the link fails it.
+ */
+static void test_link_fuzz(void)
+{
+    const char *seed_env = g_getenv("DW_EDMA_FUZZ_SEED");
+    const char *rounds_env = g_getenv("DW_EDMA_FUZZ_ROUNDS");
+    guint32 seed = seed_env ? strtoul(seed_env, NULL, 0) : 0x11f022;
+    unsigned rounds = rounds_env ? strtoul(rounds_env, NULL, 0) : FUZZ_ROUNDS;
+    gint64 deadline;
+    unsigned conns;
+    bool up;
+    Ep ep;
+
+    ep_start_keep(&ep, ",link-timeout-ms=200", true, true, true);
+    qtest_memset(ep.qts, EP_RAM + 0x100000, 0x99, 256);
+    g_test_message("link fuzz: seed 0x%x, %u connections", seed, rounds);
+    ep.peer->rand = g_rand_new_with_seed(seed);
+    g_atomic_int_set(&ep.peer->flood, FUZZ);
+    deadline = g_get_monotonic_time() + rounds * (G_USEC_PER_SEC / 2) + WAIT_US;
+    do {
+        g_assert_cmphex(qtest_readl(ep.qts, ep.dbi + PCI_VENDOR_ID), !=, 0);
+        g_usleep(5 * 1000);
+        g_mutex_lock(&ep.peer->lock);
+        conns = ep.peer->conns;
+        g_mutex_unlock(&ep.peer->lock);
+    } while (conns < rounds && g_get_monotonic_time() < deadline);
+    g_assert_cmpuint(conns, >=, rounds);
+    g_atomic_int_set(&ep.peer->flood, 0);
+    /* the next connection is served well: HELLO and LINK up seen */
+    deadline = g_get_monotonic_time() + WAIT_US;
+    do {
+        g_mutex_lock(&ep.peer->lock);
+        up = ep.peer->hello && ep.peer->link_up == 1;
+        g_mutex_unlock(&ep.peer->lock);
+    } while (!up && again(&ep, deadline));
+    g_assert_true(up);
+    g_rand_free(ep.peer->rand);
+    ep.peer->rand = NULL;
+    check_clean(&ep);
     ep_stop(&ep);
 }
 
@@ -2412,10 +2639,12 @@ int main(int argc, char **argv)
     qtest_add_func("/dw-pcie-ep/command-gating", test_command_gating);
     qtest_add_func("/pci-ep-link/slot-power", test_slot_power);
     qtest_add_func("/dw-pcie-ep/cfg-during-read", test_cfg_during_read);
+    qtest_add_func("/dw-pcie-ep/window-moves", test_window_moves);
     qtest_add_func("/dw-pcie-ep/loopback-refused", test_loopback_refused);
     qtest_add_func("/dw-pcie-ep/doorbell-during-read",
                    test_doorbell_during_read);
     qtest_add_func("/dw-pcie-ep/link-flood", test_link_flood);
     qtest_add_func("/dw-pcie-ep/link-trickle", test_link_trickle);
+    qtest_add_func("/dw-pcie-ep/link-fuzz", test_link_fuzz);
     return g_test_run();
 }

@@ -6,11 +6,12 @@
  * Used by dw-pcie-ep (the EP end) and pci-ep-link (the RC end).  The
  * message format is in pcie-link-proto.h.
  *
- * Threads.  Each link owns an I/O thread that does all of the chardev's
- * I/O: it receives, decodes, and serves the peer's requests one at a time
- * (taking the BQL for each batch of messages), in the order they arrived,
- * so a completion is never seen before a posted write that the peer sent
- * ahead of it; and it writes the transmit queue to the chardev.  A thread
+ * Threads.  Each link owns an I/O thread: it receives, decodes, and serves
+ * the peer's requests one at a time (taking the BQL for each batch of
+ * messages), in the order they arrived, so a completion is never seen
+ * before a posted write that the peer sent ahead of it.  A sender writes
+ * its message to the chardev itself, in order with the others (the I/O
+ * thread finishes what a full chardev did not take).  A thread
  * that needs a completion (a vCPU doing a BAR or config read, the eDMA's
  * bottom half, a qtest command in the main loop) queues its request and
  * waits with the BQL released, until the completion, a deadline or the
@@ -65,7 +66,6 @@ typedef struct PcieLink {
     PlRole role;
     unsigned timeout_ms;
     IOThread *iothread;
-    QEMUBH *tx_bh;           /* flush the transmit queue (I/O thread) */
     QEMUBH *cut_bh;          /* disconnect after pcie_link_fail (I/O thread) */
     QEMUTimer *tx_timer;     /* a transmit queue that does not drain */
     QEMUBH *read_bh;         /* deliver finished asynchronous reads */
@@ -94,6 +94,7 @@ typedef struct PcieLink {
     GByteArray *txq;         /* encoded messages not yet written */
     int64_t tx_progress_ms;  /* when the queue last drained some bytes */
     guint tx_watch;          /* chardev writable again (I/O thread) */
+    bool tx_busy;            /* a thread is writing the queue out */
     uint64_t malformed;      /* messages that took the link down */
     uint64_t timeouts;
 } PcieLink;

@@ -1,0 +1,136 @@
+#!/bin/sh
+# link.sh - what the link costs, side by side, in one run.
+usage() {
+    cat <<'EOF'
+Usage: bench/link.sh [--pings N] [--edma-size BYTES] [--reads N] [--no-build]
+
+Measures, in this one run (ratios are what to compare between runs: the
+machine is shared):
+  BAR round trip   bar-rtt: N 32-bit reads of the vNTB function's BAR0
+                   (its control registers, on the link's messages) from RC
+                   user space: median and p99 in microseconds;
+  memory window    bar-copy: 64 KiB copies from RC user space into and out
+                   of the vNTB memory window (BAR2, mapped by the EP's
+                   inbound iATU onto a buffer ntb_tool allocated), each
+                   over a memcpy of the same size in the same process;
+  ntb_perf         ntb_perf (CPU copy, 2 MiB) from the RC to the EP, over
+                   memcpy-bench of the same size in the RC guest;
+  eDMA             bench/edma.sh: eDMA read and write over memcpy in the
+                   EP guest (--edma-size bytes each way);
+  doorbell         bench/ntb-ping.sh: ping over ntb_netdev per doorbell
+                   backend (its, embedded, none; one after the other):
+                   polling latency over interrupt-driven latency.
+Prints the tables of each part and ends with one line:
+  ratios: mw_write=R mw_read=R ntb_perf=R edma_read=R edma_write=R
+  ping_polling_over_doorbell=R udp_polling_over_doorbell=NA bar_rtt_us=N
+(the doorbell figure is the worse of the two interrupt backends; the UDP
+ping-pong and the plot of issue #12 are not written yet: NA).
+
+Options:
+  --pings N          pings per doorbell backend (default 200)
+  --edma-size BYTES  bytes each way for the eDMA part (default 16777216)
+  --reads N          BAR reads for the round trip (default 2000)
+  --no-build         pass --no-build to run-pair.sh and the other benches
+  -h, --help         this text
+EOF
+}
+
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+pings=200
+edma_size=16777216
+reads=2000
+build=
+while [ $# -gt 0 ]; do
+    case $1 in
+    --pings) pings=${2:?--pings needs a number}; shift 2 ;;
+    --edma-size) edma_size=${2:?--edma-size needs bytes}; shift 2 ;;
+    --reads) reads=${2:?--reads needs a number}; shift 2 ;;
+    --no-build) build=--no-build; shift ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "link.sh: unknown option '$1'; see bench/link.sh --help" >&2; exit 2 ;;
+    esac
+done
+case $pings$edma_size$reads in *[!0-9]*)
+    echo "link.sh: --pings, --edma-size and --reads take numbers" >&2; exit 2 ;;
+esac
+
+fn=/sys/bus/pci/devices/0000:01:00.0
+work=$(mktemp -d /tmp/dwcep-link-XXXXXX)
+run_dir=$work/pair
+gx() { "$top/scripts/guest_exec.py" --run-dir "$run_dir" --timeout 600 "$@"; }
+fail() { echo "link.sh: $*" >&2; exit 1; }
+
+echo "==> [bench] booting the vNTB pair (its doorbell, no NTB client; log: $work/run-pair.out)"
+"$top/run-pair.sh" --detach $build --function vntb --ntb-client none \
+    --doorbell its --run-dir "$run_dir" >"$work/run-pair.out" 2>&1 ||
+    fail "run-pair.sh failed; see $work/run-pair.out"
+trap '"$top/run-pair.sh" --stop --run-dir "$run_dir" >/dev/null 2>&1 || true' EXIT
+
+echo "==> [bench] BAR round trip: $reads reads of BAR0"
+rtt=$(gx rc "bar-rtt $fn/resource0 0 $reads") || fail "bar-rtt failed: $rtt"
+echo "$rtt"
+rtt_med=$(echo "$rtt" | sed -n 's/.* median_us=\([0-9.]*\) .*/\1/p')
+rtt_p99=$(echo "$rtt" | sed -n 's/.* p99_us=\([0-9.]*\) .*/\1/p')
+[ -n "$rtt_med" ] || fail "bar-rtt printed no median"
+
+echo "==> [bench] memory window: ntb_tool on both sides, EP window 0 of 1 MiB"
+tool=/sys/kernel/debug/ntb_tool
+for g in ep rc; do
+    gx "$g" "grep -q ' /sys/kernel/debug debugfs' /proc/mounts || mount -t debugfs none /sys/kernel/debug; modprobe ntb_tool && echo Y > $tool/\$(ls /sys/bus/ntb/devices)/link" >/dev/null ||
+        fail "$g: ntb_tool did not load; see $run_dir/$g-console.log"
+done
+gx ep "echo 1048576 > $tool/\$(ls /sys/bus/ntb/devices)/peer0/mw_trans0" >/dev/null ||
+    fail "ep: could not set up the inbound window"
+mw=$(gx rc "bar-copy $fn/resource2 65536 3") || fail "bar-copy failed: $mw"
+echo "$mw"
+mw_write=$(echo "$mw" | sed -n 's/.* write_ratio=\([0-9.]*\).*/\1/p')
+mw_read=$(echo "$mw" | sed -n 's/.* read_ratio=\([0-9.]*\).*/\1/p')
+for g in ep rc; do gx "$g" "rmmod ntb_tool" >/dev/null || true; done
+
+echo "==> [bench] ntb_perf RC -> EP (2 MiB, CPU copy)"
+perf=/sys/kernel/debug/ntb_perf
+for g in ep rc; do
+    gx "$g" "modprobe ntb_perf total_order=21 use_dma=0" >/dev/null ||
+        fail "$g: ntb_perf did not load"
+done
+for g in ep rc; do
+    gx "$g" "d=$perf/\$(ls /sys/bus/ntb/devices); for i in \$(seq 300); do grep -q 'In buffer xlat' \$d/info && break; usleep 100000; done; grep -q 'In buffer xlat' \$d/info" >/dev/null ||
+        fail "$g: ntb_perf never set up its buffers"
+done
+po=$(gx rc "d=$perf/\$(ls /sys/bus/ntb/devices); echo 0 > \$d/run; cat \$d/run") || fail "ntb_perf run failed: $po"
+perf_bytes=$(echo "$po" | sed -n 's/^0: copied \([0-9]*\) bytes in \([0-9]*\) usecs.*/\1 \2/p')
+[ -n "$perf_bytes" ] || fail "ntb_perf printed no statistics: $po"
+mc=$(gx rc "memcpy-bench 2097152 5" | sed -n 's/^memcpy .*: \([0-9.]*\) s,.*/\1/p')
+[ -n "$mc" ] || fail "memcpy-bench printed nothing"
+ntb_perf=$(echo "$perf_bytes $mc" | awk '{ printf "%.5f", ($3 * 1e6) / $2 }')
+echo "ntb_perf: $perf_bytes (bytes, usecs); memcpy of 2 MiB: $mc s; ratio $ntb_perf"
+"$top/run-pair.sh" --stop --run-dir "$run_dir" >/dev/null 2>&1 || true
+
+echo "==> [bench] eDMA (bench/edma.sh --size $edma_size)"
+"$top/bench/edma.sh" $build --size "$edma_size" --chunk 4194304 >"$work/edma.out" 2>&1 ||
+    fail "bench/edma.sh failed; see $work/edma.out"
+cat "$work/edma.out" | sed -n '/^eDMA vs memcpy/,$p'
+edma_read=$(awk -F'|' '/eDMA read/ { gsub(/ /, "", $4); print $4 }' "$work/edma.out")
+edma_write=$(awk -F'|' '/eDMA write/ { gsub(/ /, "", $4); print $4 }' "$work/edma.out")
+
+echo "==> [bench] doorbell vs polling (bench/ntb-ping.sh --count $pings)"
+"$top/bench/ntb-ping.sh" $build --count "$pings" >"$work/ping.out" 2>&1 ||
+    fail "bench/ntb-ping.sh failed; see $work/ping.out"
+sed -n '/^ping over ntb_netdev/,$p' "$work/ping.out"
+ping_ratio=$(awk -F'|' '/^\| (its|embedded) / { gsub(/ /, "", $6); if (r == "" || $6 < r) r = $6 } END { print r }' "$work/ping.out")
+
+echo
+echo "link costs, $(date -u +%Y-%m-%d), $(nproc) CPUs, message path"
+printf '| %-44s | %14s |\n' "what" "value"
+printf '|%s|%s|\n' "----------------------------------------------" "----------------"
+printf '| %-44s | %14s |\n' "BAR0 read round trip, median us" "$rtt_med"
+printf '| %-44s | %14s |\n' "BAR0 read round trip, p99 us" "$rtt_p99"
+printf '| %-44s | %14s |\n' "MW write (RC -> BAR2) / memcpy" "$mw_write"
+printf '| %-44s | %14s |\n' "MW read (BAR2 -> RC) / memcpy" "$mw_read"
+printf '| %-44s | %14s |\n' "ntb_perf RC -> EP / memcpy" "$ntb_perf"
+printf '| %-44s | %14s |\n' "eDMA read / memcpy" "$edma_read"
+printf '| %-44s | %14s |\n' "eDMA write / memcpy" "$edma_write"
+printf '| %-44s | %14s |\n' "ping: polling / doorbell (worse backend)" "$ping_ratio"
+echo "ratios: mw_write=$mw_write mw_read=$mw_read ntb_perf=$ntb_perf edma_read=$edma_read edma_write=$edma_write ping_polling_over_doorbell=$ping_ratio udp_polling_over_doorbell=NA bar_rtt_us=$rtt_med"
+rm -rf "$work"
