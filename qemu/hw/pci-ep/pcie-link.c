@@ -28,6 +28,8 @@
 #include "qemu/log.h"
 #include "qemu/main-loop.h"
 #include "qemu/timer.h"
+#include "qemu/processor.h"
+#include "qemu/atomic.h"
 #include "block/aio.h"
 #include "chardev/char.h"
 #include "system/iothread.h"
@@ -38,6 +40,7 @@
 #define TX_CHUNK    (64 * 1024)
 #define TX_SOFT     (1024 * 1024)
 #define TX_HARD     (4 * 1024 * 1024)
+#define SPIN_NS     (50 * 1000)
 
 struct PcieLinkWait {
     uint32_t tag;
@@ -383,6 +386,32 @@ static void pcie_link_send_hello(PcieLink *link)
 /* ---- requests and their completions ---- */
 
 /*
+ * Spin for up to SPIN_NS, BQL released, while the completions of @w[0..n-1]
+ * are awaited: a completion usually comes within tens of microseconds,
+ * and waking from a condition variable costs about as much again.
+ */
+static void pcie_link_spin(PcieLink *link, PcieLinkWait *w, unsigned n,
+                           bool *dropped)
+{
+    int64_t until = get_clock() + SPIN_NS;
+    unsigned i;
+
+    if (!*dropped && bql_locked()) {
+        bql_unlock();
+        *dropped = true;
+    }
+    do {
+        for (i = 0; i < n && qatomic_read(&w[i].done); i++) {
+            /* done */
+        }
+        if (i == n) {
+            return;
+        }
+        cpu_relax();
+    } while (get_clock() < until);
+}
+
+/*
  * Send the @n requests @m (tags are set here) and wait, BQL released, for
  * their completions into @w (@w[i].data, @w[i].size set by the caller).
  * A request not completed when the link goes down completes with UR, one
@@ -430,6 +459,9 @@ static PlStatus pcie_link_transact(PcieLink *link, PlMsg *m,
 
     deadline = now_ms() + (stalled ? MIN(PL_STALL_MS, link->timeout_ms)
                                    : link->timeout_ms);
+    if (i == n && !stalled) {
+        pcie_link_spin(link, w, n, &dropped);
+    }
     qemu_mutex_lock(&link->lock);
     for (; i < n; i++) {
         if (!w[i].done) {       /* not sent */
@@ -504,7 +536,7 @@ static void pcie_link_complete(PcieLink *link, const PlMsg *m)
             memcpy(w->data, m->u.cpl.data, w->size);
         }
         w->status = m->status;
-        w->done = true;
+        qatomic_set(&w->done, true);
         if (w->read) {
             if (!--w->read->pending) {
                 qemu_bh_schedule(link->read_bh);
