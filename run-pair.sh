@@ -267,6 +267,26 @@ stop_pair() {
     done
 }
 
+# launch_guest GUEST QEMU ARGS...: start GUEST's QEMU in a session of its
+# own (not with -daemonize: a sanitizer build deadlocks in its allocator
+# when QEMU forks with threads running), stderr to <run-dir>/GUEST-qemu.err
+# (sanitizer reports land there), and return once its QMP socket is there
+# (its chardevs, the link's among them, are set up); 1 if it exited first.
+launch_guest() {
+    _g=$1; shift
+    rm -f "$run_dir/$_g-qmp.sock" "$run_dir/$_g.pid"
+    setsid "$@" </dev/null >"$run_dir/$_g-qemu.err" 2>&1 &
+    _pid=$!
+    while [ ! -S "$run_dir/$_g-qmp.sock" ] || [ ! -s "$run_dir/$_g.pid" ]; do
+        if ! kill -0 "$_pid" 2>/dev/null; then
+            tail -n 20 "$run_dir/$_g-qemu.err" >&2
+            return 1
+        fi
+        sleep 0.05
+    done
+    make_private "$_g"
+}
+
 # make_private GUEST: make the sockets and files GUEST's QEMU created 0600
 # (the directory is 0700 anyway).
 make_private() {
@@ -348,26 +368,6 @@ mkdir -p "$runs"
 ln -sfn "$run_dir" "$runs/latest"
 [ ${#run_dir} -lt 90 ] ||
     die "run directory path too long for unix sockets: $run_dir (use --run-dir with a shorter path)"
-
-# launch_guest GUEST QEMU ARGS...: start GUEST's QEMU in a session of its
-# own (not with -daemonize: a sanitizer build deadlocks in its allocator
-# when QEMU forks with threads running), stderr to <run-dir>/GUEST-qemu.err
-# (sanitizer reports land there), and return once its QMP socket is there
-# (its chardevs, the link's among them, are set up); 1 if it exited first.
-launch_guest() {
-    _g=$1; shift
-    rm -f "$run_dir/$_g-qmp.sock" "$run_dir/$_g.pid"
-    setsid "$@" </dev/null >"$run_dir/$_g-qemu.err" 2>&1 &
-    _pid=$!
-    while [ ! -S "$run_dir/$_g-qmp.sock" ] || [ ! -s "$run_dir/$_g.pid" ]; do
-        if ! kill -0 "$_pid" 2>/dev/null; then
-            tail -n 20 "$run_dir/$_g-qemu.err" >&2
-            return 1
-        fi
-        sleep 0.05
-    done
-    make_private "$_g"
-}
 
 # start_guest ROLE EXTRA_ARGS: start one QEMU, with pid file.
 start_guest() {

@@ -48,7 +48,7 @@ class SmmuRc(StrayBase):
 
     def test_selftest_and_stray_write(self):
         dmesg = self.check_in('rc', 'dmesg')
-        self.assertRegex(dmesg, r'arm-smmu-v3 .*: ias \d+-bit, oas \d+-bit',
+        self.assertRegex(dmesg, r'arm-smmu-v3 \S+: oas \d+-bit',
                          'the RC kernel did not probe the SMMU')
         self.check_in('rc', 'rc-wait-device /dev/pci-endpoint-test.0 30')
         self.check_in('rc', 'test -e %s/iommu_group' % RC_FN)
