@@ -1220,8 +1220,12 @@ static void dw_pcie_ep_realize(DeviceState *dev, Error **errp)
  *  chardev: socket chardev of the PCIe link to the RC QEMU (pci-ep-link);
  *      without it the link comes up on LTSSM_EN with nobody on the other
  *      side (outbound reads return all ones).
- *  link-timeout-ms: how long a request on the link waits for its
- *      completion before it completes with CA (default 5000).
+ *  link-timeout-ms: milliseconds a request on the link waits for its
+ *      completion (the waiting vCPU or bottom half with the BQL released)
+ *      before it completes with CA, default 5000, 0 taken as 1; after
+ *      one timed out, requests wait at most PL_STALL_MS (100) until the
+ *      peer sends anything.  Also how long the transmit queue may stay
+ *      full before the link is cut (see pcie-link.h).
  */
 static const Property dw_pcie_ep_properties[] = {
     DEFINE_PROP_UINT32("num-ib-windows", DwPcieEpState, num_ib, 8),

@@ -569,8 +569,12 @@ static void link_unrealize(DeviceState *dev)
  *      required.
  *  port: id of the pcie-root-port (hotplug capable) the function is
  *      plugged into; required.
- *  timeout-ms: how long a request waits for the endpoint's completion
- *      before it completes with CA (default 5000).
+ *  timeout-ms: milliseconds a request waits for the endpoint's
+ *      completion (the waiting vCPU with the BQL released) before it
+ *      completes with CA, default 5000, 0 taken as 1; after one timed
+ *      out, requests wait at most PL_STALL_MS (100) until the endpoint
+ *      sends anything.  Also how long the transmit queue may stay full
+ *      before the link is cut (see pcie-link.h).
  */
 static const Property link_properties[] = {
     DEFINE_PROP_CHR("chardev", PciEpLink, chr),
