@@ -62,6 +62,11 @@ Options:
                        'tcp:HOST:PORT'; TCP runs under TLS with a pre-shared
                        key made for this run (<run-dir>/psk/keys.psk, 0600):
                        a client without it gets no link
+  --fast-path on|off   over --link unix, share the EP RAM behind its BARs
+                       with the RC QEMU (default on: the RC guest reads and
+                       writes vNTB's memory windows at memory speed; each
+                       QEMU's RAM is a memfd the other may map); off, every
+                       BAR access is a message on the link, as over TCP
   --link-key FILE      use this key (a 0600 copy of another run's
                        <run-dir>/psk/keys.psk) instead of making one
   --only ep|rc         start one side of a pair across two hosts: on one
@@ -125,6 +130,7 @@ link=unix
 link_host=127.0.0.1
 link_port=
 link_key=
+fast_path=on
 only=
 function=vntb
 ntb_client=netdev
@@ -173,6 +179,10 @@ while [ $# -gt 0 ]; do
         esac
         shift ;;
     --link-key) need_arg "$@"; link_key=$2; shift ;;
+    --fast-path) need_arg "$@"
+        case "$2" in on|off) fast_path=$2 ;;
+        *) bad_usage "--fast-path takes 'on' or 'off', not '$2'" ;; esac
+        shift ;;
     --only) need_arg "$@"; only=$2; shift
         case "$only" in ep|rc) ;; *) bad_usage "--only takes 'ep' or 'rc', not '$only'" ;; esac ;;
     --link-port) need_arg "$@"; link_port=$2; shift
@@ -385,7 +395,10 @@ start_guest() {
         gdb="-gdb tcp:127.0.0.1:$p"
     fi
     # shellcheck disable=SC2086
-    set -- "$qemu" -machine virt,gic-version=3 -cpu cortex-a57 -accel tcg \
+    # RAM in a memfd, shared: the fast path hands it to the other QEMU.
+    set -- "$qemu" -machine virt,gic-version=3,memory-backend=ram \
+        -object "memory-backend-memfd,id=ram,size=${memory}M,share=on" \
+        -cpu cortex-a57 -accel tcg \
         -smp 1 -m "$memory" -nodefaults -display none -no-reboot \
         -kernel "$kernel" -initrd "$initrd" \
         -append "console=ttyAMA0 rdinit=/init panic=-1 dwc_ep.role=$g$kargs$append" \
@@ -440,10 +453,10 @@ echo "$link_ep" >"$run_dir/ep-link.chardev"
 started=1
 [ "$only" = ep ] ||
 start_guest rc "-device pcie-root-port,id=rp0,chassis=1,slot=0,bus=pcie.0
-    -chardev $link_rc -device pci-ep-link,id=eplink,chardev=pcielink,port=rp0 $rc_args" ||
+    -chardev $link_rc -device pci-ep-link,id=eplink,chardev=pcielink,port=rp0,fast-path=$fast_path $rc_args" ||
     die "RC QEMU failed to start (see above)"
 [ "$only" = rc ] ||
-start_guest ep "-chardev $link_ep -device dw-pcie-ep,id=dwc0,chardev=pcielink,msi-doorbell=$msi_doorbell,dt-edma=$edma $ep_args" ||
+start_guest ep "-chardev $link_ep -device dw-pcie-ep,id=dwc0,chardev=pcielink,msi-doorbell=$msi_doorbell,dt-edma=$edma,fast-path=$fast_path $ep_args" ||
     die "EP QEMU failed to start (see above)"
 
 guests="ep rc"

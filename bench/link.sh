@@ -2,7 +2,8 @@
 # link.sh - what the link costs, side by side, in one run.
 usage() {
     cat <<'EOF'
-Usage: bench/link.sh [--pings N] [--edma-size BYTES] [--reads N] [--no-build]
+Usage: bench/link.sh [--fast-path on|off] [--pings N] [--edma-size BYTES]
+                     [--reads N] [--no-build]
 
 Measures, in this one run (ratios are what to compare between runs: the
 machine is shared):
@@ -27,6 +28,9 @@ Prints the tables of each part and ends with one line:
 ping-pong and the plot of issue #12 are not written yet: NA).
 
 Options:
+  --fast-path on|off run-pair.sh's shared-memory fast path (default on: the
+                     memory window is EP RAM mapped into the RC's BAR2; off:
+                     every access is a link message)
   --pings N          pings per doorbell backend (default 200)
   --edma-size BYTES  bytes each way for the eDMA part (default 16777216)
   --reads N          BAR reads for the round trip (default 2000)
@@ -41,12 +45,16 @@ pings=200
 edma_size=16777216
 reads=2000
 build=
+fast_path=on
 while [ $# -gt 0 ]; do
     case $1 in
     --pings) pings=${2:?--pings needs a number}; shift 2 ;;
     --edma-size) edma_size=${2:?--edma-size needs bytes}; shift 2 ;;
     --reads) reads=${2:?--reads needs a number}; shift 2 ;;
     --no-build) build=--no-build; shift ;;
+    --fast-path) case ${2:-} in on|off) fast_path=$2 ;;
+        *) echo "link.sh: --fast-path takes 'on' or 'off'" >&2; exit 2 ;; esac
+        shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) echo "link.sh: unknown option '$1'; see bench/link.sh --help" >&2; exit 2 ;;
     esac
@@ -63,7 +71,8 @@ fail() { echo "link.sh: $*" >&2; exit 1; }
 
 echo "==> [bench] booting the vNTB pair (its doorbell, no NTB client; log: $work/run-pair.out)"
 "$top/run-pair.sh" --detach $build --function vntb --ntb-client none \
-    --doorbell its --run-dir "$run_dir" >"$work/run-pair.out" 2>&1 ||
+    --doorbell its --fast-path "$fast_path" --run-dir "$run_dir" \
+    >"$work/run-pair.out" 2>&1 ||
     fail "run-pair.sh failed; see $work/run-pair.out"
 trap '"$top/run-pair.sh" --stop --run-dir "$run_dir" >/dev/null 2>&1 || true' EXIT
 
@@ -119,13 +128,14 @@ edma_read=$(awk -F'|' '/^\| eDMA read/ { gsub(/ /, "", $4); print $4 }' "$work/e
 edma_write=$(awk -F'|' '/^\| eDMA write/ { gsub(/ /, "", $4); print $4 }' "$work/edma.out")
 
 echo "==> [bench] doorbell vs polling (bench/ntb-ping.sh --count $pings)"
-"$top/bench/ntb-ping.sh" $build --count "$pings" >"$work/ping.out" 2>&1 ||
+"$top/bench/ntb-ping.sh" $build --fast-path "$fast_path" --count "$pings" \
+    >"$work/ping.out" 2>&1 ||
     fail "bench/ntb-ping.sh failed; see $work/ping.out"
 sed -n '/^ping over ntb_netdev/,$p' "$work/ping.out"
 ping_ratio=$(awk -F'|' '/^\| (its|embedded) / { gsub(/ /, "", $6); if (r == "" || $6 < r) r = $6 } END { print r }' "$work/ping.out")
 
 echo
-echo "link costs, $(date -u +%Y-%m-%d), $(nproc) CPUs, message path"
+echo "link costs, $(date -u +%Y-%m-%d), $(nproc) CPUs, fast path $fast_path"
 printf '| %-44s | %14s |\n' "what" "value"
 printf '|%s|%s|\n' "----------------------------------------------" "----------------"
 printf '| %-44s | %14s |\n' "BAR0 read round trip, median us" "$rtt_med"

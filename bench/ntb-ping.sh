@@ -2,7 +2,8 @@
 # ntb-ping.sh - ping latency over ntb_netdev, per EP doorbell backend.
 usage() {
     cat <<'EOF'
-Usage: bench/ntb-ping.sh [--count N] [--interval SECS] [--backends LIST] [--no-build]
+Usage: bench/ntb-ping.sh [--count N] [--interval SECS] [--backends LIST]
+                         [--fast-path on|off] [--no-build]
 
 For each EP doorbell backend (default: its, embedded, none), boots the
 pair the default way (run-pair.sh --detach --function vntb --doorbell X:
@@ -18,6 +19,7 @@ Options:
   --count N         pings per backend (at least 100; default 200)
   --interval SECS   between pings (default 0.05)
   --backends LIST   comma-separated subset of its,embedded,none
+  --fast-path on|off  run-pair.sh's shared-memory fast path (default on)
   --no-build        pass --no-build to run-pair.sh
   -h, --help        this text
 EOF
@@ -29,12 +31,16 @@ count=200
 interval=0.05
 backends=its,embedded,none
 build=
+fast_path=on
 while [ $# -gt 0 ]; do
     case $1 in
     --count) count=${2:?--count needs a number}; shift 2 ;;
     --interval) interval=${2:?--interval needs seconds}; shift 2 ;;
     --backends) backends=${2:?--backends needs a list}; shift 2 ;;
     --no-build) build=--no-build; shift ;;
+    --fast-path) case ${2:-} in on|off) fast_path=$2 ;;
+        *) echo "ntb-ping.sh: --fast-path takes 'on' or 'off'" >&2; exit 2 ;; esac
+        shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) echo "ntb-ping.sh: unknown option '$1'; see bench/ntb-ping.sh --help" >&2; exit 2 ;;
     esac
@@ -57,7 +63,7 @@ for b in $(echo "$backends" | tr ',' ' '); do
     echo "==> [bench] $b: booting the pair (log: $run_dir/run-pair.out)"
     mkdir -p "$run_dir"
     "$top/run-pair.sh" --detach $build --function vntb --doorbell "$b" \
-        --run-dir "$run_dir" >"$run_dir/run-pair.out" 2>&1 || {
+        --fast-path "$fast_path" --run-dir "$run_dir" >"$run_dir/run-pair.out" 2>&1 || {
         echo "ntb-ping.sh: run-pair.sh failed for $b; see $run_dir/run-pair.out" >&2
         exit 1
     }

@@ -12,6 +12,7 @@ Environment:
   DWC_EP_QEMU=FILE    pass --qemu FILE to run-pair.sh (the sanitizer build)
 """
 
+import json
 import os
 import shutil
 import signal
@@ -27,6 +28,33 @@ TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
 sys.path.insert(0, os.path.join(TOP, 'scripts'))
 
 from guest_exec import ConsoleError, GuestConsole  # noqa: E402
+
+
+def qmp(path, *commands, timeout=30):
+    """Run QMP commands, each (name, arguments), on the monitor socket at
+    path, in order; return what the last one returned.  Raises
+    RuntimeError on an 'error'."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(timeout)
+    s.connect(path)
+    f = s.makefile('rw')
+    ret = None
+    try:
+        json.loads(f.readline())                    # the greeting
+        for cmd, args in (('qmp_capabilities', {}),) + commands:
+            f.write(json.dumps({'execute': cmd, 'arguments': args}) + '\n')
+            f.flush()
+            while True:
+                msg = json.loads(f.readline())
+                if 'error' in msg:
+                    raise RuntimeError('QMP %s: %s' % (cmd, msg['error']))
+                if 'return' in msg:
+                    ret = msg['return']
+                    break                           # events are skipped
+    finally:
+        f.close()
+        s.close()
+    return ret
 
 
 class PairTest(Test):
@@ -85,6 +113,11 @@ class PairTest(Test):
     def qemu_pid(self, name):
         with open(os.path.join(self.run_dir, '%s.pid' % name)) as f:
             return int(f.read())
+
+    def qmp(self, name, *commands, timeout=30):
+        """qmp() on the monitor of guest 'ep' or 'rc'."""
+        return qmp(os.path.join(self.run_dir, '%s-qmp.sock' % name), *commands,
+                   timeout=timeout)
 
     def stop_guest_qemu(self, name, sig=signal.SIGTERM):
         """Stop the QEMU of guest 'ep' or 'rc' with @sig and wait for it."""

@@ -15,9 +15,7 @@ up).  When the EP guest has booted again and started pci_epf_test, the
 function comes back, configured afresh, and the BAR and basic tests pass.
 """
 
-import json
 import os
-import socket
 import time
 
 from test_link import BASIC, BASIC_NAMES, EXPECTED_PASS, SelftestBase
@@ -27,29 +25,6 @@ DEVICE = '/sys/bus/pci/devices/0000:01:00.0'
 BAR = 'pci_endpoint_test -f pci_ep_bar 2>&1'
 BAR_NAMES = [t for t in EXPECTED_PASS if t.startswith('pci_ep_bar')]
 READY = 'DWC-EP-GUEST-READY role=ep'
-
-
-def qmp(path, *commands, timeout=30):
-    """Run QMP commands, each (name, arguments), on the monitor socket at
-    path, in order; raises RuntimeError on an 'error'."""
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.settimeout(timeout)
-    s.connect(path)
-    f = s.makefile('rw')
-    try:
-        json.loads(f.readline())                    # the greeting
-        for cmd, args in (('qmp_capabilities', {}),) + commands:
-            f.write(json.dumps({'execute': cmd, 'arguments': args}) + '\n')
-            f.flush()
-            while True:
-                msg = json.loads(f.readline())
-                if 'error' in msg:
-                    raise RuntimeError('QMP %s: %s' % (cmd, msg['error']))
-                if 'return' in msg:
-                    break                           # events are skipped
-    finally:
-        f.close()
-        s.close()
 
 
 class LinkState(SelftestBase):
@@ -105,8 +80,7 @@ class LinkState(SelftestBase):
             'rc', "dmesg | grep -c 'Slot(0): Card not present' || true").strip()
         boots = self.console_count('ep', READY)
 
-        qmp(os.path.join(self.run_dir, 'ep-qmp.sock'),
-            ('set-action', {'reboot': 'reset'}), ('system_reset', {}))
+        self.qmp('ep', ('set-action', {'reboot': 'reset'}), ('system_reset', {}))
         # The reset sent LINK down: a surprise removal in the RC guest.
         self.wait_in('rc', '! test -e %s' % DEVICE,
                      'the function did not leave when the EP was reset')

@@ -38,6 +38,7 @@
 #define HDR_LENGTH      4
 #define HDR_TAG         8
 #define MEM_BODY        16
+#define MAP_BODY        32
 
 static uint32_t le32(const uint8_t *p)
 {
@@ -57,7 +58,7 @@ static bool is_posted(uint8_t type)
  */
 static void check_rules(const PlMsg *m)
 {
-    FUZZ_CHECK(m->type >= PL_MSG_HELLO && m->type <= PL_MSG_CPL);
+    FUZZ_CHECK(m->type >= PL_MSG_HELLO && m->type <= PL_MSG_MAP);
     if (m->type == PL_MSG_CPL) {
         FUZZ_CHECK(m->status == PL_STATUS_SC || m->status == PL_STATUS_UR ||
                    m->status == PL_STATUS_CA);
@@ -76,6 +77,7 @@ static void check_rules(const PlMsg *m)
                    m->u.hello.role == PL_ROLE_RC);
         FUZZ_CHECK(m->u.hello.max_payload >= 1 &&
                    m->u.hello.max_payload <= PL_MAX_PAYLOAD);
+        FUZZ_CHECK((m->u.hello.features & ~PL_FEAT_SHM) == 0);
         break;
     case PL_MSG_LINK:
         FUZZ_CHECK(m->u.link.up <= 1);
@@ -105,6 +107,23 @@ static void check_rules(const PlMsg *m)
         FUZZ_CHECK(m->u.cpl.len <= PL_MAX_PAYLOAD);
         FUZZ_CHECK(m->status == PL_STATUS_SC || m->u.cpl.len == 0);
         FUZZ_CHECK(m->u.cpl.len == 0 || m->u.cpl.data != NULL);
+        break;
+    case PL_MSG_MAP:
+        FUZZ_CHECK(m->u.map.bar <= 5);
+        FUZZ_CHECK(m->u.map.slot < PL_MAP_SLOTS);
+        FUZZ_CHECK(m->u.map.enable <= 1);
+        if (m->u.map.enable) {
+            /* neither range's last byte wraps past 2^64 - 1 */
+            FUZZ_CHECK(m->u.map.size >= 1);
+            FUZZ_CHECK(m->u.map.size - 1 <= UINT64_MAX - m->u.map.offset);
+            FUZZ_CHECK(m->u.map.size - 1 <= UINT64_MAX - m->u.map.fd_offset);
+            FUZZ_CHECK(pl_mem_range_ok(m->u.map.offset, m->u.map.size));
+            FUZZ_CHECK(pl_mem_range_ok(m->u.map.fd_offset, m->u.map.size));
+        } else {
+            /* an unmap names the slot only */
+            FUZZ_CHECK(m->u.map.bar == 0 && m->u.map.offset == 0 &&
+                       m->u.map.size == 0 && m->u.map.fd_offset == 0);
+        }
         break;
     }
 }
@@ -165,6 +184,12 @@ static void check_decoded(const uint8_t *b, size_t n, const PlMsg *m)
     case PL_MSG_CPL:
         FUZZ_CHECK(m->u.cpl.len == length);
         FUZZ_CHECK(m->u.cpl.data == (length ? b + PL_HDR_SIZE : NULL));
+        break;
+    case PL_MSG_MAP:
+        FUZZ_CHECK(length == MAP_BODY);
+        FUZZ_CHECK(m->u.map.bar == b[PL_HDR_SIZE] &&
+                   m->u.map.slot == b[PL_HDR_SIZE + 1] &&
+                   m->u.map.enable == b[PL_HDR_SIZE + 2]);
         break;
     }
 }
@@ -288,7 +313,8 @@ static void check_same(const PlMsg *a, const PlMsg *b)
         FUZZ_CHECK(a->u.hello.magic == b->u.hello.magic &&
                    a->u.hello.version == b->u.hello.version &&
                    a->u.hello.role == b->u.hello.role &&
-                   a->u.hello.max_payload == b->u.hello.max_payload);
+                   a->u.hello.max_payload == b->u.hello.max_payload &&
+                   a->u.hello.features == b->u.hello.features);
         break;
     case PL_MSG_LINK:
         FUZZ_CHECK(a->u.link.up == b->u.link.up);
@@ -316,6 +342,14 @@ static void check_same(const PlMsg *a, const PlMsg *b)
         FUZZ_CHECK(a->u.cpl.len == b->u.cpl.len);
         FUZZ_CHECK(a->u.cpl.len == 0 ||
                    memcmp(a->u.cpl.data, b->u.cpl.data, a->u.cpl.len) == 0);
+        break;
+    case PL_MSG_MAP:
+        FUZZ_CHECK(a->u.map.bar == b->u.map.bar &&
+                   a->u.map.slot == b->u.map.slot &&
+                   a->u.map.enable == b->u.map.enable &&
+                   a->u.map.offset == b->u.map.offset &&
+                   a->u.map.size == b->u.map.size &&
+                   a->u.map.fd_offset == b->u.map.fd_offset);
         break;
     }
 }
@@ -359,6 +393,10 @@ static void fuzz_encoder(const uint8_t *data, size_t size)
         m.u.hello.version = fuzz_u32(&in);
         m.u.hello.role = fuzz_u32(&in);
         m.u.hello.max_payload = fuzz_u32(&in);
+        m.u.hello.features = fuzz_u32(&in);
+        if (flags & 2) {
+            m.u.hello.features &= PL_FEATURES;
+        }
         break;
     case PL_MSG_LINK:
         m.u.link.up = fuzz_u8(&in);
@@ -395,6 +433,20 @@ static void fuzz_encoder(const uint8_t *data, size_t size)
         if (!(flags & 4)) {
             payload = fuzz_payload(&in, psize);
             m.u.cpl.data = payload;
+        }
+        break;
+    case PL_MSG_MAP:
+        m.u.map.bar = fuzz_u8(&in);
+        m.u.map.slot = fuzz_u8(&in);
+        m.u.map.enable = fuzz_u8(&in);
+        m.u.map.offset = fuzz_u64(&in);
+        m.u.map.size = fuzz_u64(&in);
+        m.u.map.fd_offset = fuzz_u64(&in);
+        if (flags & 2) {
+            /* the larger range ends within 1 byte of 2^64, either side */
+            m.u.map.size = UINT64_MAX - MAX(m.u.map.offset,
+                                            m.u.map.fd_offset) +
+                           m.u.map.size % 3;
         }
         break;
     }

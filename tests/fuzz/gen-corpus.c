@@ -4,7 +4,7 @@
  *   gen-corpus DIR
  *
  * DIR/link-proto/: valid messages made by the encoder (pl_encode), one per
- * file, and one stream of several, as the link carries them;
+ * file, and streams of several, as the link carries them;
  * DIR/iatu/: region tables in the input layout of fuzz-iatu.c, programmed
  * the way Linux 7.2's DWC core programs them, with addresses that hit.
  * tests/fuzz/build.sh --gen-corpus runs it over tests/fuzz/corpus/ (the
@@ -74,7 +74,7 @@ static void seed_msg(const char *name, const PlMsg *m)
 static void gen_link_proto(void)
 {
     static uint8_t data[PL_MAX_PAYLOAD], stream[4 * PL_MAX_MSG];
-    PlMsg hello, link, cfg, cpl, m;
+    PlMsg hello, link, cfg, cpl, map, m;
     size_t len, i;
 
     for (i = 0; i < sizeof(data); i++) {
@@ -87,10 +87,12 @@ static void gen_link_proto(void)
     hello.u.hello.version = PL_VERSION;
     hello.u.hello.role = PL_ROLE_EP;
     hello.u.hello.max_payload = PL_MAX_PAYLOAD;
+    hello.u.hello.features = PL_FEAT_SHM;
     seed_msg("hello-ep", &hello);
     m = hello;
     m.u.hello.role = PL_ROLE_RC;
     m.u.hello.max_payload = 256;
+    m.u.hello.features = 0;
     seed_msg("hello-rc", &m);
 
     memset(&link, 0, sizeof(link));
@@ -162,12 +164,45 @@ static void gen_link_proto(void)
     m.u.cpl.len = 0;
     seed_msg("cpl-ur", &m);
 
+    /* shared memory: BAR0 (1 MiB) is EP RAM at 1 GiB + 1 MiB, slot 0 */
+    memset(&map, 0, sizeof(map));
+    map.type = PL_MSG_MAP;
+    map.tag = 5;
+    map.u.map.bar = 0;
+    map.u.map.slot = 0;
+    map.u.map.enable = 1;
+    map.u.map.offset = 0;
+    map.u.map.size = 0x100000;
+    map.u.map.fd_offset = 0x40100000ull;
+    seed_msg("map-bar0", &map);
+    /* a subrange window in BAR2, in the last slot */
+    m = map;
+    m.tag = 6;
+    m.u.map.bar = 2;
+    m.u.map.slot = PL_MAP_SLOTS - 1;
+    m.u.map.offset = 0x100000;
+    m.u.map.size = 0x1000;
+    m.u.map.fd_offset = 0x42000000ull;
+    seed_msg("map-bar2-subrange", &m);
+    memset(&m, 0, sizeof(m));
+    m.type = PL_MSG_MAP;
+    m.tag = 7;
+    m.u.map.slot = 0;
+    m.u.map.enable = 0;
+    seed_msg("map-unmap", &m);
+
     /* what an RC sees first from a new EP, in one read */
     len = put_msg(stream, 0, &hello);
     len = put_msg(stream, len, &link);
     len = put_msg(stream, len, &cfg);
     len = put_msg(stream, len, &cpl);
     write_file("link-proto", "stream-bringup", stream, len);
+
+    /* an EP with the shared-memory fast path: HELLO, link up, a MAP */
+    len = put_msg(stream, 0, &hello);
+    len = put_msg(stream, len, &link);
+    len = put_msg(stream, len, &map);
+    write_file("link-proto", "stream-shm", stream, len);
 }
 
 /* The input layout of fuzz-iatu.c, little-endian. */

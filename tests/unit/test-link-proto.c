@@ -9,7 +9,7 @@
 #include "qemu/osdep.h"
 #include "hw/pci-ep/pcie-link-proto.h"
 
-#define N_SAMPLES 19
+#define N_SAMPLES 22
 
 static uint8_t pattern[PL_MAX_PAYLOAD];
 
@@ -68,6 +68,7 @@ static void sample(unsigned i, PlMsg *m)
         m->u.hello.version = PL_VERSION;
         m->u.hello.role = PL_ROLE_EP;
         m->u.hello.max_payload = PL_MAX_PAYLOAD;
+        m->u.hello.features = PL_FEAT_SHM;
         break;
     case 1:
         m->type = PL_MSG_HELLO;
@@ -75,6 +76,7 @@ static void sample(unsigned i, PlMsg *m)
         m->u.hello.version = PL_VERSION;
         m->u.hello.role = PL_ROLE_RC;
         m->u.hello.max_payload = 64;
+        m->u.hello.features = 0;
         break;
     case 2:
         m->type = PL_MSG_LINK;
@@ -174,6 +176,33 @@ static void sample(unsigned i, PlMsg *m)
         m->status = PL_STATUS_CA;
         m->tag = 5;
         break;
+    case 19:
+        m->type = PL_MSG_MAP;
+        m->tag = 0x21;
+        m->u.map.bar = 2;
+        m->u.map.slot = PL_MAP_SLOTS - 1;
+        m->u.map.enable = 1;
+        m->u.map.offset = 0x1000;
+        m->u.map.size = 0x100000;
+        m->u.map.fd_offset = 0x123456789000ull;
+        break;
+    case 20:
+        m->type = PL_MSG_MAP;       /* an unmap: the slot only */
+        m->tag = 0x22;
+        m->u.map.slot = 3;
+        m->u.map.enable = 0;
+        break;
+    case 21:
+        /* the largest size; offset's range ends at 2^64 - 1 */
+        m->type = PL_MSG_MAP;
+        m->tag = 0xffffffff;
+        m->u.map.bar = 5;
+        m->u.map.slot = 0;
+        m->u.map.enable = 1;
+        m->u.map.offset = 1;
+        m->u.map.size = UINT64_MAX;
+        m->u.map.fd_offset = 0;
+        break;
     default:
         g_assert_not_reached();
     }
@@ -184,7 +213,7 @@ static uint32_t sample_body_len(const PlMsg *m)
 {
     switch (m->type) {
     case PL_MSG_HELLO:
-        return 12;
+        return 16;
     case PL_MSG_LINK:
     case PL_MSG_CFG_RD:
     case PL_MSG_INTX:
@@ -197,6 +226,8 @@ static uint32_t sample_body_len(const PlMsg *m)
         return 16 + m->u.mem.size;
     case PL_MSG_CPL:
         return m->u.cpl.len;
+    case PL_MSG_MAP:
+        return 32;
     default:
         g_assert_not_reached();
     }
@@ -213,6 +244,7 @@ static void assert_same_msg(const PlMsg *a, const PlMsg *b)
         g_assert_cmpuint(a->u.hello.version, ==, b->u.hello.version);
         g_assert_cmpuint(a->u.hello.role, ==, b->u.hello.role);
         g_assert_cmpuint(a->u.hello.max_payload, ==, b->u.hello.max_payload);
+        g_assert_cmphex(a->u.hello.features, ==, b->u.hello.features);
         break;
     case PL_MSG_LINK:
         g_assert_cmpuint(a->u.link.up, ==, b->u.link.up);
@@ -248,6 +280,14 @@ static void assert_same_msg(const PlMsg *a, const PlMsg *b)
                             b->u.cpl.data, b->u.cpl.len);
         }
         break;
+    case PL_MSG_MAP:
+        g_assert_cmpuint(a->u.map.bar, ==, b->u.map.bar);
+        g_assert_cmpuint(a->u.map.slot, ==, b->u.map.slot);
+        g_assert_cmpuint(a->u.map.enable, ==, b->u.map.enable);
+        g_assert_cmphex(a->u.map.offset, ==, b->u.map.offset);
+        g_assert_cmphex(a->u.map.size, ==, b->u.map.size);
+        g_assert_cmphex(a->u.map.fd_offset, ==, b->u.map.fd_offset);
+        break;
     default:
         g_assert_not_reached();
     }
@@ -282,10 +322,10 @@ static void test_wire_format(void)
         0x00, 0x10, 0x00, 0x00, 0xff, 0x00, 0x00, 0x00,
     };
     static const uint8_t hello[] = {
-        0x01, 0x00, 0x00, 0x00, 0x0c, 0x00, 0x00, 0x00,
+        0x01, 0x00, 0x00, 0x00, 0x10, 0x00, 0x00, 0x00,
         0x00, 0x00, 0x00, 0x00,
-        'P', 'L', 'N', 'K', 0x01, 0x00, 0x01, 0x00,
-        0x00, 0x10, 0x00, 0x00,
+        'P', 'L', 'N', 'K', 0x02, 0x00, 0x01, 0x00,
+        0x00, 0x10, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00,
     };
     static const uint8_t cfg_wr[] = {
         0x04, 0x00, 0x00, 0x00, 0x08, 0x00, 0x00, 0x00,
@@ -301,6 +341,22 @@ static void test_wire_format(void)
         0x08, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
         0x04, 0x00, 0x00, 0x00,
     };
+    static const uint8_t map[] = {
+        0x09, 0x00, 0x00, 0x00, 0x20, 0x00, 0x00, 0x00,
+        0x21, 0x00, 0x00, 0x00,
+        0x02, 0x0f, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00,
+        0x00, 0x10, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+        0x00, 0x00, 0x10, 0x00, 0x00, 0x00, 0x00, 0x00,
+        0x00, 0x90, 0x78, 0x56, 0x34, 0x12, 0x00, 0x00,
+    };
+    static const uint8_t unmap[] = {
+        0x09, 0x00, 0x00, 0x00, 0x20, 0x00, 0x00, 0x00,
+        0x22, 0x00, 0x00, 0x00,
+        0x00, 0x03, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    };
     uint8_t buf[PL_MAX_MSG];
     PlMsg m;
 
@@ -314,6 +370,10 @@ static void test_wire_format(void)
     g_assert_cmpmem(buf, sizeof(intx), intx, sizeof(intx));
     g_assert_cmpuint(enc(17, buf), ==, sizeof(cpl_ur));
     g_assert_cmpmem(buf, sizeof(cpl_ur), cpl_ur, sizeof(cpl_ur));
+    g_assert_cmpuint(enc(19, buf), ==, sizeof(map));
+    g_assert_cmpmem(buf, sizeof(map), map, sizeof(map));
+    g_assert_cmpuint(enc(20, buf), ==, sizeof(unmap));
+    g_assert_cmpmem(buf, sizeof(unmap), unmap, sizeof(unmap));
 
     /* And the decoder reads the same bytes the same way. */
     g_assert_cmpint(pl_decode(mem_rd, sizeof(mem_rd), &m), ==,
@@ -333,6 +393,33 @@ static void test_wire_format(void)
                     sizeof(cpl_ur));
     g_assert_cmpuint(m.status, ==, PL_STATUS_UR);
     g_assert_cmpuint(m.u.cpl.len, ==, 0);
+    g_assert_cmpint(pl_decode(hello, sizeof(hello), &m), ==, sizeof(hello));
+    g_assert_cmpuint(m.type, ==, PL_MSG_HELLO);
+    g_assert_cmphex(m.u.hello.magic, ==, PL_MAGIC);
+    g_assert_cmpuint(m.u.hello.version, ==, 2);
+    g_assert_cmpuint(m.u.hello.role, ==, PL_ROLE_EP);
+    g_assert_cmpuint(m.u.hello.max_payload, ==, 4096);
+    g_assert_cmphex(m.u.hello.features, ==, PL_FEAT_SHM);
+    g_assert_cmpint(pl_decode(map, sizeof(map), &m), ==, sizeof(map));
+    g_assert_cmpuint(m.type, ==, PL_MSG_MAP);
+    g_assert_cmpuint(m.status, ==, 0);
+    g_assert_cmphex(m.tag, ==, 0x21);
+    g_assert_cmpuint(m.u.map.bar, ==, 2);
+    g_assert_cmpuint(m.u.map.slot, ==, 15);
+    g_assert_cmpuint(m.u.map.enable, ==, 1);
+    g_assert_cmphex(m.u.map.offset, ==, 0x1000);
+    g_assert_cmphex(m.u.map.size, ==, 0x100000);
+    g_assert_cmphex(m.u.map.fd_offset, ==, 0x123456789000ull);
+    memset(&m, 0xcc, sizeof(m));
+    g_assert_cmpint(pl_decode(unmap, sizeof(unmap), &m), ==, sizeof(unmap));
+    g_assert_cmpuint(m.type, ==, PL_MSG_MAP);
+    g_assert_cmphex(m.tag, ==, 0x22);
+    g_assert_cmpuint(m.u.map.bar, ==, 0);
+    g_assert_cmpuint(m.u.map.slot, ==, 3);
+    g_assert_cmpuint(m.u.map.enable, ==, 0);
+    g_assert_cmphex(m.u.map.offset, ==, 0);
+    g_assert_cmphex(m.u.map.size, ==, 0);
+    g_assert_cmphex(m.u.map.fd_offset, ==, 0);
 }
 
 static void test_round_trip(void)
@@ -428,7 +515,7 @@ static void test_header_too_long(void)
     uint8_t buf[PL_MAX_MSG];
     unsigned t, i;
 
-    for (t = PL_MSG_HELLO; t <= PL_MSG_CPL; t++) {
+    for (t = PL_MSG_HELLO; t <= PL_MSG_MAP; t++) {
         for (i = 0; i < G_N_ELEMENTS(lens); i++) {
             put_hdr(buf, t, 0, lens[i], 0);
             g_assert_cmpint(dec(buf, PL_HDR_SIZE), ==, PL_ERR_LENGTH);
@@ -449,7 +536,8 @@ static void test_bad_body_length(void)
         uint8_t type;
         uint32_t length;
     } bad[] = {
-        { PL_MSG_HELLO, 0 }, { PL_MSG_HELLO, 11 }, { PL_MSG_HELLO, 13 },
+        { PL_MSG_HELLO, 0 }, { PL_MSG_HELLO, 12 }, { PL_MSG_HELLO, 15 },
+        { PL_MSG_HELLO, 17 },
         { PL_MSG_LINK, 0 }, { PL_MSG_LINK, 3 }, { PL_MSG_LINK, 5 },
         { PL_MSG_CFG_RD, 3 }, { PL_MSG_CFG_RD, 5 }, { PL_MSG_CFG_RD, 8 },
         { PL_MSG_CFG_WR, 4 }, { PL_MSG_CFG_WR, 7 }, { PL_MSG_CFG_WR, 9 },
@@ -457,6 +545,8 @@ static void test_bad_body_length(void)
         { PL_MSG_MEM_WR, 0 }, { PL_MSG_MEM_WR, 15 },
         { PL_MSG_INTX, 0 }, { PL_MSG_INTX, 3 }, { PL_MSG_INTX, 5 },
         { PL_MSG_CPL, PL_MAX_PAYLOAD + 1 }, { PL_MSG_CPL, PL_MAX_BODY },
+        { PL_MSG_MAP, 0 }, { PL_MSG_MAP, 16 }, { PL_MSG_MAP, 31 },
+        { PL_MSG_MAP, 33 }, { PL_MSG_MAP, 64 },
     };
     uint8_t buf[PL_MAX_MSG];
     uint8_t mw[PL_MAX_MSG];
@@ -466,7 +556,8 @@ static void test_bad_body_length(void)
     for (i = 0; i < G_N_ELEMENTS(bad); i++) {
         memset(buf, 0, sizeof(buf));
         tag = (bad[i].type == PL_MSG_CFG_RD || bad[i].type == PL_MSG_CFG_WR ||
-               bad[i].type == PL_MSG_MEM_RD || bad[i].type == PL_MSG_CPL);
+               bad[i].type == PL_MSG_MEM_RD || bad[i].type == PL_MSG_CPL ||
+               bad[i].type == PL_MSG_MAP);
         put_hdr(buf, bad[i].type, 0, bad[i].length, tag);
         /* the header alone shows it, and so does the full message */
         g_assert_cmpint(dec(buf, PL_HDR_SIZE), ==, PL_ERR_LENGTH);
@@ -498,11 +589,27 @@ static void test_bad_body_length(void)
     put32(mw + 4, 16 + PL_MAX_PAYLOAD - 1);
     g_assert_cmpint(dec(mw, PL_HDR_SIZE + 16), ==, PL_NEED_MORE);
     g_assert_cmpint(dec(mw, n - 1), ==, n - 1);
+
+    /* a real MAP whose header says 31 or 33 bytes: refused from the header */
+    n = enc(19, mw);
+    g_assert_cmpuint(n, ==, PL_HDR_SIZE + 32);
+    g_assert_cmpint(dec(mw, n), ==, n);
+    put32(mw + 4, 31);
+    g_assert_cmpint(dec(mw, PL_HDR_SIZE), ==, PL_ERR_LENGTH);
+    g_assert_cmpint(dec(mw, n - 1), ==, PL_ERR_LENGTH);
+    g_assert_cmpint(dec(mw, n), ==, PL_ERR_LENGTH);
+    put32(mw + 4, 33);
+    g_assert_cmpint(dec(mw, PL_HDR_SIZE), ==, PL_ERR_LENGTH);
+    g_assert_cmpint(dec(mw, n), ==, PL_ERR_LENGTH);
+    g_assert_cmpint(dec(mw, n + 1), ==, PL_ERR_LENGTH);
+    put32(mw + 4, 32);
+    g_assert_cmpint(dec(mw, n - 1), ==, PL_NEED_MORE);
+    g_assert_cmpint(dec(mw, n), ==, n);
 }
 
 static void test_bad_type(void)
 {
-    static const uint8_t types[] = { 0, 9, 10, 0x80, 255 };
+    static const uint8_t types[] = { 0, 10, 11, 0x80, 255 };
     uint8_t buf[PL_MAX_MSG];
     unsigned i;
 
@@ -516,8 +623,11 @@ static void test_bad_type(void)
     }
     /* a valid message with its type byte replaced */
     enc(2, buf);
-    buf[0] = 9;
+    buf[0] = 10;
     g_assert_cmpint(dec(buf, PL_HDR_SIZE + 4), ==, PL_ERR_TYPE);
+    /* 9 is MAP now: known, but a 4-byte body is not a MAP's */
+    buf[0] = PL_MSG_MAP;
+    g_assert_cmpint(dec(buf, PL_HDR_SIZE + 4), ==, PL_ERR_LENGTH);
     buf[0] = 0;
     g_assert_cmpint(dec(buf, PL_HDR_SIZE + 4), ==, PL_ERR_TYPE);
 }
@@ -537,7 +647,9 @@ static void test_hello(void)
 
     put16(b + 4, 0);
     g_assert_cmpint(dec(buf, n), ==, PL_ERR_VERSION);
-    put16(b + 4, 2);
+    put16(b + 4, 1);                    /* the version before features */
+    g_assert_cmpint(dec(buf, n), ==, PL_ERR_VERSION);
+    put16(b + 4, 3);
     g_assert_cmpint(dec(buf, n), ==, PL_ERR_VERSION);
     put16(b + 4, 0x101);
     g_assert_cmpint(dec(buf, n), ==, PL_ERR_VERSION);
@@ -564,6 +676,35 @@ static void test_hello(void)
     g_assert_cmpint(dec(buf, n), ==, n);
     put32(b + 8, 1000);
     g_assert_cmpint(dec(buf, n), ==, n);
+
+    /* features: PL_FEAT_SHM or nothing; any other bit is refused */
+    g_assert_cmphex(get32(b + 12), ==, PL_FEAT_SHM);
+    put32(b + 12, 0);
+    g_assert_cmpint(dec(buf, n), ==, n);
+    put32(b + 12, 1u << 1);
+    g_assert_cmpint(dec(buf, n), ==, PL_ERR_FIELD);
+    put32(b + 12, PL_FEAT_SHM | (1u << 1));
+    g_assert_cmpint(dec(buf, n), ==, PL_ERR_FIELD);
+    put32(b + 12, 1u << 8);
+    g_assert_cmpint(dec(buf, n), ==, PL_ERR_FIELD);
+    put32(b + 12, 1u << 31);
+    g_assert_cmpint(dec(buf, n), ==, PL_ERR_FIELD);
+    put32(b + 12, 0xffffffff);
+    g_assert_cmpint(dec(buf, n), ==, PL_ERR_FIELD);
+    put32(b + 12, PL_FEAT_SHM);
+    g_assert_cmpint(dec(buf, n), ==, n);
+    {
+        PlMsg m;
+
+        g_assert_cmpint(pl_decode(buf, n, &m), ==, n);
+        g_assert_cmphex(m.u.hello.features, ==, PL_FEAT_SHM);
+    }
+
+    /* a version 1 HELLO (12-byte body, no features) is refused outright */
+    put_hdr(buf, PL_MSG_HELLO, 0, 12, 0);
+    put16(b + 4, 1);
+    g_assert_cmpint(dec(buf, PL_HDR_SIZE), ==, PL_ERR_LENGTH);
+    g_assert_cmpint(dec(buf, PL_HDR_SIZE + 12), ==, PL_ERR_LENGTH);
 }
 
 /* Encode sample @i, let @patch change bytes, expect @want from pl_decode. */
@@ -655,6 +796,7 @@ static void test_field_errors(void)
     EXPECT_PATCHED(4, 16, put32(buf + 8, 0));
     EXPECT_PATCHED(8, 28, put32(buf + 8, 0xffffffff));
     EXPECT_PATCHED(16, 12, put32(buf + 8, 0x1000000));
+    EXPECT_PATCHED(19, 44, put32(buf + 8, 0));
 
     /* nonzero status outside completions */
     EXPECT_PATCHED(4, PL_ERR_FIELD, buf[1] = PL_STATUS_UR);
@@ -663,12 +805,102 @@ static void test_field_errors(void)
     EXPECT_PATCHED(10, PL_ERR_FIELD, buf[1] = 1);
     EXPECT_PATCHED(0, PL_ERR_FIELD, buf[1] = 2);
     EXPECT_PATCHED(12, PL_ERR_FIELD, buf[1] = 0x80);
+    EXPECT_PATCHED(19, PL_ERR_FIELD, buf[1] = PL_STATUS_UR);
+    EXPECT_PATCHED(20, PL_ERR_FIELD, buf[1] = 1);
     /* unknown completion status */
     EXPECT_PATCHED(16, PL_ERR_FIELD, buf[1] = 3);
     EXPECT_PATCHED(16, PL_ERR_FIELD, buf[1] = 0xff);
     /* an error completion with a body */
     EXPECT_PATCHED(14, PL_ERR_FIELD, buf[1] = PL_STATUS_UR);
     EXPECT_PATCHED(15, PL_ERR_FIELD, buf[1] = PL_STATUS_CA);
+}
+
+/* MAP (samples 19: map, 20: unmap, 21: a range ending at 2^64 - 1) */
+static void test_map(void)
+{
+    unsigned i;
+
+    /* the samples as they are */
+    EXPECT_PATCHED(19, 44, (void)0);
+    EXPECT_PATCHED(20, 44, (void)0);
+    EXPECT_PATCHED(21, 44, (void)0);
+
+    /* non-posted: any tag is accepted */
+    EXPECT_PATCHED(19, 44, put32(buf + 8, 0xdeadbeef));
+    EXPECT_PATCHED(20, 44, put32(buf + 8, 1));
+
+    /* bar: 0..5, and no PL_BAR_NONE (a MAP is always in a BAR) */
+    EXPECT_PATCHED(19, PL_ERR_FIELD, b[0] = 6);
+    EXPECT_PATCHED(19, PL_ERR_FIELD, b[0] = PL_BAR_NONE);
+    EXPECT_PATCHED(21, PL_ERR_FIELD, b[0] = 6);
+    EXPECT_PATCHED(19, 44, b[0] = 5);
+    EXPECT_PATCHED(19, 44, b[0] = 0);
+
+    /* slot: below PL_MAP_SLOTS */
+    EXPECT_PATCHED(19, PL_ERR_FIELD, b[1] = PL_MAP_SLOTS);
+    EXPECT_PATCHED(19, PL_ERR_FIELD, b[1] = 0xff);
+    EXPECT_PATCHED(20, PL_ERR_FIELD, b[1] = PL_MAP_SLOTS);
+    EXPECT_PATCHED(19, 44, b[1] = 0);
+    EXPECT_PATCHED(20, 44, b[1] = PL_MAP_SLOTS - 1);
+
+    /* enable: 0 or 1 */
+    EXPECT_PATCHED(19, PL_ERR_FIELD, b[2] = 2);
+    EXPECT_PATCHED(19, PL_ERR_FIELD, b[2] = 0xff);
+    EXPECT_PATCHED(20, PL_ERR_FIELD, b[2] = 2);
+    EXPECT_PATCHED(20, PL_ERR_FIELD, b[2] = 0x80);
+
+    /* reserved bytes 3..7 */
+    for (i = 3; i < 8; i++) {
+        EXPECT_PATCHED(19, PL_ERR_FIELD, b[i] = 1);
+        EXPECT_PATCHED(20, PL_ERR_FIELD, b[i] = 0x80);
+    }
+
+    /* an unmap with anything but the slot set */
+    EXPECT_PATCHED(20, PL_ERR_FIELD, put64(b + 16, 1));
+    EXPECT_PATCHED(20, PL_ERR_FIELD, put64(b + 16, 1ull << 63));
+    EXPECT_PATCHED(20, PL_ERR_FIELD, b[0] = 1);
+    EXPECT_PATCHED(20, PL_ERR_FIELD, b[0] = 5);
+    EXPECT_PATCHED(20, PL_ERR_FIELD, put64(b + 8, 0x1000));
+    EXPECT_PATCHED(20, PL_ERR_FIELD, put64(b + 24, 0x1000));
+    EXPECT_PATCHED(20, PL_ERR_FIELD, b[31] = 0x80);
+    /* ... so a map with enable cleared is refused, not taken as an unmap */
+    EXPECT_PATCHED(19, PL_ERR_FIELD, b[2] = 0);
+    EXPECT_PATCHED(19, PL_ERR_FIELD,
+                   (b[2] = 0, b[0] = 0, put64(b + 8, 0), put64(b + 24, 0)));
+    EXPECT_PATCHED(19, 44,
+                   (b[2] = 0, b[0] = 0, put64(b + 8, 0), put64(b + 16, 0),
+                    put64(b + 24, 0)));
+
+    /* a map of nothing: size 0 */
+    EXPECT_PATCHED(19, PL_ERR_FIELD, put64(b + 16, 0));
+    EXPECT_PATCHED(20, PL_ERR_FIELD, b[2] = 1);
+    EXPECT_PATCHED(19, 44, put64(b + 16, 1));
+
+    /* offset + size past 2^64 */
+    EXPECT_PATCHED(19, PL_ERR_FIELD, put64(b + 8, UINT64_MAX - 0xffffe));
+    EXPECT_PATCHED(19, 44, put64(b + 8, UINT64_MAX - 0xfffff));
+    EXPECT_PATCHED(19, PL_ERR_FIELD, put64(b + 8, UINT64_MAX));
+    EXPECT_PATCHED(21, PL_ERR_FIELD, put64(b + 8, 2));
+    EXPECT_PATCHED(21, PL_ERR_FIELD, put64(b + 8, UINT64_MAX));
+    EXPECT_PATCHED(21, 44, put64(b + 8, 0));
+    EXPECT_PATCHED(21, PL_ERR_FIELD, put64(b + 16, 0));
+
+    /* fd_offset + size past 2^64 */
+    EXPECT_PATCHED(19, PL_ERR_FIELD, put64(b + 24, UINT64_MAX - 0xffffe));
+    EXPECT_PATCHED(19, 44, put64(b + 24, UINT64_MAX - 0xfffff));
+    EXPECT_PATCHED(19, PL_ERR_FIELD, put64(b + 24, UINT64_MAX));
+    EXPECT_PATCHED(21, 44, put64(b + 24, 1));
+    EXPECT_PATCHED(21, PL_ERR_FIELD, put64(b + 24, 2));
+    EXPECT_PATCHED(21, 44, (put64(b + 8, 0), put64(b + 24, 0)));
+    /* fd_offset's range alone wraps: offset 0 fits any size */
+    EXPECT_PATCHED(21, PL_ERR_FIELD,
+                   (put64(b + 8, 0), put64(b + 16, 2),
+                    put64(b + 24, UINT64_MAX)));
+    EXPECT_PATCHED(21, 44,
+                   (put64(b + 8, 0), put64(b + 16, 1),
+                    put64(b + 24, UINT64_MAX)));
+
+    g_assert_cmpstr(pl_msg_name(PL_MSG_MAP), ==, "MAP");
 }
 
 static void test_cpl_error_with_body_header_only(void)
@@ -698,15 +930,18 @@ static void test_encode_invalid(void)
     } while (0)
 
     EXPECT_ENC_FAILS(2, m.type = 0);
-    EXPECT_ENC_FAILS(2, m.type = 9);
+    EXPECT_ENC_FAILS(2, m.type = 10);
     EXPECT_ENC_FAILS(2, m.type = 255);
     EXPECT_ENC_FAILS(0, m.u.hello.magic = 0);
-    EXPECT_ENC_FAILS(0, m.u.hello.version = 2);
+    EXPECT_ENC_FAILS(0, m.u.hello.version = 1);
+    EXPECT_ENC_FAILS(0, m.u.hello.version = 3);
     EXPECT_ENC_FAILS(0, m.u.hello.version = 0);
     EXPECT_ENC_FAILS(0, m.u.hello.role = 0);
     EXPECT_ENC_FAILS(0, m.u.hello.role = 3);
     EXPECT_ENC_FAILS(0, m.u.hello.max_payload = 63);
     EXPECT_ENC_FAILS(0, m.u.hello.max_payload = PL_MAX_PAYLOAD + 1);
+    EXPECT_ENC_FAILS(0, m.u.hello.features = 2);
+    EXPECT_ENC_FAILS(1, m.u.hello.features = PL_FEAT_SHM | 0x80000000);
     EXPECT_ENC_FAILS(0, m.tag = 1);
     EXPECT_ENC_FAILS(2, m.u.link.up = 2);
     EXPECT_ENC_FAILS(2, m.status = 1);
@@ -737,6 +972,22 @@ static void test_encode_invalid(void)
     EXPECT_ENC_FAILS(15, m.u.cpl.len = PL_MAX_PAYLOAD + 1);
     EXPECT_ENC_FAILS(15, m.u.cpl.len = 0xffffffff);
     EXPECT_ENC_FAILS(17, m.status = 3);
+    EXPECT_ENC_FAILS(19, m.u.map.bar = 6);
+    EXPECT_ENC_FAILS(19, m.u.map.bar = PL_BAR_NONE);
+    EXPECT_ENC_FAILS(19, m.u.map.slot = PL_MAP_SLOTS);
+    EXPECT_ENC_FAILS(19, m.u.map.enable = 2);
+    EXPECT_ENC_FAILS(19, m.u.map.enable = 0);
+    EXPECT_ENC_FAILS(19, m.u.map.size = 0);
+    EXPECT_ENC_FAILS(19, m.u.map.offset = UINT64_MAX - 0xffffe);
+    EXPECT_ENC_FAILS(19, m.u.map.fd_offset = UINT64_MAX - 0xffffe);
+    EXPECT_ENC_FAILS(19, m.status = PL_STATUS_UR);
+    EXPECT_ENC_FAILS(20, m.u.map.enable = 1);
+    EXPECT_ENC_FAILS(20, m.u.map.size = 1);
+    EXPECT_ENC_FAILS(20, m.u.map.bar = 1);
+    EXPECT_ENC_FAILS(20, m.u.map.offset = 1);
+    EXPECT_ENC_FAILS(20, m.u.map.fd_offset = 1);
+    EXPECT_ENC_FAILS(21, m.u.map.offset++);
+    EXPECT_ENC_FAILS(21, m.u.map.fd_offset += 2);
 #undef EXPECT_ENC_FAILS
 
     /* The unchanged samples do encode (so the failures above are real). */
@@ -750,6 +1001,14 @@ static void test_encode_invalid(void)
     g_assert_cmpuint(pl_encode(&m, buf, PL_MAX_MSG), ==, 16);
     g_assert_cmpint(pl_decode(buf, 16, &m), ==, 16);
     g_assert_cmphex(m.u.cfg.data, ==, 0);
+    /* a MAP is non-posted: any tag encodes */
+    sample(20, &m);
+    m.tag = 0;
+    g_assert_cmpuint(pl_encode(&m, buf, PL_MAX_MSG), ==, PL_HDR_SIZE + 32);
+    sample(19, &m);
+    m.tag = 0x80000001;
+    g_assert_cmpuint(pl_encode(&m, buf, PL_MAX_MSG), ==, PL_HDR_SIZE + 32);
+    g_assert_cmphex(get32(buf + 8), ==, 0x80000001);
 }
 
 /*
@@ -764,8 +1023,12 @@ static void test_mem_range(void)
         UINT64_MAX - 7, UINT64_MAX - 3, UINT64_MAX - 1, UINT64_MAX,
     };
     static const uint32_t sizes[] = { 1, 2, 4, 8, PL_MAX_PAYLOAD };
+    static const uint64_t map_sizes[] = {
+        0, 1, 2, PL_MAX_PAYLOAD, PL_MAX_PAYLOAD + 1, 1ull << 32,
+        UINT64_MAX - PL_MAX_PAYLOAD, UINT64_MAX - 1, UINT64_MAX,
+    };
     uint8_t buf[PL_MAX_MSG];
-    unsigned i, j;
+    unsigned i, j, nok = 0;
 
     g_assert_true(pl_mem_range_ok(0, 1));
     g_assert_true(pl_mem_range_ok(0, UINT64_MAX));
@@ -797,6 +1060,36 @@ static void test_mem_range(void)
                              ok ? PL_HDR_SIZE + 16 + sizes[j] : 0);
         }
     }
+
+    /*
+     * MAP: offset and fd_offset each with size, any 64-bit size; the codec
+     * takes what pl_mem_range_ok takes for both.
+     */
+    for (i = 0; i < G_N_ELEMENTS(addrs); i++) {
+        for (j = 0; j < G_N_ELEMENTS(map_sizes); j++) {
+            uint64_t a = addrs[i], sz = map_sizes[j];
+            bool ok = pl_mem_range_ok(a, sz);
+            PlMsg m = { .type = PL_MSG_MAP, .tag = 1 };
+
+            m.u.map.bar = 1;
+            m.u.map.slot = 1;
+            m.u.map.enable = 1;
+            m.u.map.size = sz;
+            m.u.map.offset = a;
+            g_assert_cmpuint(pl_encode(&m, buf, sizeof(buf)), ==,
+                             ok ? PL_HDR_SIZE + 32 : 0);
+            m.u.map.offset = 0;
+            m.u.map.fd_offset = a;
+            g_assert_cmpuint(pl_encode(&m, buf, sizeof(buf)), ==,
+                             ok ? PL_HDR_SIZE + 32 : 0);
+            if (ok) {
+                nok++;
+            }
+        }
+    }
+    /* (both outcomes were seen) */
+    g_assert_cmpuint(nok, >, 0);
+    g_assert_cmpuint(nok, <, G_N_ELEMENTS(addrs) * G_N_ELEMENTS(map_sizes));
 }
 
 static void test_encode_cap(void)
@@ -858,8 +1151,9 @@ static void test_names(void)
     g_assert_cmpstr(pl_msg_name(PL_MSG_MEM_WR), ==, "MEM_WR");
     g_assert_cmpstr(pl_msg_name(PL_MSG_INTX), ==, "INTX");
     g_assert_cmpstr(pl_msg_name(PL_MSG_CPL), ==, "CPL");
+    g_assert_cmpstr(pl_msg_name(PL_MSG_MAP), ==, "MAP");
     g_assert_cmpstr(pl_msg_name(0), ==, "?");
-    g_assert_cmpstr(pl_msg_name(9), ==, "?");
+    g_assert_cmpstr(pl_msg_name(10), ==, "?");
     g_assert_cmpstr(pl_msg_name(255), ==, "?");
 
     /* every error has its own text */
@@ -977,6 +1271,7 @@ int main(int argc, char **argv)
     g_test_add_func("/link-proto/bad-type", test_bad_type);
     g_test_add_func("/link-proto/hello", test_hello);
     g_test_add_func("/link-proto/field-errors", test_field_errors);
+    g_test_add_func("/link-proto/map", test_map);
     g_test_add_func("/link-proto/cpl-error-header-only",
                     test_cpl_error_with_body_header_only);
     g_test_add_func("/link-proto/encode-invalid", test_encode_invalid);

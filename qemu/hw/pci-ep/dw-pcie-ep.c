@@ -325,6 +325,7 @@ static void dw_pcie_ep_set_link(DwPcieEpState *s, bool up)
     s->app_irq_status |= up ? DW_PCIE_EP_APP_IRQ_LINK_UP :
                               DW_PCIE_EP_APP_IRQ_LINK_DOWN;
     dw_pcie_ep_update_app_irq(s);
+    dw_pcie_ep_map_changed(s, false);
 }
 
 /*
@@ -533,6 +534,7 @@ static void dw_pcie_ep_dbi_write(void *opaque, hwaddr addr, uint64_t val,
         trace_dw_pcie_ep_bar(bar, cfg_get(s, PCI_BASE_ADDRESS_0 + 4 * bar, 4),
                              dw_pcie_ep_bar_size(s, bar));
     }
+    dw_pcie_ep_map_changed(s, true);
 }
 
 static const MemoryRegionOps dw_pcie_ep_dbi_ops = {
@@ -569,6 +571,7 @@ static void dw_pcie_ep_dbi2_write(void *opaque, hwaddr addr, uint64_t val,
         s->bar_mask[bar] = val;
         trace_dw_pcie_ep_bar(bar, cfg_get(s, PCI_BASE_ADDRESS_0 + 4 * bar, 4),
                              dw_pcie_ep_bar_size(s, bar));
+        dw_pcie_ep_map_changed(s, true);
         return;
     }
     qemu_log_mask(LOG_UNIMP, "dw-pcie-ep: dbi2 write 0x%" HWADDR_PRIx
@@ -629,6 +632,11 @@ static void dw_pcie_ep_atu_write(void *opaque, hwaddr addr, uint64_t val,
         qemu_log_mask(LOG_GUEST_ERROR, "dw-pcie-ep: iATU write of unknown "
                       "register 0x%" HWADDR_PRIx "\n", addr);
     }
+    if (addr & DW_IATU_REGION_BLOCK) {
+        dw_pcie_ep_map_changed(s, true);    /* inbound: before it completes */
+    } else {
+        dw_pcie_ep_outbound_sync(s);
+    }
 }
 
 static const MemoryRegionOps dw_pcie_ep_atu_ops = {
@@ -640,8 +648,7 @@ static const MemoryRegionOps dw_pcie_ep_atu_ops = {
 
 /* ---- addr_space: outbound window ---- */
 
-/* The CPU address of a region: the platform bus maps ours in a container. */
-static hwaddr dw_pcie_ep_region_base(MemoryRegion *mr)
+hwaddr dw_pcie_ep_cpu_addr(MemoryRegion *mr)
 {
     hwaddr base = 0;
 
@@ -654,7 +661,7 @@ static hwaddr dw_pcie_ep_region_base(MemoryRegion *mr)
 static bool dw_pcie_ep_outbound(DwPcieEpState *s, hwaddr addr, unsigned size,
                                 uint64_t *pci)
 {
-    hwaddr cpu = dw_pcie_ep_region_base(&s->addr_space) + addr;
+    hwaddr cpu = dw_pcie_ep_cpu_addr(&s->addr_space) + addr;
     uint64_t room;
     int idx = dw_iatu_translate_outbound(s->ob, s->num_ob, cpu, pci, &room);
 
@@ -745,11 +752,18 @@ static bool dw_pcie_ep_edma_pci_read_async(void *opaque, uint64_t addr,
 {
     DwPcieEpState *s = opaque;
     DwPcieEpEdmaRead *r;
+    void *ram;
 
     if (!dw_pcie_ep_link_usable(s) ||
         !dw_pcie_ep_may_master(s, "eDMA", addr, len, false) ||
         len > UINT32_MAX) {
         return false;
+    }
+    ram = dw_pcie_ep_rc_ram_ptr(s, addr, len);
+    if (ram) {
+        /* the RC's RAM, shared: done at once */
+        done(done_opaque, MEMTX_OK, ram, len);
+        return true;
     }
     r = g_new(DwPcieEpEdmaRead, 1);
     r->done = done;
@@ -766,10 +780,16 @@ static MemTxResult dw_pcie_ep_edma_pci_write(void *opaque, uint64_t addr,
                                              const void *buf, uint64_t len)
 {
     DwPcieEpState *s = opaque;
+    void *ram;
 
     if (!dw_pcie_ep_link_usable(s) ||
         !dw_pcie_ep_may_master(s, "eDMA", addr, len, true)) {
         return MEMTX_ERROR;
+    }
+    ram = dw_pcie_ep_rc_ram_ptr(s, addr, len);
+    if (ram) {
+        memcpy(ram, buf, len);      /* the RC's RAM, shared */
+        return MEMTX_OK;
     }
     if (!pcie_link_mem_write(&s->link, PL_BAR_NONE, addr, buf, len)) {
         return MEMTX_ERROR;
@@ -883,6 +903,7 @@ static void dw_pcie_ep_link_cfg_write(DwPcieEpState *s, unsigned off,
             dw_pcie_ep_rebar_ctrl_written(s, i, old_ctrl[i], "the RC");
         }
     }
+    dw_pcie_ep_map_changed(s, false);   /* in the link's I/O thread */
 }
 
 static PlStatus dw_pcie_ep_inbound(DwPcieEpState *s, const PlMsg *m,
@@ -955,6 +976,9 @@ static PlStatus dw_pcie_ep_link_request(void *opaque, const PlMsg *m,
     DwPcieEpState *s = opaque;
     uint32_t v;
 
+    if (m->type == PL_MSG_MAP) {
+        return dw_pcie_ep_map_rc_ram(s, m);     /* link up or not */
+    }
     if (!s->link_up) {
         return PL_STATUS_UR;
     }
@@ -979,6 +1003,7 @@ static PlStatus dw_pcie_ep_link_request(void *opaque, const PlMsg *m,
 
 static void dw_pcie_ep_link_connected(void *opaque, bool connected)
 {
+    dw_pcie_ep_map_connected(opaque);
     dw_pcie_ep_train(opaque);
 }
 
@@ -1105,6 +1130,7 @@ static void dw_pcie_ep_reset_hold(Object *obj, ResetType type)
         dw_iatu_region_reset(&s->ob[i]);
         dw_iatu_region_reset(&s->ib[i]);
     }
+    dw_pcie_ep_outbound_sync(s);
     s->app_ctrl = 0;
     s->app_irq_status = 0;
     s->app_irq_enable = 0;
@@ -1114,6 +1140,7 @@ static void dw_pcie_ep_reset_hold(Object *obj, ResetType type)
         trace_dw_pcie_ep_link(false);
     }
     dw_pcie_ep_update_app_irq(s);
+    dw_pcie_ep_map_changed(s, false);
 }
 
 /* The reset children: the buses (none), and the eDMA engine. */
@@ -1189,10 +1216,14 @@ static void dw_pcie_ep_realize(DeviceState *dev, Error **errp)
     sysbus_init_mmio(sbd, &s->addr_space);
     sysbus_init_irq(sbd, &s->irq_dma);
     sysbus_init_irq(sbd, &s->irq_app);
-    if (qemu_chr_fe_backend_connected(&s->chr) &&
-        !pcie_link_init(&s->link, &s->chr, PL_ROLE_EP, "dw-pcie-ep",
-                        s->link_timeout_ms, &dw_pcie_ep_link_ops, s, errp)) {
-        return;
+    if (qemu_chr_fe_backend_connected(&s->chr)) {
+        dw_pcie_ep_map_init(s);
+        if (!pcie_link_init(&s->link, &s->chr, PL_ROLE_EP, "dw-pcie-ep",
+                            s->link_timeout_ms,
+                            s->fast_path ? PL_FEAT_SHM : 0,
+                            &dw_pcie_ep_link_ops, s, errp)) {
+            return;
+        }
     }
     qdev_init_gpio_in_named(dev, dw_pcie_ep_dma_irq, "edma-irq", 1);
     sysbus_connect_irq(SYS_BUS_DEVICE(&s->edma), 0,
@@ -1226,6 +1257,15 @@ static void dw_pcie_ep_realize(DeviceState *dev, Error **errp)
  *      one timed out, requests wait at most PL_STALL_MS (100) until the
  *      peer sends anything.  Also how long the transmit queue may stay
  *      full before the link is cut (see pcie-link.h).
+ *  fast-path: offer the RC the EP RAM that a BAR-match inbound iATU
+ *      region maps a whole BAR onto, as shared memory (MAP messages, see
+ *      dw-pcie-ep-map.c), default on.  Takes effect only over a unix
+ *      socket, with a peer that offers it too, for RAM in a shared memory
+ *      backend (-object memory-backend-memfd,share=on as the machine's
+ *      memory-backend), for host-page-aligned targets and sizes; every
+ *      other BAR access stays on messages.  The RC then reads and writes
+ *      that RAM directly: give the fast path only to a peer you trust with
+ *      all of this QEMU's RAM (the descriptor is of the whole backend).
  */
 static const Property dw_pcie_ep_properties[] = {
     DEFINE_PROP_UINT32("num-ib-windows", DwPcieEpState, num_ib, 8),
@@ -1239,6 +1279,7 @@ static const Property dw_pcie_ep_properties[] = {
     DEFINE_PROP_UINT32("its-device-id", DwPcieEpState, its_device_id, 0x100),
     DEFINE_PROP_CHR("chardev", DwPcieEpState, chr),
     DEFINE_PROP_UINT32("link-timeout-ms", DwPcieEpState, link_timeout_ms, 5000),
+    DEFINE_PROP_BOOL("fast-path", DwPcieEpState, fast_path, true),
 };
 
 static const VMStateDescription vmstate_dw_pcie_ep = {

@@ -15,6 +15,21 @@
  * they pass the IOMMU and reach the GIC ITS, and stop when Bus Master
  * Enable is clear.  INTx messages drive its INTA.
  *
+ * Shared-memory fast path (fast-path=on, over a unix socket): the
+ * endpoint's MAP messages hand over its RAM behind a BAR (what its inbound
+ * iATU maps there) as a file descriptor; that part of the BAR becomes RAM
+ * here, mapped from the descriptor, so the guest's loads and stores to it
+ * run at memory speed.  An unmap drops it before its completion goes
+ * back.  The mappings belong to the link (the endpoint keeps its iATU
+ * programmed while the function comes and goes) and end with the
+ * connection.  The rest of each BAR stays on messages.  The other way,
+ * while the function may master (Bus Master Enable set) and no IOMMU
+ * translates its requests, this QEMU's RAM is handed to the endpoint
+ * (MAP from the RC), so that its outbound windows and eDMA reach it
+ * directly; it is withdrawn, the endpoint confirming, before the guest's
+ * config write that clears Bus Master Enable completes, and before the
+ * function is unplugged by the link.
+ *
  * The guest may power the slot off (pciehp, /sys/bus/pci/slots/N/power):
  * QEMU then detaches the function, and the link forgets it; the endpoint
  * is still on the link, so the slot keeps reporting a card present, and
@@ -27,6 +42,7 @@
 #include "qemu/osdep.h"
 #include "qapi/error.h"
 #include "qemu/log.h"
+#include "qemu/error-report.h"
 #include "qemu/main-loop.h"
 #include "qemu/module.h"
 #include "qemu/timer.h"
@@ -37,6 +53,9 @@
 #include "hw/pci/pcie_port.h"
 #include "hw/qdev-properties.h"
 #include "hw/qdev-properties-system.h"
+#include "hw/boards.h"
+#include "exec/address-spaces.h"
+#include "exec/ramblock.h"
 #include "hw/pci-ep/pcie-link.h"
 #include "migration/blocker.h"
 #include "trace.h"
@@ -45,6 +64,16 @@
 OBJECT_DECLARE_SIMPLE_TYPE(PciEpLink, PCI_EP_LINK)
 #define TYPE_PCI_EP_REMOTE "pci-ep-remote"
 OBJECT_DECLARE_SIMPLE_TYPE(PciEpRemote, PCI_EP_REMOTE)
+/* One MAP slot: endpoint RAM behind a BAR. */
+typedef struct PciEpLinkMap {
+    PcieLinkRegion *ram;
+    unsigned bar;
+    uint64_t offset;
+    MemoryRegion *in;        /* the BAR region it is a subregion of */
+} PciEpLinkMap;
+
+/* Largest MAP taken: bounds what a peer makes this QEMU map. */
+#define MAP_MAX_SIZE (1ull << 34)
 
 #define NUM_BARS 6
 /*
@@ -78,6 +107,10 @@ struct PciEpLink {
     QEMUTimer *retry_timer;
     QEMUTimer *intx_timer;   /* a deassert held back, see INTX_MIN_PULSE_NS */
     int64_t intx_since;
+    bool fast_path;
+    PciEpLinkMap *maps[PL_MAP_SLOTS];
+    bool ram_shared;         /* the endpoint was given this QEMU's RAM */
+    bool ram_syncing;
     Error *migration_blocker;
 };
 
@@ -111,6 +144,111 @@ static PcieLink *remote_enter(PciEpRemote *fn)
 static void remote_leave(PciEpRemote *fn)
 {
     fn->owner->busy--;
+}
+
+/* Put map @m into the function's BAR, if there is one to take it. */
+static void map_attach(PciEpLink *l, PciEpLinkMap *m)
+{
+    MemoryRegion *bar;
+
+    if (!l->fn || m->in) {
+        return;
+    }
+    bar = &l->fn->bars[m->bar].mr;
+    if (!memory_region_size(bar) ||
+        m->offset > memory_region_size(bar) ||
+        memory_region_size(pcie_link_region_mr(m->ram)) >
+        memory_region_size(bar) - m->offset) {
+        return;     /* no such BAR here, or too small: messages */
+    }
+    memory_region_add_subregion_overlap(bar, m->offset,
+                                        pcie_link_region_mr(m->ram), 1);
+    m->in = bar;
+}
+
+static void map_detach(PciEpLinkMap *m)
+{
+    if (m->in) {
+        memory_region_del_subregion(m->in, pcie_link_region_mr(m->ram));
+        m->in = NULL;
+    }
+}
+
+/* Drop slot @slot: the region leaves the BAR now, the RAM with its views. */
+static void map_drop(PciEpLink *l, unsigned slot)
+{
+    PciEpLinkMap *m = l->maps[slot];
+
+    if (m) {
+        l->maps[slot] = NULL;
+        map_detach(m);
+        trace_pci_ep_remote_unmap(slot);
+        object_unref(OBJECT(m->ram));
+        g_free(m);
+    }
+}
+
+static void map_drop_all(PciEpLink *l)
+{
+    unsigned i;
+
+    for (i = 0; i < PL_MAP_SLOTS; i++) {
+        map_drop(l, i);
+    }
+}
+
+/*
+ * A MAP from the endpoint (see pcie-link-proto.h).  Refused with UR, so
+ * that the endpoint goes on with messages there: the fast path is off, no
+ * descriptor came, sizes not in host pages, a MAP larger than
+ * MAP_MAX_SIZE, or a descriptor that cannot be mapped (logged).
+ */
+static PlStatus link_map(PciEpLink *l, const PlMsg *msg)
+{
+    uint64_t page = qemu_real_host_page_size();
+    Error *err = NULL;
+    PciEpLinkMap *m;
+    int fd;
+
+    map_drop(l, msg->u.map.slot);
+    if (!msg->u.map.enable) {
+        return PL_STATUS_SC;
+    }
+    fd = pcie_link_take_fd(&l->link);
+    if (!l->fast_path || fd < 0) {
+        if (fd >= 0) {
+            close(fd);
+        }
+        return PL_STATUS_UR;
+    }
+    if ((msg->u.map.offset | msg->u.map.size | msg->u.map.fd_offset) &
+        (page - 1) || msg->u.map.size > MAP_MAX_SIZE) {
+        qemu_log_mask(LOG_GUEST_ERROR, "pci-ep-link: MAP of BAR%u "
+                      "+0x%" PRIx64 " (0x%" PRIx64 " bytes at file offset "
+                      "0x%" PRIx64 ") not in host pages or over 0x%llx "
+                      "bytes: refused\n", msg->u.map.bar, msg->u.map.offset,
+                      msg->u.map.size, msg->u.map.fd_offset, MAP_MAX_SIZE);
+        close(fd);
+        return PL_STATUS_UR;
+    }
+    m = g_new0(PciEpLinkMap, 1);
+    m->bar = msg->u.map.bar;
+    m->offset = msg->u.map.offset;
+    m->ram = pcie_link_region_ram("pci-ep-link.map", msg->u.map.size, fd,
+                                  msg->u.map.fd_offset, &err);
+    if (!m->ram) {
+        warn_report("pci-ep-link: cannot map the endpoint's RAM for BAR%u: "
+                    "%s", m->bar, error_get_pretty(err));
+        error_free(err);
+        close(fd);
+        g_free(m);
+        return PL_STATUS_UR;
+    }
+    l->maps[msg->u.map.slot] = m;
+    trace_pci_ep_remote_map(msg->u.map.slot, m->bar, m->offset,
+                            msg->u.map.size);
+    map_attach(l, m);
+    return PL_STATUS_SC;
 }
 
 static uint64_t remote_bar_read(void *opaque, hwaddr addr, unsigned size)
@@ -150,6 +288,70 @@ static bool is_bar_reg(uint32_t addr)
     return addr >= PCI_BASE_ADDRESS_0 && addr < PCI_BASE_ADDRESS_5 + 4;
 }
 
+/*
+ * Whether the endpoint may reach this QEMU's RAM directly: the RAM, as
+ * the function's requests address it, in @fd at @fd_offset.
+ */
+static bool link_ram_wanted(PciEpLink *l, uint64_t *base, uint64_t *size,
+                            int *fd, uint64_t *fd_offset)
+{
+    MachineState *ms = MACHINE(qdev_get_machine());
+    PCIDevice *pd = l->fn ? PCI_DEVICE(l->fn) : NULL;
+    uint64_t page = qemu_real_host_page_size();
+    MemoryRegion *ram = ms->ram;
+
+    if (!l->fast_path || !pd || !pd->enabled || !l->up ||
+        !(pci_get_word(pd->config + PCI_COMMAND) & PCI_COMMAND_MASTER) ||
+        pci_device_iommu_address_space(pd) != &address_space_memory ||
+        !ram || !ram->ram_block || ram->container != get_system_memory() ||
+        memory_region_get_fd(ram) < 0 || !pcie_link_shm(&l->link)) {
+        return false;
+    }
+    *base = ram->addr;
+    *size = memory_region_size(ram);
+    *fd = memory_region_get_fd(ram);
+    *fd_offset = ram->ram_block->fd_offset;
+    return !((*base | *size | *fd_offset) & (page - 1));
+}
+
+/*
+ * Bring the endpoint's view of this QEMU's RAM to link_ram_wanted: a
+ * withdrawal waits for the endpoint's completion (BQL released), and one
+ * it does not confirm cuts the link.  Not from the link's I/O thread.
+ */
+static void link_ram_sync(PciEpLink *l)
+{
+    PlMsg m = { .type = PL_MSG_MAP };
+    uint64_t base, size, fd_offset;
+    bool want;
+    PlStatus st;
+    int fd;
+
+    if (l->ram_syncing) {
+        return;
+    }
+    l->ram_syncing = true;
+    want = link_ram_wanted(l, &base, &size, &fd, &fd_offset);
+    if (l->ram_shared && !want) {
+        l->ram_shared = false;
+        st = pcie_link_map(&l->link, &m, -1);
+        trace_pci_ep_remote_ram(false, st);
+        if (st != PL_STATUS_SC && pcie_link_shm(&l->link)) {
+            pcie_link_fail(&l->link, "the endpoint did not confirm that it "
+                           "gave up this QEMU's RAM");
+        }
+    } else if (!l->ram_shared && want) {
+        m.u.map.enable = 1;
+        m.u.map.offset = base;
+        m.u.map.size = size;
+        m.u.map.fd_offset = fd_offset;
+        st = pcie_link_map(&l->link, &m, fd);
+        trace_pci_ep_remote_ram(true, st);
+        l->ram_shared = st == PL_STATUS_SC;
+    }
+    l->ram_syncing = false;
+}
+
 /* Reads go to the endpoint, but for the BARs, which QEMU maps locally. */
 static uint32_t remote_config_read(PCIDevice *pd, uint32_t addr, int len)
 {
@@ -169,10 +371,22 @@ static void remote_config_write(PCIDevice *pd, uint32_t addr, uint32_t val,
                                 int len)
 {
     PciEpRemote *fn = PCI_EP_REMOTE(pd);
+    bool cmd = ranges_overlap(addr, len, PCI_COMMAND, 1);
 
+    if (cmd && fn->owner->ram_shared &&
+        !((val >> (8 * (PCI_COMMAND - addr))) & PCI_COMMAND_MASTER)) {
+        /* Bus Master Enable clears: the endpoint gives up the RAM first */
+        pci_set_word(pd->config + PCI_COMMAND,
+                     pci_get_word(pd->config + PCI_COMMAND) &
+                     ~PCI_COMMAND_MASTER);
+        link_ram_sync(fn->owner);
+    }
     pci_default_write_config(pd, addr, val, len);
     pcie_link_cfg_write(remote_enter(fn), addr, len, val);
     remote_leave(fn);
+    if (cmd && fn->owner->fn == fn) {
+        link_ram_sync(fn->owner);
+    }
 }
 
 /* Size a BAR the way firmware does: write all ones, read back, restore. */
@@ -205,6 +419,19 @@ static uint64_t remote_probe_bar(PcieLink *link, unsigned bar, uint32_t *flags)
         m |= 0xffffffff00000000ull;
     }
     return ~m + 1;
+}
+
+/* The function has its BARs: the endpoint RAM mapped so far goes in. */
+static void remote_attach_maps(PciEpRemote *fn)
+{
+    PciEpLink *l = fn->owner;
+    unsigned i;
+
+    for (i = 0; i < PL_MAP_SLOTS; i++) {
+        if (l->maps[i]) {
+            map_attach(l, l->maps[i]);
+        }
+    }
 }
 
 static void remote_realize(PCIDevice *pd, Error **errp)
@@ -249,7 +476,9 @@ static void remote_realize(PCIDevice *pd, Error **errp)
     /* QEMU's own view needs an Express capability; the guest sees the EP's */
     if (pcie_endpoint_cap_init(pd, 0x70) < 0) {
         error_setg(errp, "pci-ep-remote: cannot add the PCIe capability");
+        return;
     }
+    remote_attach_maps(fn);
 }
 
 /*
@@ -262,11 +491,35 @@ static void remote_exit(PCIDevice *pd)
     PciEpRemote *fn = PCI_EP_REMOTE(pd);
     PciEpLink *l = fn->owner;
 
+    if (l) {
+        unsigned i;
+
+        for (i = 0; i < PL_MAP_SLOTS; i++) {
+            if (l->maps[i] && l->maps[i]->in &&
+                l->maps[i]->in->owner == OBJECT(fn)) {
+                map_detach(l->maps[i]);
+            }
+        }
+    }
     if (l && l->fn == fn) {
         timer_del(l->intx_timer);
         l->fn = NULL;
         l->detached = true;
+        qemu_bh_schedule(l->bh);    /* the endpoint gives up the RAM */
         trace_pci_ep_remote_detached();
+    }
+}
+
+/*
+ * A reset clears Bus Master Enable without a config write: the endpoint
+ * gives up this QEMU's RAM from the link's bottom half.
+ */
+static void remote_reset(DeviceState *dev)
+{
+    PciEpRemote *fn = PCI_EP_REMOTE(dev);
+
+    if (fn->owner && fn->owner->bh) {
+        qemu_bh_schedule(fn->owner->bh);
     }
 }
 
@@ -275,6 +528,7 @@ static void remote_class_init(ObjectClass *klass, void *data)
     DeviceClass *dc = DEVICE_CLASS(klass);
     PCIDeviceClass *k = PCI_DEVICE_CLASS(klass);
 
+    device_class_set_legacy_reset(dc, remote_reset);
     k->realize = remote_realize;
     k->exit = remote_exit;
     k->config_read = remote_config_read;
@@ -365,7 +619,10 @@ static bool link_wanted(PciEpLink *l)
 static void link_bh(void *opaque)
 {
     PciEpLink *l = opaque;
-    bool want = link_wanted(l);
+    bool want;
+
+    link_ram_sync(l);       /* withdrawn before the function goes */
+    want = link_wanted(l);
 
     if (!want && (l->fn || l->slot_off) && l->busy) {
         /* the link failed their requests: they return soon */
@@ -416,6 +673,9 @@ static PlStatus link_request(void *opaque, const PlMsg *m, uint8_t *data)
     MemTxAttrs attrs = MEMTXATTRS_UNSPECIFIED;
     MemTxResult res;
 
+    if (m->type == PL_MSG_MAP) {
+        return link_map(l, m);      /* the link's, function or not */
+    }
     if (!pd) {
         return PL_STATUS_UR;
     }
@@ -494,6 +754,8 @@ static void link_connected(void *opaque, bool connected)
 
     if (!connected) {
         l->up = false;
+        l->ram_shared = false;      /* the endpoint dropped it with us */
+        map_drop_all(l);
     }
     qemu_bh_schedule(l->bh);
 }
@@ -534,7 +796,8 @@ static void link_realize(DeviceState *dev, Error **errp)
     l->retry_timer = timer_new_ms(QEMU_CLOCK_REALTIME, link_bh, l);
     l->intx_timer = timer_new_ns(QEMU_CLOCK_VIRTUAL, link_intx_deassert, l);
     if (pcie_link_init(&l->link, &l->chr, PL_ROLE_RC, "pci-ep-link",
-                       l->timeout_ms, &link_ops, l, errp)) {
+                       l->timeout_ms, l->fast_path ? PL_FEAT_SHM : 0,
+                       &link_ops, l, errp)) {
         pcie_cap_slot_set_power_hook(port, link_slot_power, l);
     }
 }
@@ -548,6 +811,7 @@ static void link_unrealize(DeviceState *dev)
         pcie_cap_slot_set_power_hook(port, NULL, NULL);
     }
     pcie_link_cleanup(&l->link);
+    map_drop_all(l);
     if (l->bh) {
         qemu_bh_delete(l->bh);
         l->bh = NULL;
@@ -575,11 +839,18 @@ static void link_unrealize(DeviceState *dev)
  *      out, requests wait at most PL_STALL_MS (100) until the endpoint
  *      sends anything.  Also how long the transmit queue may stay full
  *      before the link is cut (see pcie-link.h).
+ *  fast-path: take the endpoint's RAM behind its BARs as shared memory
+ *      when it offers it (MAP messages, a unix socket chardev only; the
+ *      endpoint's RAM must be a shared memory backend); default on.  Off,
+ *      every BAR access is a message.  A MAP that cannot be taken (not in
+ *      host pages, over 16 GiB, a descriptor that does not map) is
+ *      refused with UR and logged, and that range stays on messages.
  */
 static const Property link_properties[] = {
     DEFINE_PROP_CHR("chardev", PciEpLink, chr),
     DEFINE_PROP_STRING("port", PciEpLink, port_id),
     DEFINE_PROP_UINT32("timeout-ms", PciEpLink, timeout_ms, 5000),
+    DEFINE_PROP_BOOL("fast-path", PciEpLink, fast_path, true),
 };
 
 static void link_class_init(ObjectClass *oc, void *data)

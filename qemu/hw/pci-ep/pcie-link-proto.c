@@ -13,7 +13,8 @@
 #include "hw/pci-ep/pcie-link-proto.h"
 
 /* Body sizes of the fixed-size messages (and of MEM_RD/MEM_WR's fields). */
-#define PL_HELLO_LEN    12
+#define PL_HELLO_LEN    16
+#define PL_MAP_LEN      32
 #define PL_LINK_LEN     4
 #define PL_CFG_RD_LEN   4
 #define PL_CFG_WR_LEN   8
@@ -90,6 +91,8 @@ static bool body_len_ok(uint8_t type, uint32_t length)
         return length == PL_INTX_LEN;
     case PL_MSG_CPL:
         return length <= PL_MAX_PAYLOAD;
+    case PL_MSG_MAP:
+        return length == PL_MAP_LEN;
     default:
         return false;
     }
@@ -113,6 +116,7 @@ static int decode_hello(const uint8_t *b, PlMsg *m)
     m->u.hello.version = ld16(b + 4);
     m->u.hello.role = ld16(b + 6);
     m->u.hello.max_payload = ld32(b + 8);
+    m->u.hello.features = ld32(b + 12);
     if (m->u.hello.magic != PL_MAGIC) {
         return PL_ERR_MAGIC;
     }
@@ -124,6 +128,33 @@ static int decode_hello(const uint8_t *b, PlMsg *m)
     }
     if (m->u.hello.max_payload < PL_MIN_MAX_PAYLOAD ||
         m->u.hello.max_payload > PL_MAX_PAYLOAD) {
+        return PL_ERR_FIELD;
+    }
+    if (m->u.hello.features & ~PL_FEATURES) {
+        return PL_ERR_FIELD;
+    }
+    return 0;
+}
+
+static int decode_map(const uint8_t *b, PlMsg *m)
+{
+    m->u.map.bar = b[0];
+    m->u.map.slot = b[1];
+    m->u.map.enable = b[2];
+    m->u.map.offset = ld64(b + 8);
+    m->u.map.size = ld64(b + 16);
+    m->u.map.fd_offset = ld64(b + 24);
+    if (!all_zero(b + 3, 5) || m->u.map.bar > 5 ||
+        m->u.map.slot >= PL_MAP_SLOTS || m->u.map.enable > 1) {
+        return PL_ERR_FIELD;
+    }
+    if (!m->u.map.enable) {
+        /* an unmap names the slot only */
+        return m->u.map.bar || m->u.map.offset || m->u.map.size ||
+               m->u.map.fd_offset ? PL_ERR_FIELD : 0;
+    }
+    if (!pl_mem_range_ok(m->u.map.offset, m->u.map.size) ||
+        !pl_mem_range_ok(m->u.map.fd_offset, m->u.map.size)) {
         return PL_ERR_FIELD;
     }
     return 0;
@@ -191,7 +222,7 @@ int pl_decode(const uint8_t *buf, size_t len, PlMsg *msg)
     status = buf[1];
     length = ld32(buf + 4);
     tag = ld32(buf + 8);
-    if (type < PL_MSG_HELLO || type > PL_MSG_CPL) {
+    if (type < PL_MSG_HELLO || type > PL_MSG_MAP) {
         return PL_ERR_TYPE;
     }
     if (ld16(buf + 2) != 0) {
@@ -261,6 +292,9 @@ int pl_decode(const uint8_t *buf, size_t len, PlMsg *msg)
         m.u.cpl.data = length ? b : NULL;
         ret = 0;
         break;
+    case PL_MSG_MAP:
+        ret = decode_map(b, &m);
+        break;
     default:
         ret = PL_ERR_TYPE;  /* not reached: checked with the header */
         break;
@@ -318,6 +352,9 @@ size_t pl_encode(const PlMsg *msg, uint8_t *buf, size_t cap)
         payload_len = msg->u.cpl.len;
         length = payload_len;
         break;
+    case PL_MSG_MAP:
+        length = PL_MAP_LEN;
+        break;
     default:
         return 0;
     }
@@ -347,6 +384,7 @@ size_t pl_encode(const PlMsg *msg, uint8_t *buf, size_t cap)
         st16(b + 4, msg->u.hello.version);
         st16(b + 6, msg->u.hello.role);
         st32(b + 8, msg->u.hello.max_payload);
+        st32(b + 12, msg->u.hello.features);
         break;
     case PL_MSG_LINK:
         b[0] = msg->u.link.up;
@@ -372,6 +410,15 @@ size_t pl_encode(const PlMsg *msg, uint8_t *buf, size_t cap)
         b[0] = msg->u.intx.pin;
         b[1] = msg->u.intx.level;
         memset(b + 2, 0, 2);
+        break;
+    case PL_MSG_MAP:
+        b[0] = msg->u.map.bar;
+        b[1] = msg->u.map.slot;
+        b[2] = msg->u.map.enable;
+        memset(b + 3, 0, 5);
+        st64(b + 8, msg->u.map.offset);
+        st64(b + 16, msg->u.map.size);
+        st64(b + 24, msg->u.map.fd_offset);
         break;
     default:
         break;
@@ -426,6 +473,8 @@ const char *pl_msg_name(uint8_t type)
         return "INTX";
     case PL_MSG_CPL:
         return "CPL";
+    case PL_MSG_MAP:
+        return "MAP";
     default:
         return "?";
     }

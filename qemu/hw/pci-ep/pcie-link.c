@@ -26,8 +26,10 @@
 #include "qemu/osdep.h"
 #include "qapi/error.h"
 #include "qemu/log.h"
+#include "qemu/error-report.h"
 #include "qemu/main-loop.h"
 #include "qemu/timer.h"
+#include "qom/object.h"
 #include "qemu/processor.h"
 #include "qemu/atomic.h"
 #include "block/aio.h"
@@ -137,6 +139,12 @@ static void pcie_link_down_locked(PcieLink *link)
         }
     }
     g_byte_array_set_size(link->txq, 0);
+    if (link->tx_fd >= 0) {
+        close(link->tx_fd);
+        link->tx_fd = -1;
+    }
+    link->fd_pass = false;
+    link->peer_features = 0;
     qemu_cond_broadcast(&link->cond);
     if (!QLIST_EMPTY(&link->reads)) {
         qemu_bh_schedule(link->read_bh);
@@ -222,21 +230,42 @@ static void pcie_link_flush(PcieLink *link)
     for (;;) {
         uint64_t gen;
         size_t n;
-        int done;
+        int done, fd = -1;
 
         n = MIN(link->txq->len, TX_CHUNK);
         if (!n || !link->open) {
             break;
         }
+        if (link->tx_fd >= 0 && link->tx_fd_at) {
+            n = MIN(n, link->tx_fd_at);   /* its message starts a write */
+        } else if (link->tx_fd >= 0) {
+            fd = link->tx_fd;
+        }
         memcpy(link->tx_chunk, link->txq->data, n);
         gen = link->gen;
         qemu_mutex_unlock(&link->lock);
 
+        if (fd >= 0) {
+            qemu_chr_fe_set_msgfds(link->chr, &fd, 1);
+        }
         done = qemu_chr_fe_write(link->chr, link->tx_chunk, n);
+        if (fd >= 0 && done > 0) {
+            /* sent with the first byte; a partial write may leave the
+             * chardev holding it for the next write: it must not go twice */
+            qemu_chr_fe_set_msgfds(link->chr, NULL, 0);
+        }
 
         qemu_mutex_lock(&link->lock);
         if (link->gen != gen || !link->open) {
             break;      /* the connection ended meanwhile */
+        }
+        if (done > 0 && link->tx_fd >= 0) {
+            if (fd >= 0) {
+                close(link->tx_fd);
+                link->tx_fd = -1;
+            } else {
+                link->tx_fd_at -= done;
+            }
         }
         if (done > 0) {
             g_byte_array_remove_range(link->txq, 0, done);
@@ -297,14 +326,17 @@ static void pcie_link_tx_timeout(void *opaque)
 }
 
 /*
- * Queue @len encoded bytes.  Outside the I/O thread, wait (BQL released)
- * while the queue holds TX_SOFT bytes or more, up to the link's timeout.
- * False if the link is down, or went down meanwhile (a sender that timed
- * out, or the I/O thread finding TX_HARD bytes queued, takes it down).
- * Called with the BQL held, except in the I/O thread when it serves no
- * request (HELLO).
+ * Queue @len encoded bytes, with the file descriptor @fd (or -1) to go
+ * along with their first byte; @fd is the link's from now on (closed once
+ * sent, or when it cannot be).  Outside the I/O thread, wait (BQL
+ * released) while the queue holds TX_SOFT bytes or more, up to the link's
+ * timeout.  False if the link is down, or went down meanwhile (a sender
+ * that timed out, or the I/O thread finding TX_HARD bytes queued, takes it
+ * down), or another descriptor is still queued.  Called with the BQL held,
+ * except in the I/O thread when it serves no request (HELLO).
  */
-static bool pcie_link_queue(PcieLink *link, const uint8_t *buf, size_t len)
+static bool pcie_link_queue(PcieLink *link, const uint8_t *buf, size_t len,
+                            int fd)
 {
     bool in_io = pcie_link_in_io(link);
     int64_t deadline = now_ms() + link->timeout_ms;
@@ -328,15 +360,23 @@ static bool pcie_link_queue(PcieLink *link, const uint8_t *buf, size_t len)
     if (!why && link->open) {
         if (link->txq->len + len > TX_HARD) {
             why = "the peer does not read its completions";
-        } else {
+        } else if (fd < 0 || link->tx_fd < 0) {
             if (!link->txq->len) {
                 link->tx_progress_ms = now_ms();
+            }
+            if (fd >= 0) {
+                link->tx_fd = fd;
+                link->tx_fd_at = link->txq->len;
+                fd = -1;
             }
             g_byte_array_append(link->txq, buf, len);
             ok = true;
         }
     }
     qemu_mutex_unlock(&link->lock);
+    if (fd >= 0) {
+        close(fd);
+    }
     if (ok) {
         pcie_link_flush(link);
     }
@@ -350,17 +390,21 @@ static bool pcie_link_queue(PcieLink *link, const uint8_t *buf, size_t len)
 }
 
 /*
- * Encode and queue @msg.  False if it was not sent: the peer is gone, or
- * @msg is one that the protocol cannot carry (pl_encode refuses it, e.g. a
- * memory request whose range wraps past 2^64; logged, nothing is sent and
- * the link stays up).
+ * Encode and queue @msg, with the file descriptor @fd (or -1; the link's
+ * from now on).  False if it was not sent: the peer is gone, or @msg is
+ * one that the protocol cannot carry (pl_encode refuses it, e.g. a memory
+ * request whose range wraps past 2^64; logged, nothing is sent and the
+ * link stays up).
  */
-static bool pcie_link_send(PcieLink *link, const PlMsg *msg)
+static bool pcie_link_send_fd(PcieLink *link, const PlMsg *msg, int fd)
 {
     uint8_t buf[PL_MAX_MSG];
     size_t len = pl_encode(msg, buf, sizeof(buf));
 
     if (!len) {
+        if (fd >= 0) {
+            close(fd);
+        }
         qemu_log_mask(LOG_GUEST_ERROR, "%s: %s not sent: the link protocol "
                       "cannot carry it (an address range past 2^64?)\n",
                       link->name, pl_msg_name(msg->type));
@@ -369,17 +413,32 @@ static bool pcie_link_send(PcieLink *link, const PlMsg *msg)
     }
     trace_pcie_link_send(link->name, pl_msg_name(msg->type), msg->tag,
                          (unsigned)len);
-    return pcie_link_queue(link, buf, len);
+    return pcie_link_queue(link, buf, len, fd);
 }
 
+static bool pcie_link_send(PcieLink *link, const PlMsg *msg)
+{
+    return pcie_link_send_fd(link, msg, -1);
+}
+
+/*
+ * HELLO on a new connection.  The shared-memory fast path is offered only
+ * where the chardev passes file descriptors (a unix socket; not TCP, not
+ * TLS): asking it to pass none says whether it can.
+ */
 static void pcie_link_send_hello(PcieLink *link)
 {
     PlMsg m = { .type = PL_MSG_HELLO };
+    bool fd_pass = qemu_chr_fe_set_msgfds(link->chr, NULL, 0) == 0;
 
+    qemu_mutex_lock(&link->lock);
+    link->fd_pass = fd_pass;
+    qemu_mutex_unlock(&link->lock);
     m.u.hello.magic = PL_MAGIC;
     m.u.hello.version = PL_VERSION;
     m.u.hello.role = link->role;
     m.u.hello.max_payload = PL_MAX_PAYLOAD;
+    m.u.hello.features = fd_pass ? link->features : 0;
     pcie_link_send(link, &m);
 }
 
@@ -418,8 +477,8 @@ static void pcie_link_spin(PcieLink *link, PcieLinkWait *w, unsigned n,
  * not completed in time with CA.  Returns the first non-SC status, in
  * request order, or SC.
  */
-static PlStatus pcie_link_transact(PcieLink *link, PlMsg *m,
-                                   PcieLinkWait *w, unsigned n)
+static PlStatus pcie_link_transact_fd(PcieLink *link, PlMsg *m,
+                                      PcieLinkWait *w, unsigned n, int fd)
 {
     PlStatus st = PL_STATUS_SC;
     int64_t deadline;
@@ -432,11 +491,17 @@ static PlStatus pcie_link_transact(PcieLink *link, PlMsg *m,
         qemu_log_mask(LOG_UNIMP, "%s: %s from the handler of a request of "
                       "the peer (a request that loops back onto the link): "
                       "UR\n", link->name, pl_msg_name(m[0].type));
+        if (fd >= 0) {
+            close(fd);
+        }
         return PL_STATUS_UR;
     }
     qemu_mutex_lock(&link->lock);
     if (!link->connected) {
         qemu_mutex_unlock(&link->lock);
+        if (fd >= 0) {
+            close(fd);
+        }
         return PL_STATUS_UR;
     }
     stalled = link->stalled;
@@ -452,7 +517,7 @@ static PlStatus pcie_link_transact(PcieLink *link, PlMsg *m,
     qemu_mutex_unlock(&link->lock);
 
     for (i = 0; i < n; i++) {
-        if (!pcie_link_send(link, &m[i])) {
+        if (!pcie_link_send_fd(link, &m[i], i ? -1 : fd)) {
             break;
         }
     }
@@ -508,6 +573,12 @@ static PlStatus pcie_link_transact(PcieLink *link, PlMsg *m,
                                 "earlier request timed out)" : "");
     }
     return st;
+}
+
+static PlStatus pcie_link_transact(PcieLink *link, PlMsg *m,
+                                   PcieLinkWait *w, unsigned n)
+{
+    return pcie_link_transact_fd(link, m, w, n, -1);
 }
 
 /* I/O thread, BQL held: the completion @m. */
@@ -725,6 +796,7 @@ static void pcie_link_handle(PcieLink *link, const PlMsg *m)
         } else {
             qemu_mutex_lock(&link->lock);
             link->connected = true;
+            link->peer_features = m->u.hello.features;
             qemu_mutex_unlock(&link->lock);
             pcie_link_report(link);
         }
@@ -750,6 +822,21 @@ static void pcie_link_handle(PcieLink *link, const PlMsg *m)
             cpl.u.cpl.data = data;
             cpl.u.cpl.len = m->type == PL_MSG_CFG_RD ? m->u.cfg.size
                                                      : m->u.mem.size;
+        }
+        pcie_link_send(link, &cpl);
+        return;
+    case PL_MSG_MAP:
+        /* the descriptor that came with it, if any, is the handler's */
+        link->req_fd = -1;
+        if (m->u.map.enable && link->rx_nfds) {
+            link->req_fd = link->rx_fds[0];
+            memmove(link->rx_fds, link->rx_fds + 1,
+                    --link->rx_nfds * sizeof(int));
+        }
+        cpl.status = link->ops->request(link->opaque, m, NULL);
+        if (link->req_fd >= 0) {
+            close(link->req_fd);
+            link->req_fd = -1;
         }
         pcie_link_send(link, &cpl);
         return;
@@ -784,6 +871,40 @@ static int pcie_link_can_read(void *opaque)
     return cut ? RX_CAP : RX_CAP - link->rx_len;
 }
 
+static void pcie_link_close_rx_fds(PcieLink *link)
+{
+    while (link->rx_nfds) {
+        close(link->rx_fds[--link->rx_nfds]);
+    }
+}
+
+/*
+ * Descriptors the chardev received with these bytes (it drops them at its
+ * next receive): kept in order for the MAP messages they came with, when
+ * this side offered the fast path; a peer that sends more than PL_RX_FDS
+ * ahead of their messages takes the link down.
+ */
+static void pcie_link_take_rx_fds(PcieLink *link)
+{
+    int fds[PL_RX_FDS];
+    int i, n = qemu_chr_fe_get_msgfds(link->chr, fds, PL_RX_FDS);
+    bool overrun = false;
+
+    for (i = 0; i < n; i++) {
+        if ((link->features & PL_FEAT_SHM) && link->rx_nfds < PL_RX_FDS) {
+            link->rx_fds[link->rx_nfds++] = fds[i];
+        } else {
+            overrun |= !!(link->features & PL_FEAT_SHM);
+            close(fds[i]);
+        }
+    }
+    if (overrun) {
+        bql_lock();
+        pcie_link_fail(link, "file descriptors without their MAP messages");
+        bql_unlock();
+    }
+}
+
 static void pcie_link_read(void *opaque, const uint8_t *buf, int size)
 {
     PcieLink *link = opaque;
@@ -803,7 +924,9 @@ static void pcie_link_read(void *opaque, const uint8_t *buf, int size)
     if (link->rx_gen != gen) {
         link->rx_len = 0;       /* left of an earlier connection */
         link->rx_gen = gen;
+        pcie_link_close_rx_fds(link);
     }
+    pcie_link_take_rx_fds(link);
     if (opened) {
         trace_pcie_link_opened(link->name);
         pcie_link_send_hello(link);
@@ -985,6 +1108,45 @@ bool pcie_link_mem_write(PcieLink *link, uint8_t bar, uint64_t addr,
     return true;
 }
 
+bool pcie_link_shm(PcieLink *link)
+{
+    bool shm;
+
+    qemu_mutex_lock(&link->lock);
+    shm = link->connected && link->fd_pass &&
+          (link->features & link->peer_features & PL_FEAT_SHM);
+    qemu_mutex_unlock(&link->lock);
+    return shm;
+}
+
+PlStatus pcie_link_map(PcieLink *link, const PlMsg *map, int fd)
+{
+    PlMsg m = *map;
+    PcieLinkWait w = { 0 };
+
+    if (m.type != PL_MSG_MAP || !m.u.map.enable != (fd < 0) ||
+        !pcie_link_shm(link)) {
+        return PL_STATUS_UR;
+    }
+    if (fd >= 0) {
+        fd = dup(fd);
+        if (fd < 0) {
+            warn_report("%s: cannot duplicate a RAM descriptor for MAP: %s",
+                        link->name, strerror(errno));
+            return PL_STATUS_UR;
+        }
+    }
+    return pcie_link_transact_fd(link, &m, &w, 1, fd);
+}
+
+int pcie_link_take_fd(PcieLink *link)
+{
+    int fd = link->req_fd;
+
+    link->req_fd = -1;
+    return fd;
+}
+
 void pcie_link_intx(PcieLink *link, uint8_t pin, bool level)
 {
     PlMsg m = { .type = PL_MSG_INTX };
@@ -1007,7 +1169,7 @@ void pcie_link_send_state(PcieLink *link, bool up)
 }
 
 bool pcie_link_init(PcieLink *link, CharBackend *chr, PlRole role,
-                    const char *name, unsigned timeout_ms,
+                    const char *name, unsigned timeout_ms, uint32_t features,
                     const PcieLinkOps *ops, void *opaque, Error **errp)
 {
     static unsigned count;
@@ -1035,6 +1197,9 @@ bool pcie_link_init(PcieLink *link, CharBackend *chr, PlRole role,
     link->role = role;
     link->name = name;
     link->timeout_ms = MAX(timeout_ms, 1);
+    link->features = features & PL_FEATURES;
+    link->tx_fd = -1;
+    link->req_fd = -1;
     link->ops = ops;
     link->opaque = opaque;
     link->rx = g_malloc(RX_CAP);
@@ -1122,7 +1287,59 @@ void pcie_link_cleanup(PcieLink *link)
     qemu_mutex_destroy(&link->lock);
     qemu_cond_destroy(&link->cond);
     g_byte_array_free(link->txq, true);
+    if (link->tx_fd >= 0) {
+        close(link->tx_fd);
+        link->tx_fd = -1;
+    }
+    pcie_link_close_rx_fds(link);
     g_free(link->rx);
     g_free(link->tx_chunk);
     link->rx = NULL;
 }
+
+/* ---- memory the fast path maps ---- */
+
+struct PcieLinkRegion {
+    Object parent_obj;
+
+    MemoryRegion mr;
+};
+
+OBJECT_DECLARE_SIMPLE_TYPE(PcieLinkRegion, PCIE_LINK_REGION)
+
+PcieLinkRegion *pcie_link_region_ram(const char *name, uint64_t size, int fd,
+                                     uint64_t fd_offset, Error **errp)
+{
+    PcieLinkRegion *r = PCIE_LINK_REGION(object_new(TYPE_PCIE_LINK_REGION));
+
+    if (!memory_region_init_ram_from_fd(&r->mr, OBJECT(r), name, size,
+                                        RAM_SHARED, fd, fd_offset, errp)) {
+        object_unref(OBJECT(r));
+        return NULL;
+    }
+    return r;
+}
+
+PcieLinkRegion *pcie_link_region_alias(const char *name, PcieLinkRegion *of,
+                                       uint64_t offset, uint64_t size)
+{
+    PcieLinkRegion *r = PCIE_LINK_REGION(object_new(TYPE_PCIE_LINK_REGION));
+
+    memory_region_init_alias(&r->mr, OBJECT(r), name, &of->mr, offset, size);
+    return r;
+}
+
+MemoryRegion *pcie_link_region_mr(PcieLinkRegion *r)
+{
+    return &r->mr;
+}
+
+static const TypeInfo pcie_link_types[] = {
+    {
+        .name = TYPE_PCIE_LINK_REGION,
+        .parent = TYPE_OBJECT,
+        .instance_size = sizeof(PcieLinkRegion),
+    },
+};
+
+DEFINE_TYPES(pcie_link_types)

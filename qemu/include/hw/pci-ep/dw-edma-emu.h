@@ -82,9 +82,11 @@ enum {
  * link as bus-master requests (not through the outbound iATU).
  *
  * read_async: start a read of @len bytes (1 to DW_EDMA_SLICE) at PCI
- * address @addr and return true; @done runs later, with the BQL held,
- * with MEMTX_OK and the data, or an error (the peer completed with UR or
- * CA, not in time, or the link went down).  False when nothing was
+ * address @addr and return true; @done runs, with the BQL held, with
+ * MEMTX_OK and the data, or an error (the peer completed with UR or CA,
+ * not in time, or the link went down): later, or before read_async
+ * returns when the data is at hand (the RC's RAM shared by the link's
+ * fast path).  False when nothing was
  * started (no link, no Bus Master Enable, a range past 2^64): @done is
  * not called.
  *

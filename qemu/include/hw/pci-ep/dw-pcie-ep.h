@@ -114,6 +114,14 @@ struct DwPcieEpClass {
                                        void *opaque, ResetType type);
 };
 
+/* What the RC was told about one BAR (dw-pcie-ep-map.c). */
+typedef struct DwPcieEpMap {
+    bool on;                 /* shared RAM; else messages */
+    uint64_t size;           /* the whole BAR, bytes */
+    uint64_t fd_offset;      /* where in the RAM's file */
+    void *ram;               /* the RAMBlock it is in */
+} DwPcieEpMap;
+
 struct DwPcieEpState {
     SysBusDevice parent_obj;
 
@@ -152,6 +160,19 @@ struct DwPcieEpState {
     CharBackend chr;
     PcieLink link;
 
+    /* The shared-memory fast path (dw-pcie-ep-map.c) */
+    DwPcieEpMap map[DW_PCIE_EP_NUM_BARS];          /* the RC maps these */
+    DwPcieEpMap map_refused[DW_PCIE_EP_NUM_BARS];  /* the RC refused these */
+    bool map_syncing;        /* a sync is running (BQL released in it) */
+    bool map_again;          /* and must look once more */
+    uint64_t map_conn;       /* connections seen, to spot a new one */
+    QEMUBH *map_bh;
+    /* the RC's RAM, when the RC handed it over (MAP from the RC) */
+    PcieLinkRegion *rc_ram;
+    uint64_t rc_ram_pci;     /* the PCI address it starts at */
+    uint64_t rc_ram_size;
+    PcieLinkRegion *ob_alias[DW_PCIE_EP_MAX_REGIONS];  /* in addr_space */
+
     /* Properties */
     uint32_t num_ib;
     uint32_t num_ob;
@@ -162,6 +183,7 @@ struct DwPcieEpState {
     bool msi_doorbell;
     uint32_t its_device_id;
     uint32_t link_timeout_ms;
+    bool fast_path;
 };
 
 /*
@@ -173,5 +195,42 @@ struct DwPcieEpState {
  * next BAR's DBI2 register).
  */
 uint64_t dw_pcie_ep_bar_size(DwPcieEpState *s, unsigned bar);
+
+/*
+ * The fast path (dw-pcie-ep-map.c).  dw_pcie_ep_map_changed: something
+ * that decides which BARs are shared RAM may have changed; with @now
+ * (an EP register write, BQL held, not in the link's I/O thread) the RC
+ * is brought up to date before it returns, the BQL released while the RC
+ * answers; else from a bottom half.  dw_pcie_ep_map_sync does it; a MAP
+ * the RC refuses is not offered again until it changes; an unmap the RC
+ * does not confirm in the link's timeout cuts the link.
+ * dw_pcie_ep_map_connected: a connection began or ended (the RC holds no
+ * mapping then).  All with the BQL held; nothing happens with the
+ * fast-path property off or without a link.
+ */
+void dw_pcie_ep_map_init(DwPcieEpState *s);
+void dw_pcie_ep_map_changed(DwPcieEpState *s, bool now);
+void dw_pcie_ep_map_sync(DwPcieEpState *s);
+void dw_pcie_ep_map_connected(DwPcieEpState *s);
+
+/*
+ * The RC's RAM (dw-pcie-ep-map.c).  dw_pcie_ep_map_rc_ram: serve a MAP
+ * from the RC (in the link's I/O thread): keep or drop the RC's RAM and
+ * rebuild the outbound windows; UR for a MAP this side cannot take (the
+ * fast path off, no descriptor, not slot 0 and BAR 0, not in host pages,
+ * over 64 GiB, a descriptor that cannot be mapped: logged).
+ * dw_pcie_ep_outbound_sync: an outbound window that maps a host-page
+ * aligned range of the RC's RAM, and overlaps no window of a lower index,
+ * becomes RAM in addr_space (an alias of the RC's RAM); call after any
+ * change of the outbound iATU or of the RC's RAM.  dw_pcie_ep_rc_ram_ptr:
+ * the host address of the @len bytes at PCI address @pci when all are in
+ * the RC's RAM, else NULL (for the eDMA).  dw_pcie_ep_cpu_addr: the CPU
+ * address of @mr (the platform bus maps our regions in a container).
+ * BQL held.
+ */
+PlStatus dw_pcie_ep_map_rc_ram(DwPcieEpState *s, const PlMsg *m);
+void dw_pcie_ep_outbound_sync(DwPcieEpState *s);
+void *dw_pcie_ep_rc_ram_ptr(DwPcieEpState *s, uint64_t pci, uint64_t len);
+hwaddr dw_pcie_ep_cpu_addr(MemoryRegion *mr);
 
 #endif

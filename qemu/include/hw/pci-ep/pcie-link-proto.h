@@ -15,7 +15,8 @@
  *
  * Bodies (offsets in bytes):
  *   HELLO   0 u32 magic PL_MAGIC, 4 u16 version PL_VERSION, 6 u16 role
- *           (PL_ROLE_EP/RC), 8 u32 max_payload                 (12 bytes)
+ *           (PL_ROLE_EP/RC), 8 u32 max_payload, 12 u32 features
+ *           (PL_FEAT_*; other bits must be 0)                  (16 bytes)
  *   LINK    0 u8 up (0 or 1), 1..3 reserved                    (4 bytes)
  *   CFG_RD  0 u16 offset, 2 u8 size (1, 2, 4), 3 reserved      (4 bytes)
  *   CFG_WR  as CFG_RD, then 4 u32 data                         (8 bytes)
@@ -27,9 +28,31 @@
  *           reserved                                           (4 bytes)
  *   CPL     the data of a read (size bytes when status is PL_STATUS_SC),
  *           nothing otherwise                            (0..PL_MAX_PAYLOAD)
+ *   MAP     0 u8 bar (0..5), 1 u8 slot (0..PL_MAP_SLOTS-1), 2 u8 enable
+ *           (0, 1), 3..7 reserved, 8 u64 offset in the BAR, 16 u64 size,
+ *           24 u64 fd_offset                                   (32 bytes)
  *
- * CFG_RD, CFG_WR and MEM_RD are non-posted (answered by a CPL with the same
- * tag); MEM_WR, INTX, LINK and HELLO are posted.  A config access must be
+ * MAP (EP to RC, only when both HELLOs had PL_FEAT_SHM) is the shared-
+ * memory fast path: with enable 1, the message travels with one file
+ * descriptor (SCM_RIGHTS, attached to its first byte) of the EP's RAM, and
+ * says that bytes offset..offset+size-1 of BAR bar are that file's bytes
+ * fd_offset..fd_offset+size-1 (what the EP's inbound iATU maps there);
+ * the RC maps them into the BAR, replacing what the slot held.  With
+ * enable 0 (bar, offset, size and fd_offset 0) the RC drops the slot's
+ * mapping.  The CPL says the RC has done so (SC) or will keep sending
+ * messages for that range (UR); the EP's iATU write completes only then.
+ * offset + size and fd_offset + size must not wrap past 2^64.
+ *
+ * MAP from the RC to the EP (bar 0, slot 0) hands over the RC's RAM the
+ * other way: PCI addresses offset..offset+size-1 of the function's bus-
+ * master requests are that file's bytes fd_offset..: the EP's outbound
+ * windows and eDMA transfers there may read and write it directly.  The
+ * RC sends it only while the function has Bus Master Enable set and no
+ * IOMMU translates its requests, and withdraws it (enable 0, waiting for
+ * the CPL) before either changes.
+ *
+ * CFG_RD, CFG_WR, MEM_RD and MAP are non-posted (answered by a CPL with
+ * the same tag); MEM_WR, INTX, LINK and HELLO are posted.  A config access must be
  * naturally aligned and stay below 4 KiB.  Reserved fields must be 0.
  */
 
@@ -37,13 +60,18 @@
 #define HW_PCI_EP_PCIE_LINK_PROTO_H
 
 #define PL_MAGIC        0x4b4e4c50u     /* "PLNK" */
-#define PL_VERSION      1
+#define PL_VERSION      2
 #define PL_HDR_SIZE     12
 #define PL_MAX_PAYLOAD  4096
 #define PL_MAX_BODY     (16 + PL_MAX_PAYLOAD)
 #define PL_MAX_MSG      (PL_HDR_SIZE + PL_MAX_BODY)
 #define PL_BAR_NONE     0xff
 #define PL_CFG_SPACE    4096
+#define PL_MAP_SLOTS    16
+
+/* HELLO features: shared-memory fast path (MAP, fd passing) offered. */
+#define PL_FEAT_SHM     (1u << 0)
+#define PL_FEATURES     PL_FEAT_SHM
 
 typedef enum PlMsgType {
     PL_MSG_HELLO = 1,
@@ -54,6 +82,7 @@ typedef enum PlMsgType {
     PL_MSG_MEM_WR = 6,
     PL_MSG_INTX = 7,
     PL_MSG_CPL = 8,
+    PL_MSG_MAP = 9,
 } PlMsgType;
 
 typedef enum PlStatus {
@@ -87,6 +116,7 @@ typedef struct PlMsg {
             uint16_t version;
             uint16_t role;
             uint32_t max_payload;
+            uint32_t features;
         } hello;
         struct {
             uint8_t up;
@@ -110,6 +140,14 @@ typedef struct PlMsg {
             const uint8_t *data;
             uint32_t len;
         } cpl;
+        struct {
+            uint8_t bar;
+            uint8_t slot;
+            uint8_t enable;
+            uint64_t offset;
+            uint64_t size;
+            uint64_t fd_offset;
+        } map;
     } u;
 } PlMsg;
 

@@ -27,11 +27,14 @@
 #include "chardev/char-fe.h"
 #include "qemu/queue.h"
 #include "qemu/thread.h"
+#include "exec/memory.h"
 #include "hw/pci-ep/pcie-link-proto.h"
 
 typedef struct PcieLinkOps {
     /*
-     * A request from the peer (CFG_RD, CFG_WR, MEM_RD, MEM_WR, INTX).
+     * A request from the peer (CFG_RD, CFG_WR, MEM_RD, MEM_WR, INTX, MAP;
+     * a MAP's file descriptor, if one came with it, is taken with
+     * pcie_link_take_fd during the call, and closed after it if not).
      * For reads, fill @data with req->u.cfg.size or req->u.mem.size bytes.
      * The return value is the completion status of non-posted requests
      * (ignored for posted ones).  Called in the link's I/O thread with the
@@ -58,6 +61,9 @@ typedef struct QEMUTimer QEMUTimer;
 /* MEM_RD requests pcie_link_mem_read() keeps in flight at once. */
 #define PL_READ_WINDOW  16
 
+/* File descriptors received ahead of the MAP messages they came with. */
+#define PL_RX_FDS       4
+
 typedef struct PcieLink {
     CharBackend *chr;
     const PcieLinkOps *ops;
@@ -76,6 +82,9 @@ typedef struct PcieLink {
     size_t rx_len;
     uint64_t rx_gen;         /* the connection rx belongs to */
     uint8_t *tx_chunk;       /* what one chardev write takes */
+    int rx_fds[PL_RX_FDS];   /* descriptors received, for MAP messages */
+    unsigned rx_nfds;
+    int req_fd;              /* the MAP being served brought this one */
 
     /* Reported to the device (BQL held). */
     bool reported;           /* connected(true) reported ... */
@@ -89,6 +98,11 @@ typedef struct PcieLink {
     uint64_t gen;            /* connection number */
     bool stalled;            /* a request timed out; nothing heard since */
     uint32_t next_tag;
+    uint32_t features;       /* PL_FEAT_* offered (set at init) */
+    uint32_t peer_features;  /* the peer's HELLO offered */
+    bool fd_pass;            /* this connection passes descriptors */
+    int tx_fd;               /* to go with the queued message ... */
+    size_t tx_fd_at;         /* ... that starts this many bytes in */
     QLIST_HEAD(, PcieLinkWait) waits;  /* completions awaited */
     QLIST_HEAD(, PcieLinkRead) reads;  /* asynchronous reads in flight */
     GByteArray *txq;         /* encoded messages not yet written */
@@ -102,7 +116,9 @@ typedef struct PcieLink {
 /*
  * pcie_link_init: set up @link on @chr, a chardev that can run in an
  * I/O thread's context (a socket chardev, unix or TCP, with or without
- * TLS).  @timeout_ms bounds every wait for a completion and for room in
+ * TLS).  @features (PL_FEAT_*) are offered in HELLO, PL_FEAT_SHM only
+ * where the chardev passes file descriptors.  @timeout_ms bounds every
+ * wait for a completion and for room in
  * the transmit queue: a request not completed in time completes with
  * PL_STATUS_CA, and after one has, while the peer stays silent, each
  * further request waits at most PL_STALL_MS.  A transmit queue that does
@@ -111,7 +127,7 @@ typedef struct PcieLink {
  * thread.  Call with the BQL held.
  */
 bool pcie_link_init(PcieLink *link, CharBackend *chr, PlRole role,
-                    const char *name, unsigned timeout_ms,
+                    const char *name, unsigned timeout_ms, uint32_t features,
                     const PcieLinkOps *ops, void *opaque, Error **errp);
 void pcie_link_cleanup(PcieLink *link);
 
@@ -174,6 +190,55 @@ bool pcie_link_mem_write(PcieLink *link, uint8_t bar, uint64_t addr,
                          const void *buf, uint64_t size);
 void pcie_link_intx(PcieLink *link, uint8_t pin, bool level);
 void pcie_link_send_state(PcieLink *link, bool up);
+
+/*
+ * pcie_link_shm: whether the shared-memory fast path is on for this
+ * connection: both HELLOs offered PL_FEAT_SHM, and the chardev passes
+ * file descriptors.  Any thread.
+ */
+bool pcie_link_shm(PcieLink *link);
+
+/*
+ * pcie_link_map: send the MAP @map (type PL_MSG_MAP; tag set here) and
+ * wait for its completion, as pcie_link_cfg_read does.  With enable 1,
+ * @fd is the RAM the mapping is in (a duplicate travels with the message;
+ * @fd stays the caller's); with enable 0, @fd is -1.  Returns the peer's
+ * status (SC: mapped or unmapped; UR: it keeps using messages there),
+ * PL_STATUS_UR without sending when pcie_link_shm is false or @fd does
+ * not match enable, CA when no completion came in time.  BQL held (it is
+ * released while waiting); not from the link's I/O thread.
+ */
+PlStatus pcie_link_map(PcieLink *link, const PlMsg *map, int fd);
+
+/*
+ * pcie_link_take_fd: in the request handler of a MAP with enable 1, the
+ * file descriptor that came with it (the caller's to close), or -1 when
+ * none did (a peer that sent none) or it was taken already.
+ */
+int pcie_link_take_fd(PcieLink *link);
+
+/*
+ * PcieLinkRegion: memory the fast path maps, as an object of its own (QOM
+ * type "pcie-link-region") that owns its MemoryRegion, so that the flat
+ * views still holding the region after it left its container keep it
+ * alive, and it ends with the last of them (RCU).  Put it in a container
+ * with memory_region_add_subregion*(pcie_link_region_mr(r)); take it out
+ * with memory_region_del_subregion, then drop the reference with
+ * object_unref(OBJECT(r)).  BQL held.
+ *
+ * pcie_link_region_ram: @size bytes of shared RAM mapped from @fd at
+ * @fd_offset (host-page multiples, checked by the caller).  On success the
+ * region owns @fd; on failure (the file is too small, @fd cannot be
+ * mapped) returns NULL with @errp set and @fd stays the caller's.
+ * pcie_link_region_alias: @size bytes of @of's region from @offset.
+ */
+typedef struct PcieLinkRegion PcieLinkRegion;
+#define TYPE_PCIE_LINK_REGION "pcie-link-region"
+PcieLinkRegion *pcie_link_region_ram(const char *name, uint64_t size, int fd,
+                                     uint64_t fd_offset, Error **errp);
+PcieLinkRegion *pcie_link_region_alias(const char *name, PcieLinkRegion *of,
+                                       uint64_t offset, uint64_t size);
+MemoryRegion *pcie_link_region_mr(PcieLinkRegion *r);
 
 /*
  * pcie_link_fail: cut the link after a protocol violation: log @why,
