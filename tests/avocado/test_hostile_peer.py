@@ -27,19 +27,12 @@ import struct
 import threading
 import time
 
+from linkproto import (CFG_RD, CFG_WR, CPL, HDR, INTX, LINK, MAX_PAYLOAD, MEM_RD,
+                       MEM_WR, ROLE_EP, ROLE_RC, hello, msg)
 from test_link import BASIC, BASIC_NAMES, SelftestBase
 
 HOSTILE_SECONDS = 20
-HDR = struct.Struct('<BBHII')        # type, status, reserved, length, tag
-MAGIC, VERSION = 0x4b4e4c50, 1
-HELLO, LINK, CFG_RD, CFG_WR, MEM_RD, MEM_WR, INTX, CPL = range(1, 9)
-ROLE_EP, ROLE_RC = 1, 2
-MAX_PAYLOAD = 4096
 IDENTITY = struct.pack('<HHIII', 0x1b36, 0xdead, 0, 0xff000000, 0)  # 0x00..0x0f
-
-
-def msg(mtype, body=b'', tag=0, status=0):
-    return HDR.pack(mtype, status, 0, len(body), tag) + body
 
 
 class HostilePeer:
@@ -58,7 +51,7 @@ class HostilePeer:
 
     def start(self):
         self.sock.settimeout(5)
-        self.send(msg(HELLO, struct.pack('<IHHI', MAGIC, VERSION, self.role, MAX_PAYLOAD)))
+        self.send(hello(self.role))
         self.reader.start()
 
     def recv_exact(self, n):

@@ -8,21 +8,13 @@ says a valid HELLO and then sends a message with an unknown type.
 
 import os
 import socket
-import struct
 import time
 
+from linkproto import HDR, HELLO, ROLE_EP, ROLE_RC, hello
 from test_link import BASIC, BASIC_NAMES, SelftestBase
 
 DEVICE = '/sys/bus/pci/devices/0000:01:00.0'
 
-HDR = '<BBHII'          # type, status, reserved, length, tag
-MSG_HELLO = 1
-ROLE_EP, ROLE_RC = 1, 2
-
-
-def hello(role):
-    body = struct.pack('<IHHI', 0x4b4e4c50, 1, role, 4096)
-    return struct.pack(HDR, MSG_HELLO, 0, 0, len(body), 0) + body
 
 
 def recv_exact(sock, n, timeout=10):
@@ -71,9 +63,9 @@ class MalformedMessage(SelftestBase):
         s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         s.connect(os.path.join(self.run_dir, 'link.sock'))
         got = recv_exact(s, 24)
-        self.assertEqual(got[:1], bytes([MSG_HELLO]), 'RC did not say HELLO')
+        self.assertEqual(got[:1], bytes([HELLO]), 'RC did not say HELLO')
         s.sendall(hello(ROLE_EP))
-        s.sendall(struct.pack(HDR, 99, 0, 0, 0, 0))
+        s.sendall(HDR.pack(99, 0, 0, 0, 0))
         self.assertTrue(closed_by_peer(s), 'RC kept a link that sent garbage')
         s.close()
         self.assert_survived('rc', ROLE_EP)
@@ -90,9 +82,9 @@ class MalformedMessage(SelftestBase):
         srv = self.pose_as_rc()
         s, _ = srv.accept()
         got = recv_exact(s, 24)
-        self.assertEqual(got[:1], bytes([MSG_HELLO]), 'EP did not say HELLO')
+        self.assertEqual(got[:1], bytes([HELLO]), 'EP did not say HELLO')
         s.sendall(hello(ROLE_RC))
-        s.sendall(struct.pack(HDR, 99, 0, 0, 0, 0))
+        s.sendall(HDR.pack(99, 0, 0, 0, 0))
         self.assertTrue(closed_by_peer(s), 'EP kept a link that sent garbage')
         s.close()
         self.end_pose_as_rc(srv)

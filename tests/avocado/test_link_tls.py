@@ -17,16 +17,10 @@ import socket
 import struct
 import time
 
+from linkproto import MAGIC, ROLE_EP, hello
 from test_link import BASIC, BASIC_NAMES, SelftestBase
 
 RC_FN = '/sys/bus/pci/devices/0000:01:00.0'
-PL_MAGIC = 0x4b4e4c50
-
-
-def hello_ep():
-    """A well-formed HELLO of the EP role (pcie-link-proto.h)."""
-    body = struct.pack('<IHHI', PL_MAGIC, 1, 1, 4096)
-    return struct.pack('<BBHII', 1, 0, 0, len(body), 0) + body
 
 
 class LinkTls(SelftestBase):
@@ -57,7 +51,7 @@ class LinkTls(SelftestBase):
         rogue = socket.create_connection(('127.0.0.1', port), timeout=10)
         got = b''
         try:
-            rogue.sendall(hello_ep())
+            rogue.sendall(hello(ROLE_EP))
             end = time.monotonic() + 10
             while time.monotonic() < end:
                 try:
@@ -69,7 +63,7 @@ class LinkTls(SelftestBase):
                 got += data
         finally:
             rogue.close()
-        self.assertNotIn(struct.pack('<I', PL_MAGIC), got,
+        self.assertNotIn(struct.pack('<I', MAGIC), got,
                          'a client without the key got a HELLO')
         self.assertTrue(time.monotonic() < end, 'the RC QEMU kept the client '
                         'without the key connected')

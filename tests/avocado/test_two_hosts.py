@@ -12,10 +12,12 @@ HELLO without the key gets nothing back.
 import os
 import shutil
 import subprocess
+import struct
 import tempfile
 
 from avocado import Test
 
+from linkproto import MAGIC, ROLE_EP, hello
 from pair import TOP
 from test_link import BASIC, BASIC_NAMES, tap_results
 
@@ -24,10 +26,9 @@ EP_ADDR = '10.231.0.2'
 PORT = 47123
 
 ROGUE = r'''
-import socket, struct, sys
+import socket, sys
 s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=5)
-body = struct.pack('<IHHI', 0x4b4e4c50, 1, 1, 4096)
-s.sendall(struct.pack('<BBHII', 1, 0, 0, len(body), 0) + body)
+s.sendall(bytes.fromhex(sys.argv[3]))   # a well-formed HELLO of the EP
 s.settimeout(3)
 got = b''
 try:
@@ -38,7 +39,7 @@ try:
         got += d
 except (socket.timeout, ConnectionResetError):
     pass
-print('got %d bytes, hello=%d' % (len(got), struct.pack('<I', 0x4b4e4c50) in got))
+print('got %d bytes, hello=%d' % (len(got), bytes.fromhex(sys.argv[4]) in got))
 '''
 
 
@@ -106,7 +107,8 @@ class TwoHosts(Test):
         self.assertEqual(bad, [], 'selftest across two namespaces: %s' % bad)
 
         rogue = self.sh('ip', 'netns', 'exec', self.ns['ep'], '/usr/bin/python3',
-                        '-c', ROGUE, RC_ADDR, str(PORT), check=False, timeout=60)
+                        '-c', ROGUE, RC_ADDR, str(PORT), hello(ROLE_EP).hex(),
+                        struct.pack('<I', MAGIC).hex(), check=False, timeout=60)
         self.assertIn('hello=0', rogue.stdout, 'a client without the key got a HELLO')
 
     def tearDown(self):
