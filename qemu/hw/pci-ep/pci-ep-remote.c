@@ -146,15 +146,15 @@ static void remote_leave(PciEpRemote *fn)
     fn->owner->busy--;
 }
 
-/* Put map @m into the function's BAR, if there is one to take it. */
-static void map_attach(PciEpLink *l, PciEpLinkMap *m)
+/* Put map @m into @fn's BAR, if there is a function with one to take it. */
+static void map_attach(PciEpRemote *fn, PciEpLinkMap *m)
 {
     MemoryRegion *bar;
 
-    if (!l->fn || m->in) {
+    if (!fn || m->in) {
         return;
     }
-    bar = &l->fn->bars[m->bar].mr;
+    bar = &fn->bars[m->bar].mr;
     if (!memory_region_size(bar) ||
         m->offset > memory_region_size(bar) ||
         memory_region_size(pcie_link_region_mr(m->ram)) >
@@ -247,7 +247,7 @@ static PlStatus link_map(PciEpLink *l, const PlMsg *msg)
     l->maps[msg->u.map.slot] = m;
     trace_pci_ep_remote_map(msg->u.map.slot, m->bar, m->offset,
                             msg->u.map.size);
-    map_attach(l, m);
+    map_attach(l->fn, m);
     return PL_STATUS_SC;
 }
 
@@ -421,7 +421,10 @@ static uint64_t remote_probe_bar(PcieLink *link, unsigned bar, uint32_t *flags)
     return ~m + 1;
 }
 
-/* The function has its BARs: the endpoint RAM mapped so far goes in. */
+/*
+ * The function has its BARs: the endpoint RAM mapped so far goes in (the
+ * link makes it its function only once realized).
+ */
 static void remote_attach_maps(PciEpRemote *fn)
 {
     PciEpLink *l = fn->owner;
@@ -429,7 +432,7 @@ static void remote_attach_maps(PciEpRemote *fn)
 
     for (i = 0; i < PL_MAP_SLOTS; i++) {
         if (l->maps[i]) {
-            map_attach(l, l->maps[i]);
+            map_attach(fn, l->maps[i]);
         }
     }
 }

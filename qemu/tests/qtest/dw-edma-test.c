@@ -39,8 +39,10 @@
 
 #include "qemu/osdep.h"
 #include <sys/un.h>
+#include <sys/mman.h>
 #include <poll.h>
 #include "qemu/bswap.h"
+#include "qemu/units.h"
 #include "hw/pci/pci_regs.h"
 #include "libqtest.h"
 #include "dw-pcie-ep-qtest.h"
@@ -112,13 +114,25 @@ typedef struct WrRec {
 typedef struct PeerStats {
     uint64_t written, read_bytes;
     unsigned reads, urs, cas, silent;
+    unsigned msgs;      /* messages of any type */
 } PeerStats;
+
+/* One MAP slot of the fake RC: the EP RAM it mapped (see peer_map). */
+typedef struct PeerMap {
+    bool on;
+    uint8_t bar;
+    uint64_t offset, size, fd_offset;
+    uint8_t *ptr;
+} PeerMap;
+
+#define PEER_RX_FDS     4       /* descriptors received ahead of their MAP */
 
 typedef struct Peer {
     int lfd, fd;
     int stop;           /* atomic */
     int drop;           /* atomic: close the connection, accept the next */
     bool ep_role;       /* plays the EP (for pci-ep-link), not the RC */
+    uint32_t features;  /* PL_FEAT_* our HELLO offers (set before the thread) */
     GThread *thread;
     GMutex send_lock;   /* one message at a time on fd (two threads send) */
     GMutex lock;        /* protects everything below */
@@ -126,6 +140,14 @@ typedef struct Peer {
     unsigned conns;     /* connections that ended */
     bool hello;         /* the other side's HELLO, with the right role */
     int link_up;        /* last LINK from the EP, -1 before any */
+    uint32_t peer_features;     /* what the other side's HELLO offered */
+    /* As the RC: the MAP messages of the EP (see peer_map) */
+    int rx_fds[PEER_RX_FDS];    /* received, not yet taken by a MAP */
+    unsigned rx_nfds;
+    PeerMap map[PL_MAP_SLOTS];
+    unsigned maps, unmaps;      /* MAP with enable 1, with enable 0 */
+    PlMsg last_map;             /* the last MAP with enable 1 */
+    uint8_t map_status;         /* how we complete a MAP with enable 1 */
     /* As the EP: the function's config space, its write mask, BAR0 */
     uint8_t cfg[PL_CFG_SPACE];
     uint8_t cfg_wmask[PL_CFG_SPACE];
@@ -167,16 +189,39 @@ static void peer_error(Peer *p, const char *what)
     }
 }
 
-static void peer_send(Peer *p, const PlMsg *m)
+/*
+ * Send @m, with the file descriptor @fd (or -1) attached to its first
+ * byte (SCM_RIGHTS): the whole message goes in one sendmsg, what a short
+ * write leaves in plain ones after it.
+ */
+static void peer_send_fd(Peer *p, const PlMsg *m, int fd)
 {
     uint8_t buf[PL_MAX_MSG];
     size_t len = pl_encode(m, buf, sizeof(buf)), off = 0;
+    union {
+        struct cmsghdr align;
+        char buf[CMSG_SPACE(sizeof(int))];
+    } ctl;
 
     g_assert(len);
     g_mutex_lock(&p->send_lock);
     while (off < len) {
-        ssize_t n = send(p->fd, buf + off, len - off, MSG_NOSIGNAL);
+        struct iovec iov = { .iov_base = buf + off, .iov_len = len - off };
+        struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+        struct cmsghdr *c;
+        ssize_t n;
 
+        if (fd >= 0) {
+            memset(&ctl, 0, sizeof(ctl));
+            mh.msg_control = ctl.buf;
+            mh.msg_controllen = sizeof(ctl.buf);
+            c = CMSG_FIRSTHDR(&mh);
+            c->cmsg_level = SOL_SOCKET;
+            c->cmsg_type = SCM_RIGHTS;
+            c->cmsg_len = CMSG_LEN(sizeof(int));
+            memcpy(CMSG_DATA(c), &fd, sizeof(int));
+        }
+        n = sendmsg(p->fd, &mh, MSG_NOSIGNAL);
         if (n < 0 && errno == EINTR) {
             continue;
         }
@@ -184,13 +229,116 @@ static void peer_send(Peer *p, const PlMsg *m)
             break;      /* the EP went away; the receive loop sees it */
         }
         off += n;
+        fd = -1;        /* it went with the first byte */
     }
     g_mutex_unlock(&p->send_lock);
+}
+
+static void peer_send(Peer *p, const PlMsg *m)
+{
+    peer_send_fd(p, m, -1);
 }
 
 static bool in_mem(uint64_t addr, uint32_t size)
 {
     return addr >= PCI_BASE && addr - PCI_BASE <= PCI_SIZE - size;
+}
+
+/* The completion @m of the one request of our side in flight (rc_request). */
+static void peer_cpl(Peer *p, const PlMsg *m)
+{
+    if (!p->cpl_tag || m->tag != p->cpl_tag || p->cpl_done) {
+        peer_error(p, "completion for no request of the test side");
+        return;
+    }
+    p->cpl_status = m->status;
+    p->cpl_len = m->u.cpl.len;
+    if (m->u.cpl.len) {
+        memcpy(p->cpl_data, m->u.cpl.data, m->u.cpl.len);
+    }
+    p->cpl_done = true;
+    g_cond_broadcast(&p->cpl_cond);
+}
+
+/* Called with the lock held: MAP slot @slot of the fake RC goes. */
+static void peer_unmap(Peer *p, unsigned slot)
+{
+    PeerMap *pm = &p->map[slot];
+
+    if (pm->on) {
+        munmap(pm->ptr, pm->size);
+    }
+    memset(pm, 0, sizeof(*pm));
+}
+
+/*
+ * Called with the lock held: the connection ended (or the test does), and
+ * with it the EP's mappings and the descriptors that no MAP took.
+ */
+static void peer_forget(Peer *p)
+{
+    unsigned i;
+
+    for (i = 0; i < PL_MAP_SLOTS; i++) {
+        peer_unmap(p, i);
+    }
+    while (p->rx_nfds) {
+        close(p->rx_fds[--p->rx_nfds]);
+    }
+}
+
+/*
+ * A MAP from the EP, as pci-ep-link takes it: enable 1 maps the descriptor
+ * that came with it (MAP_SHARED, size bytes at fd_offset) into the slot,
+ * unless the test has us refuse it (map_status); enable 0 drops the slot.
+ * Sets the completion's status.
+ */
+static void peer_map(Peer *p, const PlMsg *m, PlMsg *cpl)
+{
+    PeerMap *pm = &p->map[m->u.map.slot];
+    void *ptr;
+    int fd;
+
+    if (!(p->features & PL_FEAT_SHM)) {
+        peer_error(p, "MAP, though our HELLO did not offer PL_FEAT_SHM");
+    }
+    if (!m->u.map.enable) {
+        if (!pm->on) {
+            peer_error(p, "unmap of a MAP slot that holds nothing");
+        }
+        peer_unmap(p, m->u.map.slot);
+        p->unmaps++;
+        return;
+    }
+    peer_unmap(p, m->u.map.slot);
+    p->maps++;
+    p->last_map = *m;
+    if (!p->rx_nfds) {
+        peer_error(p, "MAP with enable 1 but no file descriptor");
+        cpl->status = PL_STATUS_UR;
+        return;
+    }
+    fd = p->rx_fds[0];
+    memmove(p->rx_fds, p->rx_fds + 1, --p->rx_nfds * sizeof(int));
+    if (p->map_status != PL_STATUS_SC) {
+        close(fd);
+        cpl->status = p->map_status;
+        return;
+    }
+    ptr = mmap(NULL, m->u.map.size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+               m->u.map.fd_offset);
+    close(fd);
+    if (ptr == MAP_FAILED) {
+        peer_error(p, "the descriptor of a MAP does not map");
+        cpl->status = PL_STATUS_UR;
+        return;
+    }
+    pm->on = true;
+    pm->bar = m->u.map.bar;
+    pm->offset = m->u.map.offset;
+    pm->size = m->u.map.size;
+    pm->fd_offset = m->u.map.fd_offset;
+    pm->ptr = ptr;
 }
 
 /* Handle one message from the EP; true if *cpl is to be sent back. */
@@ -203,12 +351,14 @@ static bool peer_handle(Peer *p, const PlMsg *m, PlMsg *cpl, uint8_t *data)
         m->u.mem.bar != PL_BAR_NONE) {
         peer_error(p, "bus-master request from the EP with a BAR number");
     }
+    p->st.msgs++;
     switch (m->type) {
     case PL_MSG_HELLO:
         if (m->u.hello.role != PL_ROLE_EP) {
             peer_error(p, "HELLO with a role other than EP");
         }
         p->hello = true;
+        p->peer_features = m->u.hello.features;
         return false;
     case PL_MSG_LINK:
         p->link_up = m->u.link.up;
@@ -251,18 +401,12 @@ static bool peer_handle(Peer *p, const PlMsg *m, PlMsg *cpl, uint8_t *data)
     case PL_MSG_INTX:
         return false;
     case PL_MSG_CPL:
-        if (!p->cpl_tag || m->tag != p->cpl_tag || p->cpl_done) {
-            peer_error(p, "completion for no request of the RC side");
-            return false;
-        }
-        p->cpl_status = m->status;
-        p->cpl_len = m->u.cpl.len;
-        if (m->u.cpl.len) {
-            memcpy(p->cpl_data, m->u.cpl.data, m->u.cpl.len);
-        }
-        p->cpl_done = true;
-        g_cond_broadcast(&p->cpl_cond);
+        peer_cpl(p, m);
         return false;
+    case PL_MSG_MAP:
+        *cpl = (PlMsg) { .type = PL_MSG_CPL, .tag = m->tag };
+        peer_map(p, m, cpl);
+        return true;
     default:
         peer_error(p, "unexpected message type from the EP");
         return false;
@@ -271,20 +415,22 @@ static bool peer_handle(Peer *p, const PlMsg *m, PlMsg *cpl, uint8_t *data)
 
 /*
  * The EP side, for pci-ep-link: config reads and writes of the fake
- * function, BAR reads (all 0x5a) and writes (counted).  true if *cpl is to
- * be sent back.
+ * function, BAR reads (all 0x5a) and writes (counted), the completions of
+ * the fake EP's own requests.  true if *cpl is to be sent back.
  */
 static bool fake_ep_handle(Peer *p, const PlMsg *m, PlMsg *cpl,
                            uint8_t *data)
 {
     unsigned i, off = m->u.cfg.offset;
 
+    p->st.msgs++;
     switch (m->type) {
     case PL_MSG_HELLO:
         if (m->u.hello.role != PL_ROLE_RC) {
             peer_error(p, "HELLO with a role other than RC");
         }
         p->hello = true;
+        p->peer_features = m->u.hello.features;
         return false;
     case PL_MSG_CFG_RD:
         *cpl = (PlMsg) { .type = PL_MSG_CPL, .tag = m->tag };
@@ -313,6 +459,9 @@ static bool fake_ep_handle(Peer *p, const PlMsg *m, PlMsg *cpl,
         return true;
     case PL_MSG_MEM_WR:
         p->st.written += m->u.mem.size;
+        return false;
+    case PL_MSG_CPL:
+        peer_cpl(p, m);
         return false;
     default:
         peer_error(p, "unexpected message type from the RC");
@@ -521,6 +670,53 @@ static void peer_fuzz(Peer *p)
     g_mutex_unlock(&p->send_lock);
 }
 
+/*
+ * Receive what fits at @buf (@cap bytes), as recv does; descriptors that
+ * come along (SCM_RIGHTS) are queued in order for the MAP messages they
+ * belong to.
+ */
+static ssize_t peer_recv(Peer *p, uint8_t *buf, size_t cap)
+{
+    union {
+        struct cmsghdr align;
+        char buf[CMSG_SPACE(PEER_RX_FDS * sizeof(int))];
+    } ctl;
+    struct iovec iov = { .iov_base = buf, .iov_len = cap };
+    struct msghdr mh = {
+        .msg_iov = &iov, .msg_iovlen = 1,
+        .msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf),
+    };
+    struct cmsghdr *c;
+    ssize_t n = recvmsg(p->fd, &mh, MSG_CMSG_CLOEXEC);
+
+    if (n < 0) {
+        return n;
+    }
+    g_mutex_lock(&p->lock);
+    if (mh.msg_flags & MSG_CTRUNC) {
+        peer_error(p, "more descriptors in one message than we take");
+    }
+    for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+        size_t i, nfds = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        int fd;
+
+        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) {
+            continue;
+        }
+        for (i = 0; i < nfds; i++) {
+            memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+            if (p->rx_nfds < PEER_RX_FDS) {
+                p->rx_fds[p->rx_nfds++] = fd;
+            } else {
+                peer_error(p, "descriptors ahead of their MAP messages");
+                close(fd);
+            }
+        }
+    }
+    g_mutex_unlock(&p->lock);
+    return n;
+}
+
 /* Serve one connection until stop, drop or the other side closes. */
 static void peer_serve(Peer *p)
 {
@@ -545,7 +741,7 @@ static void peer_serve(Peer *p)
         if (poll(&pfd, 1, 20) <= 0) {
             continue;
         }
-        n = recv(p->fd, rx + len, cap - len, 0);
+        n = peer_recv(p, rx + len, cap - len);
         if (n < 0 && errno == EINTR) {
             continue;
         }
@@ -593,6 +789,7 @@ static gpointer peer_run(gpointer opaque)
     msg.u.hello.version = PL_VERSION;
     msg.u.hello.role = p->ep_role ? PL_ROLE_EP : PL_ROLE_RC;
     msg.u.hello.max_payload = PL_MAX_PAYLOAD;
+    msg.u.hello.features = p->features;
     while (!g_atomic_int_get(&p->stop)) {
         if (poll(&pfd, 1, 20) <= 0) {
             continue;
@@ -614,6 +811,8 @@ static gpointer peer_run(gpointer opaque)
         g_mutex_lock(&p->lock);
         p->hello = false;
         p->link_up = -1;
+        p->peer_features = 0;
+        peer_forget(p);
         p->conns++;
         g_mutex_unlock(&p->lock);
         g_atomic_int_set(&p->drop, 0);
@@ -648,12 +847,14 @@ static PeerStats peer_take(Peer *p)
 }
 
 /*
- * A non-posted request of the RC side (CFG_RD, CFG_WR, MEM_RD): send @m
- * with a fresh tag and wait up to WAIT_US for its completion (the EP QEMU
- * serves the link from its main loop, which runs by itself).  Returns the
- * completion status; read data (@size bytes) goes to @data.
+ * A non-posted request of our side (CFG_RD, CFG_WR, MEM_RD as the RC; MAP
+ * as the EP, with the file descriptor @fd, or -1): send @m with a fresh
+ * tag and wait up to WAIT_US for its completion (the other QEMU serves the
+ * link from its main loop, which runs by itself).  Returns the completion
+ * status; read data (@size bytes) goes to @data.
  */
-static PlStatus rc_request(Peer *p, PlMsg *m, void *data, uint32_t size)
+static PlStatus peer_request(Peer *p, PlMsg *m, int fd, void *data,
+                             uint32_t size)
 {
     gint64 deadline = g_get_monotonic_time() + WAIT_US;
     PlStatus st;
@@ -666,7 +867,7 @@ static PlStatus rc_request(Peer *p, PlMsg *m, void *data, uint32_t size)
     m->tag = p->cpl_tag = p->next_tag;
     p->cpl_done = false;
     g_mutex_unlock(&p->lock);
-    peer_send(p, m);
+    peer_send_fd(p, m, fd);
     g_mutex_lock(&p->lock);
     while (!p->cpl_done) {
         if (!g_cond_wait_until(&p->cpl_cond, &p->lock, deadline)) {
@@ -686,6 +887,11 @@ static PlStatus rc_request(Peer *p, PlMsg *m, void *data, uint32_t size)
     p->cpl_tag = 0;
     g_mutex_unlock(&p->lock);
     return st;
+}
+
+static PlStatus rc_request(Peer *p, PlMsg *m, void *data, uint32_t size)
+{
+    return peer_request(p, m, -1, data, size);
 }
 
 /* A 32-bit config read of the EP function from the RC side. */
@@ -802,8 +1008,11 @@ static void fake_ep_init(Peer *p)
     p->cfg_wmask[PCI_INTERRUPT_LINE] = 0xff;
 }
 
-/* Listen on a fresh socket and play the RC, or with @ep_role the EP. */
-static void peer_start(Ep *ep, bool ep_role)
+/*
+ * Listen on a fresh socket and play the RC, or with @ep_role the EP; our
+ * HELLO offers @features (PL_FEAT_*).
+ */
+static void peer_start(Ep *ep, bool ep_role, uint32_t features)
 {
     struct sockaddr_un sa = { .sun_family = AF_UNIX };
     Peer *p = ep->peer = g_new0(Peer, 1);
@@ -826,6 +1035,7 @@ static void peer_start(Ep *ep, bool ep_role)
     g_mutex_init(&p->send_lock);
     g_cond_init(&p->cpl_cond);
     p->ep_role = ep_role;
+    p->features = features;
     if (ep_role) {
         fake_ep_init(p);
     }
@@ -852,14 +1062,14 @@ static void peer_wait(Ep *ep, unsigned conns, int up)
 
 /*
  * Start QEMU with a dw-pcie-ep (@props appended to -device).  With @peer
- * its link goes to our RC side; with @train LTSSM_EN is set and the link
- * awaited (with @peer, until the RC side got LINK up), and the RC side
- * enables the function as the RC's drivers do (Memory Space and Bus
- * Master Enable).  With @keep the socket file stays until ep_stop, so
- * that the EP can connect again.
+ * its link goes to our RC side, whose HELLO offers @features; with @train
+ * LTSSM_EN is set and the link awaited (with @peer, until the RC side got
+ * LINK up), and the RC side enables the function as the RC's drivers do
+ * (Memory Space and Bus Master Enable).  With @keep the socket file stays
+ * until ep_stop, so that the EP can connect again.
  */
-static void ep_start_keep(Ep *ep, const char *props, bool peer, bool train,
-                          bool keep)
+static void ep_start_full(Ep *ep, const char *props, bool peer, bool train,
+                          bool keep, uint32_t features)
 {
     const char *m = "-machine virt,gic-version=3 -nodefaults";
     gint64 deadline;
@@ -868,7 +1078,7 @@ static void ep_start_keep(Ep *ep, const char *props, bool peer, bool train,
 
     memset(ep, 0, sizeof(*ep));
     if (peer) {
-        peer_start(ep, false);
+        peer_start(ep, false, features);
         ep->qts = qtest_initf("%s -chardev socket,id=l,path=%s,"
                               "reconnect-ms=100 -device dw-pcie-ep,id=ep,"
                               "chardev=l%s", m, ep->path, props);
@@ -908,6 +1118,12 @@ static void ep_start_keep(Ep *ep, const char *props, bool peer, bool train,
     }
 }
 
+static void ep_start_keep(Ep *ep, const char *props, bool peer, bool train,
+                          bool keep)
+{
+    ep_start_full(ep, props, peer, train, keep, 0);
+}
+
 static void ep_start(Ep *ep, const char *props, bool peer, bool train)
 {
     ep_start_keep(ep, props, peer, train, false);
@@ -923,6 +1139,7 @@ static void ep_stop(Ep *ep)
     }
     g_atomic_int_set(&p->stop, 1);
     g_thread_join(p->thread);
+    peer_forget(p);
     g_assert_cmpstr(p->err, ==, NULL);
     /* kept by ep_start_keep (else gone already) */
     unlink(ep->path);
@@ -2476,6 +2693,257 @@ static void test_link_fuzz(void)
     ep_stop(&ep);
 }
 
+/* ---- the shared-memory fast path (MAP) ---- */
+
+/* EP RAM in a shared memfd backend, as the fast path needs (after props). */
+#define SHM_RAM " -object memory-backend-memfd,id=ram,size=128M,share=on " \
+                "-machine memory-backend=ram -m 128M"
+
+/* The features the other side's HELLO offered. */
+static uint32_t peer_hello_features(Peer *p)
+{
+    uint32_t f;
+
+    g_mutex_lock(&p->lock);
+    g_assert_true(p->hello);
+    f = p->peer_features;
+    g_mutex_unlock(&p->lock);
+    return f;
+}
+
+/* A copy of MAP slot @slot of the fake RC. */
+static PeerMap peer_slot(Peer *p, unsigned slot)
+{
+    PeerMap pm;
+
+    g_mutex_lock(&p->lock);
+    pm = p->map[slot];
+    g_mutex_unlock(&p->lock);
+    return pm;
+}
+
+/* The last MAP with enable 1 that the fake RC got. */
+static PlMsg peer_last_map(Peer *p)
+{
+    PlMsg m;
+
+    g_mutex_lock(&p->lock);
+    m = p->last_map;
+    g_mutex_unlock(&p->lock);
+    return m;
+}
+
+static void peer_map_status(Peer *p, PlStatus st)
+{
+    g_mutex_lock(&p->lock);
+    p->map_status = st;
+    g_mutex_unlock(&p->lock);
+}
+
+/*
+ * The fake RC has had @maps MAP with enable 1 and @unmaps with enable 0
+ * in all: already (what an EP register write sends before it completes),
+ * or with @wait by WAIT_US (what a bottom half sends).
+ */
+static void check_maps(Ep *ep, bool wait, unsigned maps, unsigned unmaps)
+{
+    gint64 deadline = g_get_monotonic_time() + WAIT_US;
+    unsigned got_maps, got_unmaps;
+
+    for (;;) {
+        g_mutex_lock(&ep->peer->lock);
+        got_maps = ep->peer->maps;
+        got_unmaps = ep->peer->unmaps;
+        g_mutex_unlock(&ep->peer->lock);
+        if (!wait || (got_maps == maps && got_unmaps == unmaps) ||
+            !again(ep, deadline)) {
+            break;
+        }
+    }
+    g_assert_cmpuint(got_maps, ==, maps);
+    g_assert_cmpuint(got_unmaps, ==, unmaps);
+}
+
+/* The last MAP: BAR0 in slot 0, all of its @size bytes, at @fd_offset. */
+static void check_last_map(Ep *ep, uint64_t size, uint64_t fd_offset)
+{
+    PlMsg m = peer_last_map(ep->peer);
+
+    g_assert_cmpuint(m.u.map.slot, ==, 0);
+    g_assert_cmpuint(m.u.map.bar, ==, 0);
+    g_assert_cmphex(m.u.map.offset, ==, 0);
+    g_assert_cmphex(m.u.map.size, ==, size);
+    g_assert_cmphex(m.u.map.fd_offset, ==, fd_offset);
+}
+
+/*
+ * The fast path of the EP (its RAM a shared memfd), with an RC side that
+ * offers it too and maps what it gets.  A BAR-match inbound region that
+ * maps all of BAR0 onto EP RAM: the RC side has the MAP (BAR0, slot 0,
+ * the BAR's size, the file offset of the target) before the iATU write
+ * completes, and it and the EP see each other's stores through it with
+ * nothing on the link; the BAR still answers messages too.  Disabling the
+ * region unmaps before the write completes, enabling maps again; the RC
+ * clearing and setting Memory Space Enable, resizing the BAR, and the link
+ * going down and up, unmap and map from a bottom half.  Targets that are
+ * not all shared RAM (a hole, the eDMA's registers, a BAR's worth that
+ * runs past the end of RAM) are not mapped.  A MAP that the RC side
+ * refuses (UR) is not offered again until what it would map changes, and
+ * the BAR stays on messages.
+ */
+static void test_fast_path(void)
+{
+    const uint64_t bar0 = 0x10000000, ib = IATU_REGION(0) + IATU_INBOUND;
+    uint64_t size;
+    PeerStats st;
+    PeerMap pm;
+    Ep ep;
+
+    ep_start_full(&ep, ",fast-path=on" SHM_RAM, true, true, false,
+                  PL_FEAT_SHM);
+    g_assert_cmphex(peer_hello_features(ep.peer), ==, PL_FEAT_SHM);
+    qtest_writel(ep.qts, EP_RAM + 0x100, 0xc0ffee01);
+    qtest_writel(ep.qts, ep.dbi2 + PCI_BASE_ADDRESS_0, 1);
+    size = (uint32_t)~(rc_probe_bar0(&ep) & ~0xfu) + 1;
+    g_assert_cmphex(size, ==, 1 * MiB);
+    rc_cfg_write(&ep, PCI_BASE_ADDRESS_0, bar0);
+    qtest_writeb(ep.qts, ep.dbi + PCI_CACHE_LINE_SIZE, 0x10);
+    check_maps(&ep, false, 0, 0);       /* no region maps BAR0 yet */
+
+    /* BAR0 -> EP_RAM: mapped before the iATU write completed */
+    iatu_bar_match(ep.qts, ep.atu + ib, 0, EP_RAM);
+    check_maps(&ep, false, 1, 0);
+    check_last_map(&ep, size, 0);       /* EP_RAM starts the backend */
+    pm = peer_slot(ep.peer, 0);
+    g_assert_true(pm.on);
+    g_assert_cmphex(pm.size, ==, size);
+
+    /* both sides see each other's stores, with nothing on the link */
+    peer_take(ep.peer);
+    g_assert_cmphex((uint32_t)ldl_le_p(pm.ptr + 0x100), ==, 0xc0ffee01);
+    stl_le_p(pm.ptr + 0x104, 0x12345678);
+    g_assert_cmphex(qtest_readl(ep.qts, EP_RAM + 0x104), ==, 0x12345678);
+    qtest_writel(ep.qts, EP_RAM + size - 4, 0xe0d0e0d0);
+    g_assert_cmphex((uint32_t)ldl_le_p(pm.ptr + size - 4), ==, 0xe0d0e0d0);
+    st = peer_take(ep.peer);
+    g_assert_cmpuint(st.msgs, ==, 0);
+    g_assert_cmpuint(st.reads + st.urs + st.cas + st.silent, ==, 0);
+    g_assert_cmpuint(st.written, ==, 0);
+    /* messages to the BAR still reach the same RAM */
+    rc_sees(&ep, bar0 + 0x104, true, 0x12345678);
+
+    /* the region disabled: unmapped before the write completed */
+    qtest_writel(ep.qts, ep.atu + ib + 0x04, 0);
+    check_maps(&ep, false, 1, 1);
+    g_assert_false(peer_slot(ep.peer, 0).on);
+    rc_sees(&ep, bar0 + 0x104, false, 0);
+    /* and enabled again */
+    qtest_writel(ep.qts, ep.atu + ib + 0x04, IATU_ENABLE | IATU_BAR_MATCH);
+    check_maps(&ep, false, 2, 1);
+    check_last_map(&ep, size, 0);
+    g_assert_true(peer_slot(ep.peer, 0).on);
+
+    /* the RC's Memory Space Enable, from a bottom half */
+    rc_cfg_write(&ep, PCI_COMMAND, PCI_COMMAND_MASTER);
+    check_maps(&ep, true, 2, 2);
+    g_assert_false(peer_slot(ep.peer, 0).on);
+    rc_cfg_write(&ep, PCI_COMMAND, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+    check_maps(&ep, true, 3, 2);
+    g_assert_true(peer_slot(ep.peer, 0).on);
+
+    /* the RC resizes BAR0 (Resizable BAR): the mapping follows */
+    rc_cfg_write(&ep, REBAR_CTRL0, 1 << 8);
+    check_maps(&ep, true, 4, 3);
+    check_last_map(&ep, 2 * size, 0);
+    rc_cfg_write(&ep, REBAR_CTRL0, 0);
+    check_maps(&ep, true, 5, 4);
+    check_last_map(&ep, size, 0);
+
+    /* targets that are not all shared RAM: not mapped */
+    iatu_bar_match(ep.qts, ep.atu + ib, 0, EP_HOLE);
+    check_maps(&ep, false, 5, 5);
+    g_assert_false(peer_slot(ep.peer, 0).on);
+    iatu_bar_match(ep.qts, ep.atu + ib, 0, ep.dma);
+    check_maps(&ep, false, 5, 5);
+    iatu_bar_match(ep.qts, ep.atu + ib, 0, EP_RAM + 128 * MiB - size / 2);
+    check_maps(&ep, false, 5, 5);
+    /* whole pages elsewhere in RAM: mapped at that file offset */
+    qtest_writel(ep.qts, EP_RAM + size + 0x10, 0x600df00d);
+    iatu_bar_match(ep.qts, ep.atu + ib, 0, EP_RAM + size);
+    check_maps(&ep, false, 6, 5);
+    check_last_map(&ep, size, size);
+    pm = peer_slot(ep.peer, 0);
+    g_assert_true(pm.on);
+    g_assert_cmphex((uint32_t)ldl_le_p(pm.ptr + 0x10), ==, 0x600df00d);
+
+    /* the link goes down and up: unmapped, and mapped once MSE is set */
+    qtest_writel(ep.qts, ep.app + APP_CTRL, 0);
+    peer_wait(&ep, 0, 0);
+    check_maps(&ep, true, 6, 6);
+    qtest_writel(ep.qts, ep.app + APP_CTRL, 1);
+    peer_wait(&ep, 0, 1);
+    rc_cfg_write(&ep, PCI_BASE_ADDRESS_0, bar0);
+    rc_cfg_write(&ep, PCI_COMMAND, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+    check_maps(&ep, true, 7, 6);
+    check_last_map(&ep, size, size);
+
+    /* refused by the RC side: asked once, and the BAR stays on messages */
+    peer_map_status(ep.peer, PL_STATUS_UR);
+    qtest_writel(ep.qts, ep.atu + ib + 0x04, 0);
+    check_maps(&ep, false, 7, 7);
+    qtest_writel(ep.qts, ep.atu + ib + 0x04, IATU_ENABLE | IATU_BAR_MATCH);
+    check_maps(&ep, false, 8, 7);
+    g_assert_false(peer_slot(ep.peer, 0).on);
+    qtest_writeb(ep.qts, ep.dbi + PCI_CACHE_LINE_SIZE, 0x20);
+    qtest_writel(ep.qts, ep.atu + ib + 0x04, IATU_ENABLE | IATU_BAR_MATCH);
+    check_maps(&ep, false, 8, 7);
+    rc_sees(&ep, bar0 + 0x10, true, 0x600df00d);
+    /* what it would map changes: offered again, and taken */
+    peer_map_status(ep.peer, PL_STATUS_SC);
+    iatu_bar_match(ep.qts, ep.atu + ib, 0, EP_RAM);
+    check_maps(&ep, false, 9, 7);
+    check_last_map(&ep, size, 0);
+    pm = peer_slot(ep.peer, 0);
+    g_assert_true(pm.on);
+    g_assert_cmphex((uint32_t)ldl_le_p(pm.ptr + 0x100), ==, 0xc0ffee01);
+    ep_stop(&ep);
+}
+
+/*
+ * The fast path needs both sides: with fast-path=off on the EP (whose
+ * HELLO then offers nothing) and an RC side that offers it, or with the
+ * EP's fast path on and an RC side that does not offer it, the same
+ * programming of the same shared RAM sends no MAP (a MAP would also be a
+ * protocol error of the EP in the second case), and BAR0 works over
+ * messages.
+ */
+static void fast_path_none(const char *props, uint32_t rc_offers,
+                           uint32_t ep_offers)
+{
+    const uint64_t bar0 = 0x10000000, ib = IATU_REGION(0) + IATU_INBOUND;
+    Ep ep;
+
+    ep_start_full(&ep, props, true, true, false, rc_offers);
+    g_assert_cmphex(peer_hello_features(ep.peer), ==, ep_offers);
+    qtest_writel(ep.qts, EP_RAM + 0x100, 0xc0ffee01);
+    qtest_writel(ep.qts, ep.dbi2 + PCI_BASE_ADDRESS_0, 1);
+    rc_cfg_write(&ep, PCI_BASE_ADDRESS_0, bar0);
+    iatu_bar_match(ep.qts, ep.atu + ib, 0, EP_RAM);
+    check_maps(&ep, false, 0, 0);
+    rc_cfg_write(&ep, PCI_COMMAND, PCI_COMMAND_MASTER);
+    rc_cfg_write(&ep, PCI_COMMAND, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+    qtest_writeb(ep.qts, ep.dbi + PCI_CACHE_LINE_SIZE, 0x10);
+    check_maps(&ep, false, 0, 0);
+    rc_sees(&ep, bar0 + 0x100, true, 0xc0ffee01);
+    ep_stop(&ep);
+}
+
+static void test_fast_path_off(void)
+{
+    fast_path_none(",fast-path=off" SHM_RAM, PL_FEAT_SHM, 0);
+    fast_path_none(SHM_RAM, 0, PL_FEAT_SHM);
+}
+
 /* ---- pci-ep-link: the RC end, with a fake EP on the link ---- */
 
 #define RC_ECAM         0x3f000000ULL   /* virt, highmem-ecam=off */
@@ -2564,7 +3032,7 @@ static void test_slot_power(void)
     Ep rc;
 
     memset(&rc, 0, sizeof(rc));
-    peer_start(&rc, true);
+    peer_start(&rc, true, 0);
     rc.qts = qtest_initf("-machine virt,highmem-ecam=off -nodefaults "
                          "-device pcie-root-port,id=rp0,chassis=1,slot=0,"
                          "bus=pcie.0,addr=2.0 "
@@ -2618,6 +3086,199 @@ static void test_slot_power(void)
     ep_stop(&rc);
 }
 
+#define RC_BAR0         0x10000000ULL   /* virt's 32-bit PCIe MMIO window */
+#define FAKE_BAR0_SIZE  (1 * MiB)
+
+/*
+ * What firmware does for the function: BAR0 at RC_BAR0, the port's memory
+ * window over it, Memory Space Enable.
+ */
+static void rc_assign_bar0(Ep *rc)
+{
+    QTestState *q = rc->qts;
+
+    /* base and limit: address bits 31:20 in register bits 15:4 */
+    qtest_writew(q, ecam(0, RC_PORT, PCI_MEMORY_BASE), RC_BAR0 >> 16);
+    qtest_writew(q, ecam(0, RC_PORT, PCI_MEMORY_LIMIT),
+                 ((RC_BAR0 + FAKE_BAR0_SIZE - 1) >> 16) & 0xfff0);
+    qtest_writel(q, ecam(1, 0, PCI_BASE_ADDRESS_0), RC_BAR0);
+    qtest_writew(q, ecam(1, 0, PCI_COMMAND), PCI_COMMAND_MEMORY);
+}
+
+/*
+ * The fake EP sends a MAP of slot 0, BAR0: with @enable, @size bytes at
+ * @offset in the BAR from @fd (-1: no descriptor with it) at @fd_offset;
+ * else an unmap.  The RC's completion status.
+ */
+static PlStatus fake_ep_map(Ep *rc, bool enable, int fd, uint64_t offset,
+                            uint64_t size, uint64_t fd_offset)
+{
+    PlMsg m = { .type = PL_MSG_MAP };
+
+    m.u.map.enable = enable;
+    m.u.map.offset = offset;
+    m.u.map.size = size;
+    m.u.map.fd_offset = fd_offset;
+    return peer_request(rc->peer, &m, fd, NULL, 0);
+}
+
+/* The file descriptors the QEMU process has open. */
+static unsigned qemu_open_fds(QTestState *qts)
+{
+    g_autofree char *path = g_strdup_printf("/proc/%d/fd",
+                                            (int)qtest_pid(qts));
+    GDir *dir = g_dir_open(path, 0, NULL);
+    unsigned n = 0;
+
+    g_assert(dir);
+    while (g_dir_read_name(dir)) {
+        n++;
+    }
+    g_dir_close(dir);
+    return n;
+}
+
+/*
+ * The RC reads the word at @off of BAR0: @want; and writes one at @off + 4;
+ * with @shm the fake EP saw neither (the mapping served them), else one
+ * MEM_RD and a 4-byte MEM_WR.
+ */
+static void rc_bar0_access(Ep *rc, uint64_t off, uint32_t want, bool shm)
+{
+    PeerStats st;
+
+    peer_take(rc->peer);
+    g_assert_cmphex(qtest_readl(rc->qts, RC_BAR0 + off), ==, want);
+    qtest_writel(rc->qts, RC_BAR0 + off + 4, 0x600df00d);
+    /* a config read: the posted write went before its completion */
+    g_assert_cmphex(rc_fn_id(rc), ==, FAKE_EP_ID);
+    st = peer_take(rc->peer);
+    g_assert_cmpuint(st.reads, ==, shm ? 0 : 1);
+    g_assert_cmpuint(st.written, ==, shm ? 0 : 4);
+}
+
+/*
+ * The RC end of the fast path.  The fake EP maps 64 KiB of a memfd at
+ * BAR0 + 0: the RC's loads there read the memfd and its stores land in
+ * it, neither reaching the fake EP; past the 64 KiB the BAR stays on
+ * messages.  An unmap puts the range back on messages.  Hostile MAPs (no
+ * descriptor, offset, size or file offset not in pages, more than the
+ * memfd holds, over 16 GiB) are refused with UR, leak no descriptor, and
+ * QEMU goes on (the function's config space, its BAR on messages, a good
+ * MAP afterwards).  The mapping ends with the connection: after the fake
+ * EP reconnects and the function is plugged anew, BAR0 is messages.  It
+ * does not end with the function: the guest powering the slot off and on
+ * (a new function) finds it in BAR0 again.
+ */
+static void test_link_fast_path(void)
+{
+    const uint64_t len = 64 * KiB;
+    static const struct {
+        bool fd;
+        uint64_t offset, size, fd_offset;
+    } bad[] = {
+        { false, 0, 64 * KiB, 0 },              /* no descriptor */
+        { true, 0x800, 64 * KiB, 0 },           /* not in host pages */
+        { true, 0, 64 * KiB + 0x800, 0 },
+        { true, 0, 64 * KiB, 0x800 },
+        { true, 0, 128 * KiB, 0 },              /* more than the memfd */
+        { true, 0, 64 * KiB, 64 * KiB },
+        { true, 0, 32 * GiB, 0 },               /* over 16 GiB */
+    };
+    g_autofree uint8_t *pat = pattern(len, 11);
+    gint64 deadline;
+    unsigned i, fds;
+    uint8_t *mem;
+    Ep rc;
+    int fd;
+
+    fd = memfd_create("dw-edma-test", MFD_CLOEXEC);
+    g_assert(fd >= 0);
+    g_assert(ftruncate(fd, len) == 0);
+    mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    g_assert(mem != MAP_FAILED);
+    memcpy(mem, pat, len);
+
+    memset(&rc, 0, sizeof(rc));
+    peer_start(&rc, true, PL_FEAT_SHM);
+    rc.qts = qtest_initf("-machine virt,highmem-ecam=off -nodefaults "
+                         "-device pcie-root-port,id=rp0,chassis=1,slot=0,"
+                         "bus=pcie.0,addr=2.0 "
+                         "-chardev socket,id=l,path=%s,reconnect-ms=100 "
+                         "-device pci-ep-link,chardev=l,port=rp0", rc.path);
+    peer_wait(&rc, 0, -2);
+    g_assert_cmphex(peer_hello_features(rc.peer), ==, PL_FEAT_SHM);
+    qtest_writel(rc.qts, ecam(0, RC_PORT, PCI_PRIMARY_BUS), 0x00010100);
+    qtest_writew(rc.qts, ecam(0, RC_PORT, PCI_COMMAND),
+                 PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+    peer_signal(rc.peer, PL_MSG_LINK, true);
+    rc_slot_power(&rc, true);
+    rc_wait_fn(&rc, FAKE_EP_ID);
+    rc_assign_bar0(&rc);
+    rc_bar0_access(&rc, 0x100, 0x5a5a5a5a, false);
+
+    /* hostile MAPs: refused, no descriptor kept, QEMU goes on */
+    fds = qemu_open_fds(rc.qts);
+    for (i = 0; i < ARRAY_SIZE(bad); i++) {
+        g_test_message("hostile MAP %u", i);
+        g_assert_cmpint(fake_ep_map(&rc, true, bad[i].fd ? fd : -1,
+                                    bad[i].offset, bad[i].size,
+                                    bad[i].fd_offset), ==, PL_STATUS_UR);
+        g_assert_cmpuint(qemu_open_fds(rc.qts), ==, fds);
+        rc_bar0_access(&rc, 0x100, 0x5a5a5a5a, false);
+    }
+    g_assert_true(memcmp(mem, pat, len) == 0);     /* not written */
+
+    /* 64 KiB of the memfd at BAR0 + 0 */
+    g_assert_cmpint(fake_ep_map(&rc, true, fd, 0, len, 0), ==, PL_STATUS_SC);
+    rc_bar0_access(&rc, 0x100, (uint32_t)ldl_le_p(pat + 0x100), true);
+    g_assert_cmphex((uint32_t)ldl_le_p(mem + 0x104), ==, 0x600df00d);
+    rc_bar0_access(&rc, len - 8, (uint32_t)ldl_le_p(pat + len - 8), true);
+    g_assert_cmphex((uint32_t)ldl_le_p(mem + len - 4), ==, 0x600df00d);
+    /* past it: messages */
+    rc_bar0_access(&rc, len, 0x5a5a5a5a, false);
+    /* a store to the memfd shows at once */
+    stl_le_p(mem + 0x200, 0x12345678);
+    g_assert_cmphex(qtest_readl(rc.qts, RC_BAR0 + 0x200), ==, 0x12345678);
+
+    /* unmapped: messages again, the memfd untouched */
+    g_assert_cmpint(fake_ep_map(&rc, false, -1, 0, 0, 0), ==, PL_STATUS_SC);
+    stl_le_p(mem + 0x104, 0);
+    rc_bar0_access(&rc, 0x100, 0x5a5a5a5a, false);
+    g_assert_cmphex((uint32_t)ldl_le_p(mem + 0x104), ==, 0);
+
+    /* mapped again; then the connection ends, and the mapping with it */
+    g_assert_cmpint(fake_ep_map(&rc, true, fd, 0, len, 0), ==, PL_STATUS_SC);
+    rc_bar0_access(&rc, 0x100, (uint32_t)ldl_le_p(pat + 0x100), true);
+    g_atomic_int_set(&rc.peer->drop, 1);
+    peer_wait(&rc, 1, -2);
+    deadline = g_get_monotonic_time() + WAIT_US;
+    while (rc_fn_id(&rc) != 0xffffffff && again(&rc, deadline)) {
+        /* no link up on the new connection yet: the function goes */
+    }
+    g_assert_cmphex(rc_fn_id(&rc), ==, 0xffffffff);
+    peer_signal(rc.peer, PL_MSG_LINK, true);
+    rc_wait_fn(&rc, FAKE_EP_ID);
+    rc_assign_bar0(&rc);
+    stl_le_p(mem + 0x104, 0);
+    rc_bar0_access(&rc, 0x100, 0x5a5a5a5a, false);
+    g_assert_cmphex((uint32_t)ldl_le_p(mem + 0x104), ==, 0);
+    /* and the new connection maps as well */
+    g_assert_cmpint(fake_ep_map(&rc, true, fd, 0, len, 0), ==, PL_STATUS_SC);
+    rc_bar0_access(&rc, 0x100, (uint32_t)ldl_le_p(pat + 0x100), true);
+
+    /* the mapping is the link's: the function plugged anew gets it */
+    rc_slot_power(&rc, false);
+    g_assert_cmphex(rc_fn_id(&rc), ==, 0xffffffff);
+    rc_slot_power(&rc, true);
+    rc_wait_fn(&rc, FAKE_EP_ID);
+    rc_assign_bar0(&rc);
+    rc_bar0_access(&rc, 0x100, (uint32_t)ldl_le_p(pat + 0x100), true);
+    ep_stop(&rc);
+    munmap(mem, len);
+    close(fd);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -2638,6 +3299,9 @@ int main(int argc, char **argv)
     qtest_add_func("/dw-pcie-ep/system-reset", test_system_reset);
     qtest_add_func("/dw-pcie-ep/command-gating", test_command_gating);
     qtest_add_func("/pci-ep-link/slot-power", test_slot_power);
+    qtest_add_func("/dw-pcie-ep/fast-path", test_fast_path);
+    qtest_add_func("/dw-pcie-ep/fast-path-off", test_fast_path_off);
+    qtest_add_func("/pci-ep-link/fast-path", test_link_fast_path);
     qtest_add_func("/dw-pcie-ep/cfg-during-read", test_cfg_during_read);
     qtest_add_func("/dw-pcie-ep/window-moves", test_window_moves);
     qtest_add_func("/dw-pcie-ep/loopback-refused", test_loopback_refused);
