@@ -3279,6 +3279,134 @@ static void test_link_fast_path(void)
     close(fd);
 }
 
+/*
+ * The fake RC sends a MAP of its RAM (slot @slot, BAR0): with @enable,
+ * PCI addresses PCI_BASE.. (@size bytes) are @fd (-1: none sent) from
+ * @fd_offset; else an unmap.  The EP's completion status.
+ */
+static PlStatus fake_rc_map(Ep *ep, unsigned slot, bool enable, int fd,
+                            uint64_t size, uint64_t fd_offset)
+{
+    PlMsg m = { .type = PL_MSG_MAP };
+
+    m.u.map.slot = slot;
+    m.u.map.enable = enable;
+    m.u.map.offset = enable ? PCI_BASE : 0;
+    m.u.map.size = size;
+    m.u.map.fd_offset = fd_offset;
+    return peer_request(ep->peer, &m, fd, NULL, 0);
+}
+
+/*
+ * The EP end of the fast path the other way: the fake RC hands over its
+ * RAM (a memfd behind PCI_BASE..+1 MiB).  An outbound window onto it is
+ * RAM: the EP CPU's stores land in the memfd and its loads read it, with
+ * nothing on the link; the eDMA writes and reads it directly too (no
+ * MEM_WR, no MEM_RD).  Where a window of a lower index overlaps (it wins,
+ * as in the iATU), its target is used, not the RAM.  Hostile MAPs of the
+ * RC's RAM (no descriptor, not slot 0, not in pages, more than the memfd
+ * holds) get UR and leak no descriptor.  An unmap puts the window and the
+ * eDMA back on messages; so does the end of the connection.
+ */
+static void test_rc_ram(void)
+{
+    const uint64_t list = EP_RAM + 0x180000;
+    uint32_t *ram;
+    unsigned fds;
+    PeerStats st;
+    int fd;
+    Ep ep;
+
+    ep_start_full(&ep, SHM_RAM, true, true, true, PL_FEAT_SHM);
+    fd = memfd_create("dw-edma-test-rc", MFD_CLOEXEC);
+    g_assert(fd >= 0);
+    g_assert_cmpint(ftruncate(fd, PCI_SIZE), ==, 0);
+    ram = mmap(NULL, PCI_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    g_assert(ram != MAP_FAILED);
+    ram[0x104 / 4] = 0x0dd5ea11;
+
+    /* hostile MAPs of the RC's RAM: refused, nothing leaks */
+    fds = qemu_open_fds(ep.qts);
+    g_assert_cmpint(fake_rc_map(&ep, 0, true, -1, PCI_SIZE, 0), ==,
+                    PL_STATUS_UR);
+    g_assert_cmpint(fake_rc_map(&ep, 1, true, fd, PCI_SIZE, 0), ==,
+                    PL_STATUS_UR);
+    g_assert_cmpint(fake_rc_map(&ep, 0, true, fd, PCI_SIZE - 0x800, 0), ==,
+                    PL_STATUS_UR);
+    g_assert_cmpint(fake_rc_map(&ep, 0, true, fd, 2 * PCI_SIZE, 0), ==,
+                    PL_STATUS_UR);
+    g_assert_cmpuint(qemu_open_fds(ep.qts), ==, fds);
+
+    /* outbound region 1: addr_space +0..64K -> PCI_BASE, the RC's RAM */
+    g_assert_cmpint(fake_rc_map(&ep, 0, true, fd, PCI_SIZE, 0), ==,
+                    PL_STATUS_SC);
+    iatu_window(ep.qts, ep.atu + IATU_REGION(1), ep.addr_space, 0x10000,
+                PCI_BASE);
+    peer_take(ep.peer);
+    qtest_writel(ep.qts, ep.addr_space + 0x100, 0xfeed0001);
+    g_assert_cmphex(qtest_readl(ep.qts, ep.addr_space + 0x104), ==,
+                    0x0dd5ea11);
+    g_assert_cmphex(ram[0x100 / 4], ==, 0xfeed0001);
+
+    /* the eDMA: EP RAM -> RC RAM and back, directly */
+    qtest_memset(ep.qts, EP_RAM + 0x100000, 0x77, 256);
+    WR32(&ep, MASK(WR), 0);
+    WR32(&ep, MASK(RD), 0);
+    block_start_ctrl(&ep, WR, 0, LIE, 256, EP_RAM + 0x100000,
+                     PCI_BASE + 0x1000);
+    g_assert_cmphex(wait_end(&ep, WR, 0), ==, DONE(0));
+    g_assert_cmphex(ram[0x1000 / 4], ==, 0x77777777);
+    g_assert_cmphex(ram[(0x1000 + 252) / 4], ==, 0x77777777);
+    ram[0x2000 / 4] = 0xabcd1234;
+    ll_one(&ep, RD, 0, list, CB | LIE, 256, PCI_BASE + 0x2000,
+           EP_RAM + 0x200000);
+    g_assert_cmphex(wait_end(&ep, RD, 0), ==, DONE(0));
+    g_assert_cmphex(qtest_readl(ep.qts, EP_RAM + 0x200000), ==, 0xabcd1234);
+    st = peer_take(ep.peer);
+    g_assert_cmpuint(st.written, ==, 0);
+    g_assert_cmpuint(st.reads + st.urs + st.cas + st.silent, ==, 0);
+
+    /* region 0 over the same CPU range, onto another target: it wins */
+    iatu_window(ep.qts, ep.atu + IATU_REGION(0), ep.addr_space, 0x10000,
+                PCI_UR);
+    g_assert_cmphex(qtest_readl(ep.qts, ep.addr_space + 0x104), ==,
+                    0xffffffff);
+    st = peer_take(ep.peer);
+    g_assert_cmpuint(st.urs, ==, 1);
+    qtest_writel(ep.qts, ep.atu + IATU_REGION(0) + 0x04, 0);   /* off */
+    g_assert_cmphex(qtest_readl(ep.qts, ep.addr_space + 0x104), ==,
+                    0x0dd5ea11);
+
+    /* unmapped: the window and the eDMA are messages again */
+    g_assert_cmpint(fake_rc_map(&ep, 0, false, -1, 0, 0), ==, PL_STATUS_SC);
+    peer_take(ep.peer);
+    qtest_writel(ep.qts, ep.addr_space + 0x100, 0xfeed0002);
+    wait_written(&ep, 4);
+    g_assert_cmphex(ram[0x100 / 4], ==, 0xfeed0001);
+    block_start_ctrl(&ep, WR, 0, LIE, 256, EP_RAM + 0x100000,
+                     PCI_BASE + 0x3000);
+    g_assert_cmphex(wait_end(&ep, WR, 0), ==, DONE(0));
+    wait_written(&ep, 4 + 256);
+    g_assert_cmphex(ram[0x3000 / 4], ==, 0);
+
+    /* mapped again, then the connection ends: messages again */
+    g_assert_cmpint(fake_rc_map(&ep, 0, true, fd, PCI_SIZE, 0), ==,
+                    PL_STATUS_SC);
+    qtest_writel(ep.qts, ep.addr_space + 0x100, 0xfeed0003);
+    g_assert_cmphex(ram[0x100 / 4], ==, 0xfeed0003);
+    g_atomic_int_set(&ep.peer->drop, 1);
+    peer_wait(&ep, 1, 1);
+    /* the new RC enables the function (the link reset undid COMMAND) */
+    rc_cfg_write(&ep, PCI_COMMAND, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+    peer_take(ep.peer);
+    qtest_writel(ep.qts, ep.addr_space + 0x100, 0xfeed0004);
+    wait_written(&ep, 4);
+    g_assert_cmphex(ram[0x100 / 4], ==, 0xfeed0003);
+    munmap(ram, PCI_SIZE);
+    close(fd);
+    ep_stop(&ep);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -3299,6 +3427,7 @@ int main(int argc, char **argv)
     qtest_add_func("/dw-pcie-ep/system-reset", test_system_reset);
     qtest_add_func("/dw-pcie-ep/command-gating", test_command_gating);
     qtest_add_func("/pci-ep-link/slot-power", test_slot_power);
+    qtest_add_func("/dw-pcie-ep/rc-ram", test_rc_ram);
     qtest_add_func("/dw-pcie-ep/fast-path", test_fast_path);
     qtest_add_func("/dw-pcie-ep/fast-path-off", test_fast_path_off);
     qtest_add_func("/pci-ep-link/fast-path", test_link_fast_path);
