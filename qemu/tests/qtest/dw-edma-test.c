@@ -3019,6 +3019,26 @@ static void rc_check_dma(Ep *rc, uint64_t off, uint32_t val)
 }
 
 /*
+ * Start an RC QEMU with pci-ep-link behind a hot-plug root port, its link
+ * to our fake EP (whose HELLO offers @features), and do what firmware
+ * does: the port's bus numbers, the port enabled.
+ */
+static void rc_start(Ep *rc, uint32_t features)
+{
+    memset(rc, 0, sizeof(*rc));
+    peer_start(rc, true, features);
+    rc->qts = qtest_initf("-machine virt,highmem-ecam=off -nodefaults "
+                          "-device pcie-root-port,id=rp0,chassis=1,slot=0,"
+                          "bus=pcie.0,addr=2.0 "
+                          "-chardev socket,id=l,path=%s,reconnect-ms=100 "
+                          "-device pci-ep-link,chardev=l,port=rp0", rc->path);
+    peer_wait(rc, 0, -2);
+    qtest_writel(rc->qts, ecam(0, RC_PORT, PCI_PRIMARY_BUS), 0x00010100);
+    qtest_writew(rc->qts, ecam(0, RC_PORT, PCI_COMMAND),
+                 PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+}
+
+/*
  * The RC guest powers the slot off and on (pciehp's "echo 0 > power").
  * Off, QEMU detaches and frees the function: pci-ep-link must forget it,
  * so that what the EP sends meanwhile (INTx, a memory write, the INTx
@@ -3031,18 +3051,7 @@ static void test_slot_power(void)
 {
     Ep rc;
 
-    memset(&rc, 0, sizeof(rc));
-    peer_start(&rc, true, 0);
-    rc.qts = qtest_initf("-machine virt,highmem-ecam=off -nodefaults "
-                         "-device pcie-root-port,id=rp0,chassis=1,slot=0,"
-                         "bus=pcie.0,addr=2.0 "
-                         "-chardev socket,id=l,path=%s,reconnect-ms=100 "
-                         "-device pci-ep-link,chardev=l,port=rp0", rc.path);
-    peer_wait(&rc, 0, -2);
-    /* what firmware does: the port's bus numbers, the port enabled */
-    qtest_writel(rc.qts, ecam(0, RC_PORT, PCI_PRIMARY_BUS), 0x00010100);
-    qtest_writew(rc.qts, ecam(0, RC_PORT, PCI_COMMAND),
-                 PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+    rc_start(&rc, 0);
 
     /* link up: the function arrives (in the slot reset left powered off) */
     peer_signal(rc.peer, PL_MSG_LINK, true);
@@ -3199,18 +3208,8 @@ static void test_link_fast_path(void)
     g_assert(mem != MAP_FAILED);
     memcpy(mem, pat, len);
 
-    memset(&rc, 0, sizeof(rc));
-    peer_start(&rc, true, PL_FEAT_SHM);
-    rc.qts = qtest_initf("-machine virt,highmem-ecam=off -nodefaults "
-                         "-device pcie-root-port,id=rp0,chassis=1,slot=0,"
-                         "bus=pcie.0,addr=2.0 "
-                         "-chardev socket,id=l,path=%s,reconnect-ms=100 "
-                         "-device pci-ep-link,chardev=l,port=rp0", rc.path);
-    peer_wait(&rc, 0, -2);
+    rc_start(&rc, PL_FEAT_SHM);
     g_assert_cmphex(peer_hello_features(rc.peer), ==, PL_FEAT_SHM);
-    qtest_writel(rc.qts, ecam(0, RC_PORT, PCI_PRIMARY_BUS), 0x00010100);
-    qtest_writew(rc.qts, ecam(0, RC_PORT, PCI_COMMAND),
-                 PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
     peer_signal(rc.peer, PL_MSG_LINK, true);
     rc_slot_power(&rc, true);
     rc_wait_fn(&rc, FAKE_EP_ID);
