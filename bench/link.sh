@@ -3,7 +3,7 @@
 usage() {
     cat <<'EOF'
 Usage: bench/link.sh [--fast-path on|off] [--pings N] [--edma-size BYTES]
-                     [--reads N] [--no-build]
+                     [--reads N] [--png FILE] [--no-build]
 
 Measures, in this one run (ratios are what to compare between runs: the
 machine is shared):
@@ -18,22 +18,28 @@ machine is shared):
                    memcpy-bench of the same size in the RC guest;
   eDMA             bench/edma.sh: eDMA read and write over memcpy in the
                    EP guest (--edma-size bytes each way);
-  doorbell         bench/ntb-ping.sh: ping over ntb_netdev per doorbell
-                   backend (its, embedded, none; one after the other):
-                   polling latency over interrupt-driven latency.
-Prints the tables of each part and ends with one line:
+  doorbell         bench/ntb-ping.sh: ping and a UDP ping-pong (one
+                   datagram in flight, echoed by the EP) over ntb_netdev
+                   per doorbell backend (its, embedded, none; one after
+                   the other): polling median over interrupt-driven median.
+Prints the tables of each part, writes one PNG (bench/plot.sh, gnuplot:
+the ping and UDP round-trip CDFs per backend, bars of the ratios) and
+prints its path, and ends with one line:
   ratios: mw_write=R mw_read=R ntb_perf=R edma_read=R edma_write=R
-  ping_polling_over_doorbell=R udp_polling_over_doorbell=NA bar_rtt_us=N
-(the doorbell figure is the worse of the two interrupt backends; the UDP
-ping-pong and the plot of issue #12 are not written yet: NA).
+  ping_polling_over_doorbell=R udp_polling_over_doorbell=R bar_rtt_us=N
+(each doorbell figure is the worse of the two interrupt backends).
+Needs gnuplot (Debian's gnuplot-nox; scripts/bootstrap.sh installs it).
 
 Options:
   --fast-path on|off run-pair.sh's shared-memory fast path (default on: the
                      memory window is EP RAM mapped into the RC's BAR2; off:
                      every access is a link message)
-  --pings N          pings per doorbell backend (default 200)
+  --pings N          pings and UDP round trips per doorbell backend
+                     (default 200)
   --edma-size BYTES  bytes each way for the eDMA part (default 16777216)
   --reads N          BAR reads for the round trip (default 2000)
+  --png FILE         the plot (default link-YYYY-MM-DD.png, today in UTC,
+                     in the current directory)
   --no-build         pass --no-build to run-pair.sh and the other benches
   -h, --help         this text
 EOF
@@ -44,6 +50,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 pings=200
 edma_size=16777216
 reads=2000
+png=link-$(date -u +%Y-%m-%d).png
 build=
 fast_path=on
 while [ $# -gt 0 ]; do
@@ -51,6 +58,7 @@ while [ $# -gt 0 ]; do
     --pings) pings=${2:?--pings needs a number}; shift 2 ;;
     --edma-size) edma_size=${2:?--edma-size needs bytes}; shift 2 ;;
     --reads) reads=${2:?--reads needs a number}; shift 2 ;;
+    --png) png=${2:?--png needs a file}; shift 2 ;;
     --no-build) build=--no-build; shift ;;
     --fast-path) case ${2:-} in on|off) fast_path=$2 ;;
         *) echo "link.sh: --fast-path takes 'on' or 'off'" >&2; exit 2 ;; esac
@@ -62,6 +70,18 @@ done
 case $pings$edma_size$reads in *[!0-9]*)
     echo "link.sh: --pings, --edma-size and --reads take numbers" >&2; exit 2 ;;
 esac
+
+# The plot comes last: find out now, not after the runs, that it cannot.
+command -v gnuplot >/dev/null 2>&1 || {
+    echo "link.sh: gnuplot is missing (the plot needs it): install Debian's gnuplot-nox, or run scripts/bootstrap.sh" >&2
+    exit 1
+}
+case $png in /*) ;; *) png=$(pwd)/$png ;; esac
+case $png in *"'"*) echo "link.sh: --png must not hold a single quote" >&2; exit 2 ;; esac
+if [ ! -d "$(dirname "$png")" ] || [ ! -w "$(dirname "$png")" ]; then
+    echo "link.sh: cannot write the plot into $(dirname "$png")" >&2
+    exit 1
+fi
 
 fn=/sys/bus/pci/devices/0000:01:00.0
 work=$(mktemp -d /tmp/dwcep-link-XXXXXX)
@@ -129,10 +149,26 @@ edma_write=$(awk -F'|' '/^\| eDMA write/ { gsub(/ /, "", $4); print $4 }' "$work
 
 echo "==> [bench] doorbell vs polling (bench/ntb-ping.sh --count $pings)"
 "$top/bench/ntb-ping.sh" $build --fast-path "$fast_path" --count "$pings" \
-    >"$work/ping.out" 2>&1 ||
+    --out "$work/samples" >"$work/ping.out" 2>&1 ||
     fail "bench/ntb-ping.sh failed; see $work/ping.out"
-sed -n '/^ping over ntb_netdev/,$p' "$work/ping.out"
-ping_ratio=$(awk -F'|' '/^\| (its|embedded) / { gsub(/ /, "", $6); if (r == "" || $6 < r) r = $6 } END { print r }' "$work/ping.out")
+sed -n '/^ping and UDP ping-pong over ntb_netdev/,/^samples:/{/^samples:/d;p;}' "$work/ping.out"
+# worse COLUMN: the smallest ratio of the its and embedded rows (the worse
+# doorbell backend), from ntb-ping.sh's table.
+worse() {
+    awk -F'|' -v c="$1" '/^\| (its|embedded) / { v = $c; gsub(/ /, "", v)
+        if (r == "" || v + 0 < r + 0) r = v } END { print r }' "$work/ping.out"
+}
+ping_ratio=$(worse 6)
+udp_ratio=$(worse 10)
+if [ -z "$ping_ratio" ] || [ -z "$udp_ratio" ]; then
+    fail "no polling/doorbell ratios in the table of bench/ntb-ping.sh; see $work/ping.out"
+fi
+ratios="mw_write=$mw_write mw_read=$mw_read ntb_perf=$ntb_perf edma_read=$edma_read edma_write=$edma_write ping_polling_over_doorbell=$ping_ratio udp_polling_over_doorbell=$udp_ratio bar_rtt_us=$rtt_med"
+
+echo "==> [bench] plot (bench/plot.sh)"
+"$top/bench/plot.sh" --samples "$work/samples" --png "$png" --ratios "$ratios" \
+    --title "link costs, $(date -u +%Y-%m-%d), $(nproc) CPUs, fast path $fast_path, $pings pings and UDP round trips per backend" \
+    >"$work/plot.out" 2>&1 || { cat "$work/plot.out" >&2; fail "bench/plot.sh failed"; }
 
 echo
 echo "link costs, $(date -u +%Y-%m-%d), $(nproc) CPUs, fast path $fast_path"
@@ -146,5 +182,7 @@ printf '| %-44s | %14s |\n' "ntb_perf RC -> EP / memcpy" "$ntb_perf"
 printf '| %-44s | %14s |\n' "eDMA read / memcpy" "$edma_read"
 printf '| %-44s | %14s |\n' "eDMA write / memcpy" "$edma_write"
 printf '| %-44s | %14s |\n' "ping: polling / doorbell (worse backend)" "$ping_ratio"
-echo "ratios: mw_write=$mw_write mw_read=$mw_read ntb_perf=$ntb_perf edma_read=$edma_read edma_write=$edma_write ping_polling_over_doorbell=$ping_ratio udp_polling_over_doorbell=NA bar_rtt_us=$rtt_med"
+printf '| %-44s | %14s |\n' "UDP ping-pong: polling / doorbell (worse)" "$udp_ratio"
+echo "plot: $png"
+echo "ratios: $ratios"
 rm -rf "$work"

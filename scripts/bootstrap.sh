@@ -46,11 +46,12 @@ done
 # and libclang-rt-14-dev (libFuzzer and the sanitizer runtimes, only a
 # recommendation of clang) build the fuzz targets of tests/fuzz; gcc's own
 # ASan/UBSan runtimes (for build-qemu.sh --sanitize) come with gcc.
+# gnuplot-nox draws bench/link.sh's plot (bench/plot.sh; PNG, no X11).
 HOST_PKGS="build-essential git ninja-build pkg-config flex bison bc cpio xz-utils
  zstd dpkg-dev python3 python3-venv python3-setuptools libglib2.0-dev
  libpixman-1-dev zlib1g-dev libfdt-dev libslirp-dev gcc-aarch64-linux-gnu
  libc6-dev-arm64-cross libssl-dev libgnutls28-dev kmod rsync socat file
- device-tree-compiler clang libclang-rt-14-dev"
+ device-tree-compiler clang libclang-rt-14-dev gnuplot-nox"
 
 ready() {
     for p in $HOST_PKGS python3-pycotap avocado; do
