@@ -7,9 +7,12 @@ stores and loads there do not cross the link.  Off, each is a link
 message.  Checked from both QEMUs while ntb_tool moves 1 MiB from the RC
 into the EP's window (and reads it back):
 
-  * the RC QEMU's memory tree (QMP 'info mtree') holds a pci-ep-link.map
-    region only with the fast path on, and loses it when the EP guest
-    tears its window down (the EP's iATU write that ends it);
+  * the RC QEMU's memory tree (QMP 'info mtree') holds the BAR2 map
+    region (pci-ep-link.bar2-map) only with the fast path on.  (Tearing
+    the window down does not end it: pci-epf-vntb's mw_clear_trans is
+    empty in Linux 7.2, so the EP's inbound iATU keeps BAR2 on the freed
+    buffer, on messages as on the fast path; the qtests check that an
+    iATU write that ends a mapping drops it in the RC first);
   * the EP QEMU's trace of inbound requests (dw_pcie_ep_inbound, switched
     on over QMP) records no BAR2 request with the fast path on, and the
     copy's requests with it off;
@@ -30,7 +33,7 @@ import re
 
 from test_ntb_tool import MW_SIZE, NtbToolPair
 
-MAP_REGION = 'pci-ep-link.map'
+MAP_REGION = 'pci-ep-link.bar2-map'
 WINDOW_REGION = 'dw-pcie-ep.rc-ram-window'
 BAR2_INBOUND = re.compile(r'dw_pcie_ep_inbound BAR2 ')
 RC_DMA = re.compile(r'pci_ep_remote_dma ')
@@ -78,7 +81,7 @@ class FastPathBase(NtbToolPair):
 
     def window_to_ep(self):
         """RC -> EP through BAR2; returns (maps in the RC while the window
-        is up, BAR2 requests the EP served, maps after the teardown)."""
+        is up, BAR2 requests the EP served)."""
         self.load_tool()
         self.qmp('ep', ('trace-event-set-state',
                         {'name': 'dw_pcie_ep_inbound', 'enable': True}))
@@ -89,9 +92,8 @@ class FastPathBase(NtbToolPair):
         self.log.info('fast path %s: %d map region(s) in the RC, %d BAR2 '
                       'requests served by the EP', self.fast_path, maps, requests)
         self.teardown_mws()
-        after = self.rc_maps()
         self.unload_tool()
-        return maps, requests, after
+        return maps, requests
 
 
 class FastPathOn(FastPathBase):
@@ -100,13 +102,11 @@ class FastPathOn(FastPathBase):
     """
 
     def test_window_is_shared_memory(self):
-        maps, requests, after = self.window_to_ep()
-        self.assertGreaterEqual(maps, 1, 'the RC QEMU has no %s region in BAR2 with '
-                                'the fast path on; %s' % (MAP_REGION, self.logs_hint()))
+        maps, requests = self.window_to_ep()
+        self.assertGreaterEqual(maps, 1, 'the RC QEMU has no %s region with the fast '
+                                'path on; %s' % (MAP_REGION, self.logs_hint()))
         self.assertEqual(requests, 0, 'the EP served %d BAR2 requests over the link '
                          'with the fast path on; %s' % (requests, self.logs_hint()))
-        self.assertEqual(after, 0, 'the map stayed in the RC QEMU after the EP tore '
-                         'its window down; %s' % self.logs_hint())
 
     def test_rc_ram_is_shared_memory(self):
         windows, requests = self.window_to_rc()
@@ -124,14 +124,13 @@ class FastPathOff(FastPathBase):
     fast_path = 'off'
 
     def test_window_is_messages(self):
-        maps, requests, after = self.window_to_ep()
+        maps, requests = self.window_to_ep()
         self.assertEqual(maps, 0, 'a %s region in the RC QEMU with the fast path '
                          'off; %s' % (MAP_REGION, self.logs_hint()))
         # 1 MiB written in at most 8-byte stores, and read back
         self.assertGreaterEqual(requests, MW_SIZE // 8, 'the EP served only %d BAR2 '
                                 'requests with the fast path off; %s'
                                 % (requests, self.logs_hint()))
-        self.assertEqual(after, 0)
 
     def test_rc_ram_is_messages(self):
         windows, requests = self.window_to_rc()

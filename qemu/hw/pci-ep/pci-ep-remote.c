@@ -206,6 +206,7 @@ static void map_drop_all(PciEpLink *l)
 static PlStatus link_map(PciEpLink *l, const PlMsg *msg)
 {
     uint64_t page = qemu_real_host_page_size();
+    g_autofree char *name = NULL;
     Error *err = NULL;
     PciEpLinkMap *m;
     int fd;
@@ -234,7 +235,8 @@ static PlStatus link_map(PciEpLink *l, const PlMsg *msg)
     m = g_new0(PciEpLinkMap, 1);
     m->bar = msg->u.map.bar;
     m->offset = msg->u.map.offset;
-    m->ram = pcie_link_region_ram("pci-ep-link.map", msg->u.map.size, fd,
+    name = g_strdup_printf("pci-ep-link.bar%u-map", m->bar);
+    m->ram = pcie_link_region_ram(name, msg->u.map.size, fd,
                                   msg->u.map.fd_offset, &err);
     if (!m->ram) {
         warn_report("pci-ep-link: cannot map the endpoint's RAM for BAR%u: "
