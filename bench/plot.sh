@@ -120,26 +120,20 @@ set yrange [0:1.25]
 set ytics 0, 0.2, 1
 set ylabel "fraction of round trips"
 
-set title "ping over ntb_netdev (RC -> EP)"
-set xlabel "round trip (ms)"
-if (words(bk_ping) > 0) { \
-    plot for [i=1:words(bk_ping)] tmp.'/ping-'.word(bk_ping, i).'.cdf' \
-        using 1:2 with steps lw 2 lc rgb color(word(bk_ping, i)) \
-        title name(word(bk_ping, i)) \
-} else { \
-    unset key; set label 1 "no ping samples" at graph 0.5, 0.5 center; \
-    plot 2 notitle; unset label 1; set key top left \
-}
-
-set title "UDP ping-pong over ntb_netdev (RC -> EP)"
-set xlabel "round trip (us)"
-if (words(bk_udp) > 0) { \
-    plot for [i=1:words(bk_udp)] tmp.'/udp-'.word(bk_udp, i).'.cdf' \
-        using 1:2 with steps lw 2 lc rgb color(word(bk_udp, i)) \
-        title name(word(bk_udp, i)) \
-} else { \
-    unset key; set label 1 "no UDP samples" at graph 0.5, 0.5 center; \
-    plot 2 notitle; unset label 1 \
+# The two CDF panels: ping (ms), then the UDP ping-pong (us).
+do for [k=1:2] {
+    kind = word("ping udp", k)
+    bk = k == 1 ? bk_ping : bk_udp
+    set title (k == 1 ? "ping" : "UDP ping-pong")." over ntb_netdev (RC -> EP)"
+    set xlabel "round trip (".(k == 1 ? "ms" : "us").")"
+    if (words(bk) > 0) {
+        plot for [i=1:words(bk)] tmp.'/'.kind.'-'.word(bk, i).'.cdf' \
+            using 1:2 with steps lw 2 lc rgb color(word(bk, i)) \
+            title name(word(bk, i))
+    } else {
+        unset key; set label 1 "no ".kind." samples" at graph 0.5, 0.5 center
+        plot 2 notitle; unset label 1; set key top left
+    }
 }
 
 if (bars) {
