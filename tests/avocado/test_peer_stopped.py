@@ -54,10 +54,11 @@ class EpStopped(SelftestBase):
     def probe(self):
         out = self.check_in('rc', PROBE % (RC_FN, READS), timeout=180)
         m = re.search(r'reads=(\d+) ones=(\d+) .*total_s=([\d.]+)\s+'
-                      r'count=(\d+)', out)
+                      r'count=(\d*)', out)
         self.assertIsNotNone(m, 'probe output: %r' % out)
+        # (reads of shared memory can end before the counter wrote once)
         reads, ones, seconds, count = (int(m.group(1)), int(m.group(2)),
-                                       float(m.group(3)), int(m.group(4)))
+                                       float(m.group(3)), int(m.group(4) or 0))
         self.log.info('%d reads (%d all ones) in %.2f s; counter %d',
                       reads, ones, seconds, count)
         return ones, reads, seconds, count
@@ -84,12 +85,17 @@ class EpStopped(SelftestBase):
         self.assertLess(seconds, MAX_SECONDS,
                         '%d reads of a stopped EP took %.1f s; %s'
                         % (READS, seconds, self.logs_hint()))
-        # The vCPU ran between the reads: the counter moved on.
-        self.assertGreaterEqual(count, 100,
-                                'the RC guest made no progress while the EP '
-                                'was stopped (counter %d, %d with the EP '
-                                'running); %s' % (count, count_live,
-                                                  self.logs_hint()))
+        if self.shared:
+            # reads of memory: nothing to wait for, nothing to count
+            self.log.info('shared BAR0: %d reads in %.3f s with the EP stopped',
+                          reads, seconds)
+        else:
+            # The vCPU ran between the reads: the counter moved on.
+            self.assertGreaterEqual(count, 100,
+                                    'the RC guest made no progress while the '
+                                    'EP was stopped (counter %d, %d with the '
+                                    'EP running); %s' % (count, count_live,
+                                                         self.logs_hint()))
 
         # the EP continues: data again, and the BAR and basic groups pass
         self.wait_in('rc', 'bar-rtt %s/resource0 0 1 | grep -q " ones=0 "'
