@@ -381,13 +381,17 @@ static void remote_config_write(PCIDevice *pd, uint32_t addr, uint32_t val,
         pci_set_word(pd->config + PCI_COMMAND,
                      pci_get_word(pd->config + PCI_COMMAND) &
                      ~PCI_COMMAND_MASTER);
+        remote_enter(fn);   /* not unplugged while the endpoint answers */
         link_ram_sync(fn->owner);
+        remote_leave(fn);
     }
     pci_default_write_config(pd, addr, val, len);
     pcie_link_cfg_write(remote_enter(fn), addr, len, val);
     remote_leave(fn);
     if (cmd && fn->owner->fn == fn) {
+        remote_enter(fn);
         link_ram_sync(fn->owner);
+        remote_leave(fn);
     }
 }
 
