@@ -17,8 +17,9 @@ the initramfs into the cache, then runs:
   asan     the same qtests in a second QEMU build with AddressSanitizer and
            UndefinedBehaviorSanitizer (scripts/build-qemu.sh --sanitize);
            any sanitizer report fails its test
-  fuzz     libFuzzer targets of the link codec and the iATU translation
-           (tests/fuzz), \$FUZZ_SECONDS (default 30) seconds each; each
+  fuzz     libFuzzer targets of the link codec, the iATU translation and
+           the link layer (two PcieLinks over a socketpair, against the
+           QEMU build; tests/fuzz), \$FUZZ_SECONDS (default 30) seconds each; each
            target is one test, failed by a crash or a broken invariant
   avocado  end-to-end tests on booted pairs (tests/avocado/test_*.py)
 and ends with one line: 'N passed, N failed' (', N skipped' when some were).
@@ -72,7 +73,7 @@ setup_failed() {
 }
 
 "$DWC_EP_TOP/scripts/bootstrap.sh" || setup_failed "scripts/bootstrap.sh"
-if want qtest || want avocado; then
+if want qtest || want avocado || want fuzz; then
     "$DWC_EP_TOP/scripts/build-qemu.sh" || setup_failed "scripts/build-qemu.sh"
 fi
 if want asan; then
@@ -217,6 +218,9 @@ if want fuzz; then
     : >"$_step_log"
     # one build per checkout, like the unit tests
     fb=$DWC_EP_CACHE/fuzz-build-$(echo "$DWC_EP_TOP" | sha256sum | cut -c1-8)
+    # the link layer harness links against the QEMU build
+    QEMU_BUILD=$("$DWC_EP_TOP/scripts/build-qemu.sh" --print-dir)
+    export QEMU_BUILD
     "$DWC_EP_TOP/tests/fuzz/build.sh" "$fb" >>"$_step_log" 2>&1 ||
         setup_failed "building the fuzz targets (log: $_step_log)"
     fz_pass=0 fz_fail=0 fz_lines=

@@ -47,6 +47,13 @@ static inline uint8_t fuzz_u8(FuzzInput *in)
 }
 
 /* Little-endian, so that seed files are easy to write by hand. */
+static inline uint16_t fuzz_u16(FuzzInput *in)
+{
+    uint16_t lo = fuzz_u8(in);
+
+    return lo | (uint16_t)(fuzz_u8(in) << 8);
+}
+
 static inline uint32_t fuzz_u32(FuzzInput *in)
 {
     uint32_t v = 0;

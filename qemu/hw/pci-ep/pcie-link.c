@@ -109,15 +109,29 @@ static void pcie_link_report(PcieLink *link)
     }
 }
 
-/* pcie_link_report from a thread that may or may not hold the BQL. */
+/* I/O thread: what pcie_link_report_any left for later. */
+static void pcie_link_report_bh(void *opaque)
+{
+    PcieLink *link = opaque;
+
+    bql_lock();
+    pcie_link_report(link);
+    bql_unlock();
+}
+
+/*
+ * pcie_link_report from a chardev event: now with the BQL held; without
+ * it (the I/O thread), from link->report_bh.  The chardev sends
+ * CHR_EVENT_CLOSED with its write lock held, and a thread holding the BQL
+ * may be waiting for that lock to write to the link: taking the BQL here
+ * deadlocked the two (found by the fuzz-link harness).
+ */
 static void pcie_link_report_any(PcieLink *link)
 {
     if (bql_locked()) {
         pcie_link_report(link);
     } else {
-        bql_lock();
-        pcie_link_report(link);
-        bql_unlock();
+        qemu_bh_schedule(link->report_bh);
     }
 }
 
@@ -1213,6 +1227,7 @@ bool pcie_link_init(PcieLink *link, CharBackend *chr, PlRole role,
     link->tx_timer = aio_timer_new(ctx, QEMU_CLOCK_REALTIME, SCALE_MS,
                                    pcie_link_tx_timeout, link);
     link->read_bh = aio_bh_new(ctx, pcie_link_read_bh, link);
+    link->report_bh = aio_bh_new(ctx, pcie_link_report_bh, link);
     link->read_timer = aio_timer_new(ctx, QEMU_CLOCK_REALTIME, SCALE_MS,
                                      pcie_link_read_timeout, link);
     QLIST_INIT(&link->reads);
@@ -1224,15 +1239,27 @@ bool pcie_link_init(PcieLink *link, CharBackend *chr, PlRole role,
 }
 
 typedef struct PcieLinkDrain {
+    PcieLink *link;
     QemuMutex lock;
     QemuCond cond;
     bool done;
 } PcieLinkDrain;
 
+/*
+ * I/O thread: the handlers go here, where the chardev runs, not in the
+ * caller's thread: a peer that closes the socket at the same time makes
+ * the chardev disconnect in this thread, and the two must not interleave
+ * (the fuzz-link harness found update_ioc_handlers() using the channel
+ * that the disconnect had just dropped).
+ */
 static void pcie_link_drained(void *opaque)
 {
     PcieLinkDrain *d = opaque;
 
+    bql_lock();
+    qemu_chr_fe_set_handlers(d->link->chr, NULL, NULL, NULL, NULL, NULL,
+                             NULL, true);
+    bql_unlock();
     qemu_mutex_lock(&d->lock);
     d->done = true;
     qemu_cond_signal(&d->cond);
@@ -1242,17 +1269,16 @@ static void pcie_link_drained(void *opaque)
 /*
  * Stop the link's handlers and its I/O thread.  The thread may be waiting
  * for the BQL in a handler that started before: wait, BQL released, for
- * it to finish before the thread is destroyed.  BQL held.
+ * it to finish and for the handlers to be removed there, then stop the
+ * thread, before its timers and the thread are freed.  BQL held.
  */
 void pcie_link_cleanup(PcieLink *link)
 {
-    PcieLinkDrain d = { .done = false };
+    PcieLinkDrain d = { .link = link, .done = false };
 
     if (!link->iothread) {
         return;
     }
-    qemu_chr_fe_set_handlers(link->chr, NULL, NULL, NULL, NULL, NULL,
-                             NULL, true);
     qemu_mutex_init(&d.lock);
     qemu_cond_init(&d.cond);
     aio_bh_schedule_oneshot(iothread_get_aio_context(link->iothread),
@@ -1263,6 +1289,12 @@ void pcie_link_cleanup(PcieLink *link)
         qemu_cond_wait(&d.cond, &d.lock);
     }
     qemu_mutex_unlock(&d.lock);
+    /*
+     * Nothing runs in the thread from now on: a timer callback or the
+     * writable watch could otherwise re-arm a timer freed below (found
+     * by fuzz-link: timerlist_free's assertion in iothread_destroy).
+     */
+    iothread_stop(link->iothread);
     bql_lock();
     qemu_mutex_destroy(&d.lock);
     qemu_cond_destroy(&d.cond);
@@ -1281,6 +1313,7 @@ void pcie_link_cleanup(PcieLink *link)
     timer_free(link->tx_timer);
     timer_free(link->read_timer);
     qemu_bh_delete(link->read_bh);
+    qemu_bh_delete(link->report_bh);
     qemu_bh_delete(link->cut_bh);
     iothread_destroy(link->iothread);
     link->iothread = NULL;
@@ -1296,50 +1329,3 @@ void pcie_link_cleanup(PcieLink *link)
     g_free(link->tx_chunk);
     link->rx = NULL;
 }
-
-/* ---- memory the fast path maps ---- */
-
-struct PcieLinkRegion {
-    Object parent_obj;
-
-    MemoryRegion mr;
-};
-
-OBJECT_DECLARE_SIMPLE_TYPE(PcieLinkRegion, PCIE_LINK_REGION)
-
-PcieLinkRegion *pcie_link_region_ram(const char *name, uint64_t size, int fd,
-                                     uint64_t fd_offset, Error **errp)
-{
-    PcieLinkRegion *r = PCIE_LINK_REGION(object_new(TYPE_PCIE_LINK_REGION));
-
-    if (!memory_region_init_ram_from_fd(&r->mr, OBJECT(r), name, size,
-                                        RAM_SHARED, fd, fd_offset, errp)) {
-        object_unref(OBJECT(r));
-        return NULL;
-    }
-    return r;
-}
-
-PcieLinkRegion *pcie_link_region_alias(const char *name, PcieLinkRegion *of,
-                                       uint64_t offset, uint64_t size)
-{
-    PcieLinkRegion *r = PCIE_LINK_REGION(object_new(TYPE_PCIE_LINK_REGION));
-
-    memory_region_init_alias(&r->mr, OBJECT(r), name, &of->mr, offset, size);
-    return r;
-}
-
-MemoryRegion *pcie_link_region_mr(PcieLinkRegion *r)
-{
-    return &r->mr;
-}
-
-static const TypeInfo pcie_link_types[] = {
-    {
-        .name = TYPE_PCIE_LINK_REGION,
-        .parent = TYPE_OBJECT,
-        .instance_size = sizeof(PcieLinkRegion),
-    },
-};
-
-DEFINE_TYPES(pcie_link_types)

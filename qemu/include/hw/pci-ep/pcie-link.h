@@ -75,6 +75,7 @@ typedef struct PcieLink {
     QEMUBH *cut_bh;          /* disconnect after pcie_link_fail (I/O thread) */
     QEMUTimer *tx_timer;     /* a transmit queue that does not drain */
     QEMUBH *read_bh;         /* deliver finished asynchronous reads */
+    QEMUBH *report_bh;       /* report a chardev event (I/O thread) */
     QEMUTimer *read_timer;   /* the next asynchronous read's deadline */
 
     /* Receiving: the I/O thread's alone. */
