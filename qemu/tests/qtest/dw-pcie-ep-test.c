@@ -8,6 +8,7 @@
 
 #include "qemu/osdep.h"
 #include "libqtest.h"
+#include "qobject/qdict.h"
 #include "dw-pcie-ep-qtest.h"
 
 #define MISC_CONTROL_1  0x8bc
@@ -274,6 +275,53 @@ static void test_edma_ctrl_and_emulation(void)
     qtest_quit(ep.qts);
 }
 
+/*
+ * Migration is blocked, with the reason (a migration blocker, not a
+ * VMState that claims to be unmigratable).
+ */
+static void test_migration_blocked(void)
+{
+    Ep ep;
+    QDict *rsp;
+    const char *desc;
+
+    ep_start(&ep, NULL);
+    rsp = qtest_qmp(ep.qts, "{'execute': 'migrate', 'arguments': "
+                    "{'uri': 'exec:cat >/dev/null'}}");
+    g_assert_true(qdict_haskey(rsp, "error"));
+    desc = qdict_get_str(qdict_get_qdict(rsp, "error"), "desc");
+    g_assert_nonnull(strstr(desc, "dw-pcie-ep: the controller's state is "
+                                  "not migrated"));
+    qobject_unref(rsp);
+    qtest_quit(ep.qts);
+}
+
+/*
+ * msi-doorbell=on without a GICv3 ITS is refused in realize, with a
+ * message that says the fix (it used to surface only when the device
+ * tree was written).
+ */
+static void test_msi_doorbell_needs_its(void)
+{
+    const char *qemu = g_getenv("QTEST_QEMU_BINARY");
+    g_autofree char *err = NULL;
+    g_autofree char *out = NULL;
+    g_autoptr(GError) gerr = NULL;
+    const char *argv[] = {
+        qemu, "-machine", "virt,gic-version=2", "-accel", "qtest",
+        "-nodefaults", "-display", "none",
+        "-device", "dw-pcie-ep,msi-doorbell=on", NULL
+    };
+    int status;
+
+    g_assert_nonnull(qemu);
+    g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_DEFAULT,
+                               NULL, NULL, &out, &err, &status, &gerr));
+    g_assert_true(WIFEXITED(status) && WEXITSTATUS(status) != 0);
+    g_assert_nonnull(strstr(err, "msi-doorbell=on needs a GICv3 ITS"));
+    g_assert_nonnull(strstr(err, "gic-version=3"));
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -286,5 +334,8 @@ int main(int argc, char **argv)
     qtest_add_func("/dw-pcie-ep/app-link-irq", test_app_link_irq);
     qtest_add_func("/dw-pcie-ep/edma-ctrl-emulation",
                    test_edma_ctrl_and_emulation);
+    qtest_add_func("/dw-pcie-ep/migration-blocked", test_migration_blocked);
+    qtest_add_func("/dw-pcie-ep/msi-doorbell-needs-its",
+                   test_msi_doorbell_needs_its);
     return g_test_run();
 }

@@ -173,6 +173,9 @@ struct DwPcieEpState {
     uint64_t rc_ram_size;
     PcieLinkRegion *ob_alias[DW_PCIE_EP_MAX_REGIONS];  /* in addr_space */
 
+    /* Not migrated: the link's peer is another QEMU process. */
+    Error *migration_blocker;
+
     /* Properties */
     uint32_t num_ib;
     uint32_t num_ob;

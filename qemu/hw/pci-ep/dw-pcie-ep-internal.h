@@ -1,0 +1,117 @@
+/*
+ * Synopsys DesignWare PCIe controller, endpoint mode: what its files
+ * share (dw-pcie-ep.c: QOM and realize; dw-pcie-ep-cfg.c: config space,
+ * DBI and DBI2; dw-pcie-ep-app.c: link training and the app block;
+ * dw-pcie-ep-port.c: iATU, outbound and inbound over the link;
+ * dw-pcie-ep-fdt.c: the device tree node; dw-pcie-ep-map.c: the
+ * shared-memory fast path).  Not for other devices: see dw-pcie-ep.h.
+ *
+ * Copyright (c) 2026 The dwc-pcie-ep authors
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#ifndef HW_PCI_EP_DW_PCIE_EP_INTERNAL_H
+#define HW_PCI_EP_DW_PCIE_EP_INTERNAL_H
+
+#include "hw/pci-ep/dw-pcie-ep.h"
+#include "hw/platform-bus.h"
+
+/* Address bits an iATU region's limit decodes: the largest is 64 GiB. */
+#define DW_PCIE_EP_IATU_LIMIT_BITS 36
+
+/* ---- dw-pcie-ep-cfg.c ---- */
+
+/*
+ * dw_pcie_ep_cfg_get, dw_pcie_ep_cfg_set: @len (1 to 4) bytes at config
+ * offset @addr, little-endian; @addr + @len must be within the 4 KiB
+ * config space (callers check: these do not).
+ */
+uint32_t dw_pcie_ep_cfg_get(DwPcieEpState *s, unsigned addr, unsigned len);
+void dw_pcie_ep_cfg_set(uint8_t *arr, unsigned addr, uint32_t v, unsigned len);
+
+/* The PCI address the RC gave BAR @bar (0..5; 64-bit BARs whole). */
+uint64_t dw_pcie_ep_bar_addr(DwPcieEpState *s, unsigned bar);
+
+/* Config space, DBI2 masks and Resizable BAR back to their reset values. */
+void dw_pcie_ep_config_init(DwPcieEpState *s);
+
+/*
+ * Link reset (link down, which a new peer always follows): what the RC
+ * wrote through config space goes back to what reset and the DBI left
+ * there; what the EP set up through the DBI stays.
+ */
+void dw_pcie_ep_link_reset_config(DwPcieEpState *s);
+
+/*
+ * A config read or write of @size (1, 2 or 4) bytes at @off (aligned,
+ * below 4 KiB; the link's decoder checks) from the RC: the link's view,
+ * with the BAR masks of DBI2 and the link's write masks (port logic reads
+ * 0 and ignores writes; a Resizable BAR size the capability does not
+ * offer is refused and logged).
+ */
+uint32_t dw_pcie_ep_link_cfg_read(DwPcieEpState *s, unsigned off,
+                                  unsigned size);
+void dw_pcie_ep_link_cfg_write(DwPcieEpState *s, unsigned off,
+                               unsigned size, uint32_t val);
+
+/* The DBI (config space and port logic) and DBI2 (BAR masks), 4 KiB each. */
+extern const MemoryRegionOps dw_pcie_ep_dbi_ops;
+extern const MemoryRegionOps dw_pcie_ep_dbi2_ops;
+
+/* ---- dw-pcie-ep-app.c ---- */
+
+/* The app block (DW_PCIE_EP_APP_SIZE bytes, 32-bit registers). */
+extern const MemoryRegionOps dw_pcie_ep_app_ops;
+
+/* The app interrupt line follows the app block's status and enable. */
+void dw_pcie_ep_update_app_irq(DwPcieEpState *s);
+
+/* A peer QEMU is connected on the link (HELLO exchanged). */
+bool dw_pcie_ep_has_peer(DwPcieEpState *s);
+
+/* Requests can cross the link: it is trained and a peer is on it. */
+bool dw_pcie_ep_link_usable(DwPcieEpState *s);
+
+/*
+ * Whether the function may issue a memory request of @size bytes at PCI
+ * address @pci (@write or read) for @who (for the log): only with Bus
+ * Master Enable set in its COMMAND register.  Without, the request is not
+ * sent (logged as a guest error) and the caller fails it.
+ */
+bool dw_pcie_ep_may_master(DwPcieEpState *s, const char *who,
+                           uint64_t pci, uint64_t size, bool write);
+
+/*
+ * Bring the link to what LTSSM_EN and the peer allow: up when training is
+ * enabled and (with a link configured) the peer is connected.
+ */
+void dw_pcie_ep_train(DwPcieEpState *s);
+
+/* The eDMA's interrupt line (gpio "edma-irq" 0) to the device's irq 0. */
+void dw_pcie_ep_dma_irq(void *opaque, int n, int level);
+
+/* ---- dw-pcie-ep-port.c ---- */
+
+/* The iATU registers (DW_IATU_REGION_STRIDE bytes per region). */
+extern const MemoryRegionOps dw_pcie_ep_atu_ops;
+
+/* The outbound window (addr-space-size bytes) as the EP CPU reaches it. */
+extern const MemoryRegionOps dw_pcie_ep_addr_space_ops;
+
+/* The eDMA's PCI side: reads and writes translated onto the link. */
+extern const DwEdmaEmuPciOps dw_pcie_ep_edma_pci_ops;
+
+/* The link's callbacks: the RC's requests, link state, connection. */
+extern const PcieLinkOps dw_pcie_ep_link_ops;
+
+/* ---- dw-pcie-ep-fdt.c ---- */
+
+/*
+ * DwPcieEpClass::add_fdt_node: the controller's node under @parent, its
+ * reg entries at the platform bus addresses @pbus gave the device, its
+ * interrupts from @irq_start.  0, or a negative libfdt error.
+ */
+int dw_pcie_ep_add_fdt_node(SysBusDevice *sbd, void *fdt, const char *parent,
+                            PlatformBusDevice *pbus, int irq_start);
+
+#endif
