@@ -26,7 +26,8 @@ against the include shim of the unit tests (tests/unit/shim, qemu/include):
   fuzz-iatu        tests/fuzz/fuzz-iatu.c + $(src_of iatu)
 and, when QEMU_BUILD names a build tree of scripts/build-qemu.sh (with
 its source next to it, in ../src), the link layer harness:
-  fuzz-link        tests/fuzz/fuzz-link.c + qemu/hw/pci-ep/pcie-link.c and
+  fuzz-link        tests/fuzz/fuzz-link.c + qemu/hw/pci-ep/pcie-link.c,
+                   pcie-link-tx.c, pcie-link-request.c and
                    pcie-link-proto.c (clang, instrumented), linked with
                    that build's objects of QEMU's util, QOM, I/O channel,
                    crypto, authz, chardev and I/O thread code (gcc, not
@@ -91,15 +92,19 @@ build_link() {
  -isystem $s/linux-headers -isystem $b/linux-headers
  -I$top/tests/fuzz $glib_cflags $(pkg-config --cflags gnutls)"
     # this checkout's link code, not the build's copy of it
-    srcs="$top/tests/fuzz/fuzz-link.c $top/qemu/hw/pci-ep/pcie-link.c $top/qemu/hw/pci-ep/pcie-link-proto.c"
+    srcs="$top/tests/fuzz/fuzz-link.c"
+    for f in pcie-link.c pcie-link-tx.c pcie-link-request.c pcie-link-proto.c; do
+        srcs="$srcs $top/qemu/hw/pci-ep/$f"
+    done
     hash=$( { echo "$CLANG $qflags"; "$CLANG" --version; cat $srcs \
-              "$top/tests/fuzz/fuzz-common.h" "$top"/qemu/include/hw/pci-ep/*.h;
+              "$top/tests/fuzz/fuzz-common.h" "$top"/qemu/include/hw/pci-ep/*.h \
+              "$top"/qemu/hw/pci-ep/pcie-link-internal.h;
               ls -l $objs "$b/libqemuutil.a"; } | sha256sum | cut -c1-16)
     if [ -x "$out/fuzz-link" ] && [ "$(cat "$out/fuzz-link.hash" 2>/dev/null)" = "$hash" ]; then
         echo "fuzz-link: up to date"
         return
     fi
-    echo "fuzz-link: $CLANG tests/fuzz/fuzz-link.c pcie-link.c pcie-link-proto.c + $b"
+    echo "fuzz-link: $CLANG tests/fuzz/fuzz-link.c pcie-link{,-tx,-request,-proto}.c + $b"
     rm -f "$out/fuzz-link.hash"
     # shellcheck disable=SC2086
     "$CLANG" $qflags -o "$out/fuzz-link" $srcs $objs \
