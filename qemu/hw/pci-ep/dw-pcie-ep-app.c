@@ -14,12 +14,14 @@
 #include "trace.h"
 #include "dw-pcie-ep-internal.h"
 #include "hw/irq.h"
+#include "hw/register.h"
 
 /* ---- link state and the app block ---- */
 
 void dw_pcie_ep_update_app_irq(DwPcieEpState *s)
 {
-    qemu_set_irq(s->irq_app, !!(s->app_irq_status & s->app_irq_enable));
+    qemu_set_irq(s->irq_app, !!(s->app_regs[R_APP_IRQ_STATUS] &
+                                s->app_regs[R_APP_IRQ_ENABLE]));
 }
 
 bool dw_pcie_ep_has_peer(DwPcieEpState *s)
@@ -69,8 +71,9 @@ static void dw_pcie_ep_set_link(DwPcieEpState *s, bool up)
                        up ? DW_PCIE_LTSSM_L0 : 0, 4);
     dbg1 = up ? DW_PCIE_PL_PORT_DEBUG1_LINK_UP : 0;
     dw_pcie_ep_cfg_set(s->config, DW_PCIE_PL_PORT_DEBUG1, dbg1, 4);
-    s->app_irq_status |= up ? DW_PCIE_EP_APP_IRQ_LINK_UP :
-                              DW_PCIE_EP_APP_IRQ_LINK_DOWN;
+    ARRAY_FIELD_DP32(s->app_regs, APP_STATUS, LINK_UP, up);
+    s->app_regs[R_APP_IRQ_STATUS] |= up ? R_APP_IRQ_STATUS_LINK_UP_MASK :
+                                          R_APP_IRQ_STATUS_LINK_DOWN_MASK;
     dw_pcie_ep_update_app_irq(s);
     dw_pcie_ep_map_changed(s, false);
 }
@@ -82,7 +85,7 @@ static void dw_pcie_ep_set_link(DwPcieEpState *s, bool up)
  */
 void dw_pcie_ep_train(DwPcieEpState *s)
 {
-    bool want = s->app_ctrl & DW_PCIE_EP_APP_CTRL_LTSSM_EN;
+    bool want = ARRAY_FIELD_EX32(s->app_regs, APP_CTRL, LTSSM_EN);
 
     if (dw_pcie_ep_has_peer(s)) {
         want = want && pcie_link_connected(&s->link);
@@ -93,35 +96,41 @@ void dw_pcie_ep_train(DwPcieEpState *s)
     dw_pcie_ep_set_link(s, want);
 }
 
+/* ---- the app block, as data (dw-pcie-ep-regs.h) ---- */
+
+static void dw_pcie_ep_app_ctrl_postw(RegisterInfo *reg, uint64_t val)
+{
+    dw_pcie_ep_train(DW_PCIE_EP(reg->opaque));
+}
+
+static void dw_pcie_ep_app_irq_postw(RegisterInfo *reg, uint64_t val)
+{
+    dw_pcie_ep_update_app_irq(DW_PCIE_EP(reg->opaque));
+}
+
+static void dw_pcie_ep_app_intx_postw(RegisterInfo *reg, uint64_t val)
+{
+    DwPcieEpState *s = DW_PCIE_EP(reg->opaque);
+    bool inta = ARRAY_FIELD_EX32(s->app_regs, APP_INTX, INTA);
+
+    trace_dw_pcie_ep_intx(inta);
+    if (dw_pcie_ep_has_peer(s) && s->link_up) {
+        pcie_link_intx(&s->link, 0, inta);
+    }
+}
+
+#define DW_PCIE_EP_APP_REG_INFO(n, rst, ro_, w1c_, rsvd_, hook)  \
+    { .name = #n, .addr = A_##n, .reset = (rst), .ro = (ro_),     \
+      .w1c = (w1c_), .rsvd = (uint32_t)(rsvd_), .post_write = (hook) },
+
+static const RegisterAccessInfo dw_pcie_ep_app_regs_info[] = {
+    DW_PCIE_EP_APP_REGS(DW_PCIE_EP_APP_REG_INFO)
+};
+
 static uint64_t dw_pcie_ep_app_read(void *opaque, hwaddr addr, unsigned size)
 {
-    DwPcieEpState *s = opaque;
-    uint32_t val = 0;
+    uint64_t val = register_read_memory(opaque, addr, size);
 
-    switch (addr) {
-    case DW_PCIE_EP_APP_ID:
-        val = DW_PCIE_EP_APP_ID_VALUE;
-        break;
-    case DW_PCIE_EP_APP_CTRL:
-        val = s->app_ctrl;
-        break;
-    case DW_PCIE_EP_APP_STATUS:
-        val = s->link_up ? DW_PCIE_EP_APP_STATUS_LINK_UP : 0;
-        break;
-    case DW_PCIE_EP_APP_IRQ_STATUS:
-        val = s->app_irq_status;
-        break;
-    case DW_PCIE_EP_APP_IRQ_ENABLE:
-        val = s->app_irq_enable;
-        break;
-    case DW_PCIE_EP_APP_INTX:
-        val = s->app_intx;
-        break;
-    default:
-        qemu_log_mask(LOG_GUEST_ERROR, "dw-pcie-ep: app read of unknown "
-                      "register 0x%" HWADDR_PRIx "\n", addr);
-        break;
-    }
     trace_dw_pcie_ep_app_read(addr, val);
     return val;
 }
@@ -129,44 +138,40 @@ static uint64_t dw_pcie_ep_app_read(void *opaque, hwaddr addr, unsigned size)
 static void dw_pcie_ep_app_write(void *opaque, hwaddr addr, uint64_t val,
                                  unsigned size)
 {
-    DwPcieEpState *s = opaque;
-    const uint32_t irq_bits = DW_PCIE_EP_APP_IRQ_LINK_UP |
-                              DW_PCIE_EP_APP_IRQ_LINK_DOWN;
-
     trace_dw_pcie_ep_app_write(addr, val);
-    switch (addr) {
-    case DW_PCIE_EP_APP_CTRL:
-        s->app_ctrl = val & DW_PCIE_EP_APP_CTRL_LTSSM_EN;
-        dw_pcie_ep_train(s);
-        break;
-    case DW_PCIE_EP_APP_INTX:
-        s->app_intx = val & 1;
-        trace_dw_pcie_ep_intx(s->app_intx);
-        if (dw_pcie_ep_has_peer(s) && s->link_up) {
-            pcie_link_intx(&s->link, 0, s->app_intx);
-        }
-        break;
-    case DW_PCIE_EP_APP_IRQ_STATUS:
-        s->app_irq_status &= ~(val & irq_bits);
-        dw_pcie_ep_update_app_irq(s);
-        break;
-    case DW_PCIE_EP_APP_IRQ_ENABLE:
-        s->app_irq_enable = val & irq_bits;
-        dw_pcie_ep_update_app_irq(s);
-        break;
-    default:
-        qemu_log_mask(LOG_GUEST_ERROR, "dw-pcie-ep: app write of read-only or "
-                      "unknown register 0x%" HWADDR_PRIx "\n", addr);
-        break;
-    }
+    register_write_memory(opaque, addr, val, size);
 }
 
-const MemoryRegionOps dw_pcie_ep_app_ops = {
+static const MemoryRegionOps dw_pcie_ep_app_ops = {
     .read = dw_pcie_ep_app_read,
     .write = dw_pcie_ep_app_write,
     .endianness = DEVICE_LITTLE_ENDIAN,
     .valid = { .min_access_size = 4, .max_access_size = 4 },
 };
+
+void dw_pcie_ep_app_init(DwPcieEpState *s)
+{
+    RegisterInfoArray *regs;
+
+    memory_region_init(&s->app, OBJECT(s), "dw-pcie-ep.app",
+                       DW_PCIE_EP_APP_SIZE);
+    regs = register_init_block32(DEVICE(s), dw_pcie_ep_app_regs_info,
+                                 ARRAY_SIZE(dw_pcie_ep_app_regs_info),
+                                 s->app_regs_info, s->app_regs,
+                                 &dw_pcie_ep_app_ops, false,
+                                 DW_PCIE_EP_APP_SIZE);
+    memory_region_add_subregion(&s->app, 0, &regs->mem);
+}
+
+void dw_pcie_ep_app_reset(DwPcieEpState *s)
+{
+    unsigned i;
+
+    for (i = 0; i < ARRAY_SIZE(s->app_regs_info); i++) {
+        register_reset(&s->app_regs_info[i]);
+    }
+}
+
 
 
 /* ---- eDMA interrupt ---- */

@@ -60,8 +60,14 @@ extern const MemoryRegionOps dw_pcie_ep_dbi2_ops;
 
 /* ---- dw-pcie-ep-app.c ---- */
 
-/* The app block (DW_PCIE_EP_APP_SIZE bytes, 32-bit registers). */
-extern const MemoryRegionOps dw_pcie_ep_app_ops;
+/*
+ * dw_pcie_ep_app_init: s->app, the app block (DW_PCIE_EP_APP_SIZE bytes,
+ * 32-bit registers, declared in dw-pcie-ep-regs.h) on the register API.
+ * dw_pcie_ep_app_reset: its registers to their reset values (with the
+ * link already down: no link event is raised).
+ */
+void dw_pcie_ep_app_init(DwPcieEpState *s);
+void dw_pcie_ep_app_reset(DwPcieEpState *s);
 
 /* The app interrupt line follows the app block's status and enable. */
 void dw_pcie_ep_update_app_irq(DwPcieEpState *s);

@@ -56,14 +56,11 @@ static void dw_pcie_ep_reset_hold(Object *obj, ResetType type)
         dw_iatu_region_reset(&s->ib[i]);
     }
     dw_pcie_ep_outbound_sync(s);
-    s->app_ctrl = 0;
-    s->app_irq_status = 0;
-    s->app_irq_enable = 0;
-    s->app_intx = 0;
     if (s->link_up) {
         s->link_up = false;
         trace_dw_pcie_ep_link(false);
     }
+    dw_pcie_ep_app_reset(s);
     dw_pcie_ep_update_app_irq(s);
     dw_pcie_ep_map_changed(s, false);
 }
@@ -141,8 +138,7 @@ static void dw_pcie_ep_realize(DeviceState *dev, Error **errp)
     memory_region_init_io(&s->atu, OBJECT(dev), &dw_pcie_ep_atu_ops, s,
                           "dw-pcie-ep.atu",
                           ROUND_UP(regions * DW_IATU_REGION_STRIDE, 4 * KiB));
-    memory_region_init_io(&s->app, OBJECT(dev), &dw_pcie_ep_app_ops, s,
-                          "dw-pcie-ep.app", DW_PCIE_EP_APP_SIZE);
+    dw_pcie_ep_app_init(s);
     memory_region_init_io(&s->addr_space, OBJECT(dev),
                           &dw_pcie_ep_addr_space_ops, s,
                           "dw-pcie-ep.addr_space", s->addr_space_size);

@@ -46,6 +46,7 @@
 #include "hw/pci/pci_regs.h"
 #include "libqtest.h"
 #include "dw-pcie-ep-qtest.h"
+#include "hw/pci-ep/dw-pcie-ep-regs.h"
 #include "hw/pci-ep/pcie-link-proto.h"
 
 /* Global registers, per direction (0 write, 1 read). */
@@ -84,8 +85,6 @@ static const DirRegs dregs[2] = {
 #define LLE             (1u << 9)
 #define ELEM            24
 
-#define APP_CTRL        0x04
-#define APP_STATUS      0x08
 
 #define WR_ABORT_IMWR   0x068
 #define RD_ABORT_IMWR   0x0d4
@@ -1094,7 +1093,7 @@ static void ep_start_full(Ep *ep, const char *props, bool peer, bool train,
     qtest_irq_intercept_out_named(ep->qts, "/machine/peripheral/ep",
                                   "sysbus-irq");
     if (train) {
-        qtest_writel(ep->qts, ep->app + APP_CTRL, 1);
+        qtest_writel(ep->qts, ep->app + A_APP_CTRL, 1);
     }
     deadline = g_get_monotonic_time() + WAIT_US;
     while (peer && !(hello && (!train || up == 1)) && again(ep, deadline)) {
@@ -1109,7 +1108,7 @@ static void ep_start_full(Ep *ep, const char *props, bool peer, bool train,
         unlink(ep->path);
         rmdir(ep->dir);
     }
-    g_assert_cmphex(qtest_readl(ep->qts, ep->app + APP_STATUS) & 1, ==, train);
+    g_assert_cmphex(qtest_readl(ep->qts, ep->app + A_APP_STATUS) & 1, ==, train);
     if (train) {
         g_assert_cmpint(up, ==, 1);
     }
@@ -2130,11 +2129,11 @@ static void test_link_reset_config(void)
     qtest_writeb(ep.qts, ep.dbi + PCI_CACHE_LINE_SIZE, 0x10);
 
     rc_configure(&ep, 0x10000000);
-    qtest_writel(ep.qts, ep.app + APP_CTRL, 0);         /* link down */
+    qtest_writel(ep.qts, ep.app + A_APP_CTRL, 0);         /* link down */
     peer_wait(&ep, 0, 0);
     check_unconfigured(&ep, false);
 
-    qtest_writel(ep.qts, ep.app + APP_CTRL, 1);         /* and up again */
+    qtest_writel(ep.qts, ep.app + A_APP_CTRL, 1);         /* and up again */
     peer_wait(&ep, 0, 1);
     check_unconfigured(&ep, true);
 
@@ -2174,14 +2173,14 @@ static void test_system_reset(void)
     g_assert_cmphex(qtest_readl(ep.qts, ep.dbi2 + PCI_BASE_ADDRESS_0), ==, 0);
     g_assert_cmphex(qtest_readl(ep.qts, ep.atu + 0x100 + 0x04), ==, 0);
     g_assert_cmphex(qtest_readl(ep.qts, ep.atu + 0x04), ==, 0);
-    g_assert_cmphex(qtest_readl(ep.qts, ep.app + APP_CTRL), ==, 0);
-    g_assert_cmphex(qtest_readl(ep.qts, ep.app + APP_STATUS), ==, 0);
+    g_assert_cmphex(qtest_readl(ep.qts, ep.app + A_APP_CTRL), ==, 0);
+    g_assert_cmphex(qtest_readl(ep.qts, ep.app + A_APP_STATUS), ==, 0);
     g_assert_cmphex(RD32(&ep, MASK(WR)), ==, 0x00ff00ff);
     g_assert_cmphex(RD64(&ep, CH(WR, 1, CH_SAR)), ==, 0);
 
     /* the EP's driver starts again: a clean function for the RC */
     qtest_writel(ep.qts, ep.dbi2 + PCI_BASE_ADDRESS_0, 1);
-    qtest_writel(ep.qts, ep.app + APP_CTRL, 1);
+    qtest_writel(ep.qts, ep.app + A_APP_CTRL, 1);
     peer_wait(&ep, 0, 1);
     g_assert_cmphex(rc_cfg_read(&ep, PCI_COMMAND) & 0xffff, ==, 0);
     g_assert_cmphex(rc_cfg_read(&ep, PCI_BASE_ADDRESS_0), ==, 0);
@@ -2877,10 +2876,10 @@ static void test_fast_path(void)
     g_assert_cmphex((uint32_t)ldl_le_p(pm.ptr + 0x10), ==, 0x600df00d);
 
     /* the link goes down and up: unmapped, and mapped once MSE is set */
-    qtest_writel(ep.qts, ep.app + APP_CTRL, 0);
+    qtest_writel(ep.qts, ep.app + A_APP_CTRL, 0);
     peer_wait(&ep, 0, 0);
     check_maps(&ep, true, 6, 6);
-    qtest_writel(ep.qts, ep.app + APP_CTRL, 1);
+    qtest_writel(ep.qts, ep.app + A_APP_CTRL, 1);
     peer_wait(&ep, 0, 1);
     rc_cfg_write(&ep, PCI_BASE_ADDRESS_0, bar0);
     rc_cfg_write(&ep, PCI_COMMAND, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);

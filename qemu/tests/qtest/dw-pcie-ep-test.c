@@ -10,6 +10,7 @@
 #include "libqtest.h"
 #include "qobject/qdict.h"
 #include "dw-pcie-ep-qtest.h"
+#include "hw/pci-ep/dw-pcie-ep-regs.h"
 
 #define MISC_CONTROL_1  0x8bc
 #define ATU_LOWER_TARGET 0x14
@@ -232,23 +233,79 @@ static void test_app_link_irq(void)
     Ep ep;
 
     ep_start(&ep, NULL);
-    g_assert_cmphex(qtest_readl(ep.qts, ep.app + 0x00), ==, 0x50455744);
-    g_assert_cmphex(qtest_readl(ep.qts, ep.app + 0x08), ==, 0);
-    qtest_writel(ep.qts, ep.app + 0x10, 0x3);            /* enable both */
+    g_assert_cmphex(qtest_readl(ep.qts, ep.app + A_APP_ID), ==, 0x50455744);
+    g_assert_cmphex(qtest_readl(ep.qts, ep.app + A_APP_STATUS), ==, 0);
+    qtest_writel(ep.qts, ep.app + A_APP_IRQ_ENABLE, 0x3);   /* enable both */
     g_assert_false(qtest_get_irq(ep.qts, 1));
-    qtest_writel(ep.qts, ep.app + 0x04, 1);              /* LTSSM_EN */
-    g_assert_cmphex(qtest_readl(ep.qts, ep.app + 0x08), ==, 1);
-    g_assert_cmphex(qtest_readl(ep.qts, ep.app + 0x0c), ==, 1);
+    qtest_writel(ep.qts, ep.app + A_APP_CTRL, 1);           /* LTSSM_EN */
+    g_assert_cmphex(qtest_readl(ep.qts, ep.app + A_APP_STATUS), ==, 1);
+    g_assert_cmphex(qtest_readl(ep.qts, ep.app + A_APP_IRQ_STATUS), ==, 1);
     g_assert_true(qtest_get_irq(ep.qts, 1));
     /* the DWC debug registers follow the link */
     g_assert_cmphex(qtest_readl(ep.qts, ep.dbi + 0x72c) & 0x10, ==, 0x10);
     g_assert_cmphex(qtest_readl(ep.qts, ep.dbi + 0x728) & 0x3f, ==, 0x11);
-    qtest_writel(ep.qts, ep.app + 0x0c, 1);              /* W1C */
+    qtest_writel(ep.qts, ep.app + A_APP_IRQ_STATUS, 1);     /* W1C */
     g_assert_false(qtest_get_irq(ep.qts, 1));
-    qtest_writel(ep.qts, ep.app + 0x04, 0);              /* link down */
-    g_assert_cmphex(qtest_readl(ep.qts, ep.app + 0x0c), ==, 2);
+    qtest_writel(ep.qts, ep.app + A_APP_CTRL, 0);           /* link down */
+    g_assert_cmphex(qtest_readl(ep.qts, ep.app + A_APP_IRQ_STATUS), ==, 2);
     g_assert_true(qtest_get_irq(ep.qts, 1));
-    qtest_writel(ep.qts, ep.app + 0x10, 0x1);            /* mask it */
+    qtest_writel(ep.qts, ep.app + A_APP_IRQ_ENABLE, 0x1);   /* mask it */
+    g_assert_false(qtest_get_irq(ep.qts, 1));
+    qtest_quit(ep.qts);
+}
+
+/* The app registers' table (dw-pcie-ep-regs.h), as the checks read it. */
+typedef struct {
+    const char *name;
+    uint32_t addr, reset, ro, w1c, rsvd;
+} RegCheck;
+
+#define APP_REG_CHECK(n, rst, ro_, w1c_, rsvd_, hook) \
+    { #n, A_##n, (rst), (ro_), (w1c_), (uint32_t)(rsvd_) },
+
+static const RegCheck app_regs[] = {
+    DW_PCIE_EP_APP_REGS(APP_REG_CHECK)
+};
+
+/*
+ * Each app register from the table: its reset value, then (on the value
+ * it holds) read-only bits that a write of their complement leaves alone,
+ * and reserved bits that a write of ones leaves at 0.  The writes keep
+ * every other bit as it was, so that no link or interrupt event follows;
+ * after a device reset (system_reset) each register is back at its reset
+ * value.
+ */
+static void test_app_regs(void)
+{
+    Ep ep;
+    unsigned i, round;
+
+    ep_start(&ep, NULL);
+    for (round = 0; round < 2; round++) {
+        for (i = 0; i < ARRAY_SIZE(app_regs); i++) {
+            const RegCheck *r = &app_regs[i];
+            uint64_t a = ep.app + r->addr;
+            uint32_t v = qtest_readl(ep.qts, a);
+
+            g_test_message("%s: 0x%08x", r->name, v);
+            g_assert_cmphex(v, ==, r->reset);
+            if (r->ro) {
+                qtest_writel(ep.qts, a, v ^ r->ro);
+                g_assert_cmphex(qtest_readl(ep.qts, a), ==, v);
+            }
+            if (r->rsvd) {
+                qtest_writel(ep.qts, a, (v | r->rsvd) & ~r->w1c);
+                g_assert_cmphex(qtest_readl(ep.qts, a) & r->rsvd, ==, 0);
+            }
+        }
+        /* change every register, then reset the machine */
+        qtest_writel(ep.qts, ep.app + A_APP_IRQ_ENABLE, 0x3);
+        qtest_writel(ep.qts, ep.app + A_APP_INTX, 1);
+        qtest_writel(ep.qts, ep.app + A_APP_CTRL, 1);
+        g_assert_cmphex(qtest_readl(ep.qts, ep.app + A_APP_STATUS), ==, 1);
+        g_assert_cmphex(qtest_readl(ep.qts, ep.app + A_APP_IRQ_STATUS), ==, 1);
+        qtest_system_reset(ep.qts);
+    }
     g_assert_false(qtest_get_irq(ep.qts, 1));
     qtest_quit(ep.qts);
 }
@@ -332,6 +389,7 @@ int main(int argc, char **argv)
     qtest_add_func("/dw-pcie-ep/iatu-detect", test_iatu_detect);
     qtest_add_func("/dw-pcie-ep/outbound", test_outbound);
     qtest_add_func("/dw-pcie-ep/app-link-irq", test_app_link_irq);
+    qtest_add_func("/dw-pcie-ep/app-regs", test_app_regs);
     qtest_add_func("/dw-pcie-ep/edma-ctrl-emulation",
                    test_edma_ctrl_and_emulation);
     qtest_add_func("/dw-pcie-ep/migration-blocked", test_migration_blocked);

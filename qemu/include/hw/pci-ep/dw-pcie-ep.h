@@ -22,6 +22,8 @@
 #include "hw/pci-ep/dw-pcie-iatu.h"
 #include "hw/pci-ep/dw-edma-emu.h"
 #include "hw/pci-ep/pcie-link.h"
+#include "hw/pci-ep/dw-pcie-ep-regs.h"
+#include "hw/register.h"
 #include "chardev/char-fe.h"
 #include "qom/object.h"
 
@@ -49,30 +51,7 @@ enum {
 #define DW_PCIE_EP_MAX_REGIONS   256
 #define DW_PCIE_EP_NUM_BARS      6
 
-/*
- * The app block: what DWC leaves to the SoC glue, in our own layout.
- *   APP_ID        RO  0x50455744 ("DWEP")
- *   APP_CTRL      RW  bit 0 LTSSM_EN: start link training
- *   APP_STATUS    RO  bit 0 LINK_UP
- *   APP_IRQ_STATUS W1C bit 0 LINK_UP event, bit 1 LINK_DOWN event
- *   APP_IRQ_ENABLE RW  same bits; the "app" interrupt is the OR of
- *                      STATUS & ENABLE
- *   APP_INTX      RW  bit 0: INTA asserted (sent as INTx on the link)
- * With a "chardev" (the link to the RC QEMU), LTSSM_EN trains the link
- * when the peer is there, and again whenever it comes back; without one,
- * LTSSM_EN brings the link up at once.  Clearing LTSSM_EN takes it down.
- */
-#define DW_PCIE_EP_APP_ID          0x00
-#define DW_PCIE_EP_APP_CTRL        0x04
-#define DW_PCIE_EP_APP_STATUS      0x08
-#define DW_PCIE_EP_APP_IRQ_STATUS  0x0c
-#define DW_PCIE_EP_APP_IRQ_ENABLE  0x10
-#define DW_PCIE_EP_APP_INTX        0x14
-#define DW_PCIE_EP_APP_ID_VALUE    0x50455744
-#define DW_PCIE_EP_APP_CTRL_LTSSM_EN    (1u << 0)
-#define DW_PCIE_EP_APP_STATUS_LINK_UP   (1u << 0)
-#define DW_PCIE_EP_APP_IRQ_LINK_UP      (1u << 0)
-#define DW_PCIE_EP_APP_IRQ_LINK_DOWN    (1u << 1)
+/* The app block's registers are declared in dw-pcie-ep-regs.h. */
 
 /* Port logic registers in the DBI that the model gives a meaning to. */
 #define DW_PCIE_PL_PORT_LINK_CONTROL   0x710
@@ -151,10 +130,8 @@ struct DwPcieEpState {
     DwIatuRegion ob[DW_PCIE_EP_MAX_REGIONS];
     DwIatuRegion ib[DW_PCIE_EP_MAX_REGIONS];
 
-    uint32_t app_ctrl;
-    uint32_t app_irq_status;
-    uint32_t app_irq_enable;
-    uint32_t app_intx;
+    uint32_t app_regs[DW_PCIE_EP_APP_R_MAX];
+    RegisterInfo app_regs_info[DW_PCIE_EP_APP_R_MAX];
     bool link_up;
 
     CharBackend chr;
