@@ -139,6 +139,24 @@ class PairTest(Test):
             time.sleep(0.5)
         self.fail('[%s] %s within %d s; %s' % (guest, what, timeout, self.logs_hint()))
 
+    def connect_rc_link(self, tries=100):
+        """A socket connected to the RC QEMU's link (its server socket,
+        link.sock), for a Python peer in the EP's place; retried every
+        0.1 s up to @tries times, then the test fails."""
+        path = os.path.join(self.run_dir, 'link.sock')
+        err = None
+        for _ in range(tries):
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                s.connect(path)
+                return s
+            except OSError as e:
+                err = e
+                s.close()
+                time.sleep(0.1)
+        self.fail('cannot connect to the RC link socket %s (%s); %s'
+                  % (path, err, self.logs_hint()))
+
     def pose_as_rc(self, timeout=20):
         """Stop the RC QEMU and listen on the link socket in its place (the
         EP QEMU reconnects to it); returns the listening socket."""

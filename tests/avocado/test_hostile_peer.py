@@ -30,62 +30,31 @@ import os
 import random
 import socket
 import struct
-import threading
 import time
 
-from linkproto import (CFG_RD, CFG_WR, CPL, HDR, INTX, LINK, MAX_PAYLOAD, MEM_RD,
-                       MEM_WR, ROLE_EP, ROLE_RC, hello, msg)
+from linkproto import (CFG_RD, CFG_WR, CPL, INTX, LINK, MAX_PAYLOAD, MEM_RD,
+                       MEM_WR, ROLE_EP, ROLE_RC, Peer, hello, msg)
 from test_link import BASIC, BASIC_NAMES, SelftestBase
 
 HOSTILE_SECONDS = 20
 IDENTITY = struct.pack('<HHIII', 0x1b36, 0xdead, 0, 0xff000000, 0)  # 0x00..0x0f
 
 
-class HostilePeer:
+class HostilePeer(Peer):
     """Plays @role on a connected socket until stop() is called."""
 
     def __init__(self, sock, role, rng):
-        self.sock, self.role, self.rng = sock, role, rng
-        self.lock = threading.Lock()
-        self.alive = True
+        super().__init__(sock, timeout=5)
+        self.role, self.rng = role, rng
         self.sent = self.answered = 0
-        self.reader = threading.Thread(target=self.read_loop, daemon=True)
-
-    def send(self, data):
-        with self.lock:
-            self.sock.sendall(data)
 
     def start(self):
-        self.sock.settimeout(5)
-        self.send(hello(self.role))
-        self.reader.start()
+        super().start(hello(self.role))
 
-    def recv_exact(self, n):
-        data = b''
-        while len(data) < n and self.alive:
-            try:
-                chunk = self.sock.recv(n - len(data))
-            except socket.timeout:
-                continue
-            if not chunk:
-                raise ConnectionError('closed')
-            data += chunk
-        return data
-
-    def read_loop(self):
+    def handle(self, mtype, status, tag, body):
         """Answer every request the QEMU makes, with random results."""
-        try:
-            while self.alive:
-                hdr = self.recv_exact(HDR.size)
-                if len(hdr) < HDR.size:
-                    break
-                mtype, _, _, length, tag = HDR.unpack(hdr)
-                body = self.recv_exact(length) if length else b''
-                if mtype in (CFG_RD, CFG_WR, MEM_RD):
-                    self.answer(mtype, body, tag)
-        except (ConnectionError, OSError):
-            pass
-        self.alive = False
+        if mtype in (CFG_RD, CFG_WR, MEM_RD):
+            self.answer(mtype, body, tag)
 
     def answer(self, mtype, body, tag):
         r = self.rng
@@ -138,14 +107,6 @@ class HostilePeer:
             self.sent += 1
             time.sleep(0.001)
 
-    def stop(self):
-        self.alive = False
-        try:
-            self.sock.close()
-        except OSError:
-            pass
-        self.reader.join(10)
-
 
 class HostilePeerTest(SelftestBase):
     """
@@ -191,22 +152,7 @@ class HostilePeerTest(SelftestBase):
 
     def test_hostile_ep_against_rc(self):
         self.stop_guest_qemu('ep')
-        path = os.path.join(self.run_dir, 'link.sock')
-
-        def connect():
-            err = None
-            for _ in range(50):
-                s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-                try:
-                    s.connect(path)
-                    return s
-                except OSError as e:
-                    err = e
-                    s.close()
-                    time.sleep(0.1)
-            self.fail('cannot connect to the RC link socket again (%s); %s'
-                      % (err, self.logs_hint()))
-        self.attack('rc', connect)
+        self.attack('rc', self.connect_rc_link)
         self.restart_guest('ep')
         self.check_in('ep', 'ep-function test')
         self.run_selftest(BASIC, BASIC_NAMES)

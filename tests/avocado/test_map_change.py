@@ -32,10 +32,8 @@ the test proved nothing).
 import os
 import socket
 import struct
-import threading
-import time
 
-from linkproto import (CFG_RD, CFG_WR, CPL, HDR, LINK, MAP, MEM_RD, ROLE_EP,
+from linkproto import (CFG_RD, CFG_WR, CPL, LINK, MAP, MEM_RD, ROLE_EP, Peer,
                        hello, msg)
 from pair import PairTest
 
@@ -46,11 +44,11 @@ LOADS = 300
 PAGE = 4096
 
 
-class FakeEndpoint:
+class FakeEndpoint(Peer):
     """The endpoint side of the link, on a connected socket."""
 
     def __init__(self, sock):
-        self.sock = sock
+        super().__init__(sock)
         self.cfg = bytearray(4096)
         self.wmask = bytearray(4096)
         struct.pack_into('<HHHH', self.cfg, 0, 0x1b36, 0xdead, 0, 0)
@@ -67,67 +65,33 @@ class FakeEndpoint:
         self.maps_sent = self.maps_ok = self.maps_refused = 0
         self.map_tags = set()
         self.next_tag = 1
-        self.alive = True
-        self.error = None
-        self.reader = threading.Thread(target=self.read_loop, daemon=True)
 
     def start(self):
-        self.sock.settimeout(1)
-        self.sock.sendall(hello(ROLE_EP, FEAT_SHM))
-        self.sock.sendall(msg(LINK, struct.pack('<B3x', 1)))
-        self.reader.start()
+        super().start(hello(ROLE_EP, FEAT_SHM) + msg(LINK, struct.pack('<B3x', 1)))
 
     def stop(self):
-        self.alive = False
-        try:
-            self.sock.close()
-        except OSError:
-            pass
-        self.reader.join(10)
+        super().stop()
         os.close(self.ram)
 
-    def recv_exact(self, n):
-        data = b''
-        while len(data) < n and self.alive:
-            try:
-                chunk = self.sock.recv(n - len(data))
-            except socket.timeout:
-                continue
-            if not chunk:
-                raise ConnectionError('the RC closed the link')
-            data += chunk
-        return data
-
-    def read_loop(self):
-        try:
-            while self.alive:
-                hdr = self.recv_exact(HDR.size)
-                if len(hdr) < HDR.size:
-                    break
-                mtype, status, _, length, tag = HDR.unpack(hdr)
-                body = self.recv_exact(length) if length else b''
-                if mtype == CFG_RD:
-                    self.cfg_read(body, tag)
-                elif mtype == CFG_WR:
-                    self.cfg_write(body, tag)
-                elif mtype == MEM_RD:
-                    self.mem_read(body, tag)
-                elif mtype == MAP:      # the RC's RAM: not wanted here
-                    self.sock.sendall(msg(CPL, b'', tag, 1))
-                elif mtype == CPL and tag in self.map_tags:
-                    self.map_tags.discard(tag)
-                    if status == 0:
-                        self.maps_ok += 1
-                    else:
-                        self.maps_refused += 1
-        except (ConnectionError, OSError) as e:
-            if self.alive:
-                self.error = str(e)
-        self.alive = False
+    def handle(self, mtype, status, tag, body):
+        if mtype == CFG_RD:
+            self.cfg_read(body, tag)
+        elif mtype == CFG_WR:
+            self.cfg_write(body, tag)
+        elif mtype == MEM_RD:
+            self.mem_read(body, tag)
+        elif mtype == MAP:      # the RC's RAM: not wanted here
+            self.send(msg(CPL, b'', tag, 1))
+        elif mtype == CPL and tag in self.map_tags:
+            self.map_tags.discard(tag)
+            if status == 0:
+                self.maps_ok += 1
+            else:
+                self.maps_refused += 1
 
     def cfg_read(self, body, tag):
         off, size = struct.unpack_from('<HB', body)
-        self.sock.sendall(msg(CPL, bytes(self.cfg[off:off + size]), tag))
+        self.send(msg(CPL, bytes(self.cfg[off:off + size]), tag))
 
     def cfg_write(self, body, tag):
         off, size, _, val = struct.unpack_from('<HBBI', body)
@@ -135,7 +99,7 @@ class FakeEndpoint:
             m = self.wmask[off + i]
             b = (val >> (8 * i)) & 0xff
             self.cfg[off + i] = (self.cfg[off + i] & ~m & 0xff) | (b & m)
-        self.sock.sendall(msg(CPL, b'', tag))
+        self.send(msg(CPL, b'', tag))
 
     def mem_read(self, body, tag):
         addr, size, bar = struct.unpack_from('<QIB', body)
@@ -144,7 +108,7 @@ class FakeEndpoint:
             self.move_map()
         data = b''.join(struct.pack('<I', 0xb0000000 | (off + i))
                         for i in range(0, size + 3, 4))[:size]
-        self.sock.sendall(msg(CPL, data, tag))
+        self.send(msg(CPL, data, tag))
 
     def move_map(self):
         """Put the memfd page at BAR0 offset 0, or take it out again."""
@@ -154,9 +118,10 @@ class FakeEndpoint:
         self.mapped = not self.mapped
         if self.mapped:
             body = struct.pack('<BBB5xQQQ', 0, 0, 1, 0, PAGE, 0)
-            socket.send_fds(self.sock, [msg(MAP, body, tag)], [self.ram])
+            with self.lock:
+                socket.send_fds(self.sock, [msg(MAP, body, tag)], [self.ram])
         else:
-            self.sock.sendall(msg(MAP, struct.pack('<BBB5xQQQ', 0, 0, 0, 0, 0, 0),
+            self.send(msg(MAP, struct.pack('<BBB5xQQQ', 0, 0, 0, 0, 0, 0),
                                   tag))
         self.maps_sent += 1
 
@@ -166,24 +131,9 @@ class MapChangeTest(PairTest):
     :avocado: tags=link,robust,fastpath
     """
 
-    def connect_rc(self):
-        path = os.path.join(self.run_dir, 'link.sock')
-        err = None
-        for _ in range(100):
-            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            try:
-                s.connect(path)
-                return s
-            except OSError as e:
-                err = e
-                s.close()
-                time.sleep(0.1)
-        self.fail('cannot connect to the RC link socket (%s); %s'
-                  % (err, self.logs_hint()))
-
     def test_map_change_during_bar_read(self):
         self.stop_guest_qemu('ep')
-        ep = FakeEndpoint(self.connect_rc())
+        ep = FakeEndpoint(self.connect_rc_link())
         ep.start()
         try:
             find = ('(for d in /sys/bus/pci/devices/*; do '
