@@ -67,10 +67,10 @@ static void dw_pcie_ep_set_link(DwPcieEpState *s, bool up)
     if (!up) {
         dw_pcie_ep_link_reset_config(s);
     }
-    dw_pcie_ep_cfg_set(s->config, DW_PCIE_PL_PORT_DEBUG0,
+    dw_pcie_ep_cfg_set(s->config, A_PORT_DEBUG0,
                        up ? DW_PCIE_LTSSM_L0 : 0, 4);
-    dbg1 = up ? DW_PCIE_PL_PORT_DEBUG1_LINK_UP : 0;
-    dw_pcie_ep_cfg_set(s->config, DW_PCIE_PL_PORT_DEBUG1, dbg1, 4);
+    dbg1 = up ? R_PORT_DEBUG1_LINK_UP_MASK : 0;
+    dw_pcie_ep_cfg_set(s->config, A_PORT_DEBUG1, dbg1, 4);
     ARRAY_FIELD_DP32(s->app_regs, APP_STATUS, LINK_UP, up);
     s->app_regs[R_APP_IRQ_STATUS] |= up ? R_APP_IRQ_STATUS_LINK_UP_MASK :
                                           R_APP_IRQ_STATUS_LINK_DOWN_MASK;

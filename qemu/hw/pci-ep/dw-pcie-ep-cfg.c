@@ -221,15 +221,15 @@ void dw_pcie_ep_config_init(DwPcieEpState *s)
     for (i = 0x700; i < DW_PCIE_EP_DBI_SIZE; i++) {
         s->wmask_dbi[i] = 0xff;
     }
-    cfg_init(s, DW_PCIE_PL_PORT_LINK_CONTROL, 4, 0x00010120, 0, 0xffffffff,
+    cfg_init(s, A_PORT_LINK_CONTROL, 4, 0x00010120, 0, 0xffffffff,
              0, 0);
-    cfg_init(s, DW_PCIE_PL_PORT_DEBUG0, 4, 0, 0, 0, 0, 0);
-    cfg_init(s, DW_PCIE_PL_PORT_DEBUG1, 4, 0, 0, 0, 0, 0);
-    cfg_init(s, DW_PCIE_PL_GEN2_CTRL, 4, 0x0001010f, 0, 0xffffffff, 0, 0);
-    cfg_init(s, DW_PCIE_PL_VERSION_NUMBER, 4, DW_PCIE_VERSION_520A, 0, 0, 0, 0);
-    cfg_init(s, DW_PCIE_PL_VERSION_TYPE, 4, 0x6c776370, 0, 0, 0, 0);
-    cfg_init(s, DW_PCIE_PL_ATU_VIEWPORT, 4, 0xffffffff, 0, 0, 0, 0);
-    cfg_init(s, DW_PCIE_PL_EDMA_VIEWPORT_CTRL, 4, 0xffffffff, 0, 0, 0, 0);
+    cfg_init(s, A_PORT_DEBUG0, 4, 0, 0, 0, 0, 0);
+    cfg_init(s, A_PORT_DEBUG1, 4, 0, 0, 0, 0, 0);
+    cfg_init(s, A_GEN2_CTRL, 4, 0x0001010f, 0, 0xffffffff, 0, 0);
+    cfg_init(s, A_VERSION_NUMBER, 4, DW_PCIE_VERSION_520A, 0, 0, 0, 0);
+    cfg_init(s, A_VERSION_TYPE, 4, DW_PCIE_VERSION_TYPE, 0, 0, 0, 0);
+    cfg_init(s, A_ATU_VIEWPORT, 4, 0xffffffff, 0, 0, 0, 0);
+    cfg_init(s, A_EDMA_VIEWPORT_CTRL, 4, 0xffffffff, 0, 0, 0, 0);
     memcpy(s->link_reset, s->config, sizeof(s->link_reset));
 }
 
@@ -341,7 +341,8 @@ static void dw_pcie_ep_dbi_write(void *opaque, hwaddr addr, uint64_t val,
                                  unsigned size)
 {
     DwPcieEpState *s = opaque;
-    bool ro_wr = s->config[DW_PCIE_PL_MISC_CONTROL_1] & DW_PCIE_PL_DBI_RO_WR_EN;
+    bool ro_wr = FIELD_EX32(dw_pcie_ep_cfg_get(s, A_MISC_CONTROL_1, 4),
+                            MISC_CONTROL_1, DBI_RO_WR_EN);
     uint32_t old_ctrl[REBAR_NUM];
     unsigned i;
 

@@ -89,7 +89,6 @@ static const DirRegs dregs[2] = {
 #define WR_ABORT_IMWR   0x068
 #define RD_ABORT_IMWR   0x0d4
 
-#define MISC_CONTROL_1  0x8bc           /* DBI: bit 0 DBI_RO_WR_EN */
 #define REBAR_CAP0      0x104           /* Resizable BAR entry 0: BAR0 */
 #define REBAR_CTRL0     0x108
 
@@ -1740,9 +1739,9 @@ static void test_outbound_over_link(void)
 /* Set or clear DBI_RO_WR_EN (MISC_CONTROL_1 bit 0). */
 static void dbi_ro_wr(Ep *ep, bool on)
 {
-    uint32_t v = qtest_readl(ep->qts, ep->dbi + MISC_CONTROL_1);
+    uint32_t v = qtest_readl(ep->qts, ep->dbi + A_MISC_CONTROL_1);
 
-    qtest_writel(ep->qts, ep->dbi + MISC_CONTROL_1, on ? v | 1 : v & ~1u);
+    qtest_writel(ep->qts, ep->dbi + A_MISC_CONTROL_1, on ? v | 1 : v & ~1u);
 }
 
 /* BAR Size field (CTRL[13:8]) of Resizable BAR entry 0 (BAR0). */

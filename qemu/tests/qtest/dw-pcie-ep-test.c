@@ -12,7 +12,6 @@
 #include "dw-pcie-ep-qtest.h"
 #include "hw/pci-ep/dw-pcie-ep-regs.h"
 
-#define MISC_CONTROL_1  0x8bc
 #define ATU_LOWER_TARGET 0x14
 #define ATU_LIMIT       0x10
 #define ATU_UPPER_LIMIT 0x20
@@ -38,9 +37,9 @@ static void ep_start(Ep *ep, const char *extra)
 
 static void ro_wr(Ep *ep, bool on)
 {
-    uint32_t v = qtest_readl(ep->qts, ep->dbi + MISC_CONTROL_1);
+    uint32_t v = qtest_readl(ep->qts, ep->dbi + A_MISC_CONTROL_1);
 
-    qtest_writel(ep->qts, ep->dbi + MISC_CONTROL_1, on ? v | 1 : v & ~1u);
+    qtest_writel(ep->qts, ep->dbi + A_MISC_CONTROL_1, on ? v | 1 : v & ~1u);
 }
 
 static void test_header_ro(void)
@@ -114,11 +113,11 @@ static void test_capabilities(void)
     g_assert_cmphex(hdr & 0xffff, ==, 0x0015);
     g_assert_cmphex(hdr >> 20, ==, 0);
     /* port logic the core reads */
-    g_assert_cmphex(qtest_readl(ep.qts, ep.dbi + 0x8f8), ==, 0x3532302a);
-    g_assert_cmphex(qtest_readl(ep.qts, ep.dbi + 0x900), ==, 0xffffffff);
-    g_assert_cmphex(qtest_readl(ep.qts, ep.dbi + 0x978), ==, 0xffffffff);
-    qtest_writel(ep.qts, ep.dbi + 0x900, 0);
-    g_assert_cmphex(qtest_readl(ep.qts, ep.dbi + 0x900), ==, 0xffffffff);
+    g_assert_cmphex(qtest_readl(ep.qts, ep.dbi + A_VERSION_NUMBER), ==, 0x3532302a);
+    g_assert_cmphex(qtest_readl(ep.qts, ep.dbi + A_ATU_VIEWPORT), ==, 0xffffffff);
+    g_assert_cmphex(qtest_readl(ep.qts, ep.dbi + A_EDMA_VIEWPORT_CTRL), ==, 0xffffffff);
+    qtest_writel(ep.qts, ep.dbi + A_ATU_VIEWPORT, 0);
+    g_assert_cmphex(qtest_readl(ep.qts, ep.dbi + A_ATU_VIEWPORT), ==, 0xffffffff);
     qtest_quit(ep.qts);
 }
 
@@ -242,8 +241,8 @@ static void test_app_link_irq(void)
     g_assert_cmphex(qtest_readl(ep.qts, ep.app + A_APP_IRQ_STATUS), ==, 1);
     g_assert_true(qtest_get_irq(ep.qts, 1));
     /* the DWC debug registers follow the link */
-    g_assert_cmphex(qtest_readl(ep.qts, ep.dbi + 0x72c) & 0x10, ==, 0x10);
-    g_assert_cmphex(qtest_readl(ep.qts, ep.dbi + 0x728) & 0x3f, ==, 0x11);
+    g_assert_cmphex(qtest_readl(ep.qts, ep.dbi + A_PORT_DEBUG1) & 0x10, ==, 0x10);
+    g_assert_cmphex(qtest_readl(ep.qts, ep.dbi + A_PORT_DEBUG0) & 0x3f, ==, 0x11);
     qtest_writel(ep.qts, ep.app + A_APP_IRQ_STATUS, 1);     /* W1C */
     g_assert_false(qtest_get_irq(ep.qts, 1));
     qtest_writel(ep.qts, ep.app + A_APP_CTRL, 0);           /* link down */

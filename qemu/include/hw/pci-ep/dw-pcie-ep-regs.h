@@ -58,4 +58,29 @@ REG32(APP_INTX, 0x14)
     X(APP_INTX, 0, 0, 0, ~(uint32_t)R_APP_INTX_INTA_MASK,                   \
       dw_pcie_ep_app_intx_postw)
 
+/*
+ * Port logic registers in the DBI (config space offsets 0x700 and up) that
+ * the model gives a meaning to, as the Linux 7.2 DWC core
+ * (pcie-designware.c) uses them; the DBI's config engine
+ * (dw-pcie-ep-cfg.c) holds their values and masks.
+ */
+REG32(PORT_LINK_CONTROL, 0x710)
+REG32(PORT_DEBUG0, 0x728)
+    FIELD(PORT_DEBUG0, LTSSM_STATE, 0, 6)
+REG32(PORT_DEBUG1, 0x72c)
+    FIELD(PORT_DEBUG1, LINK_UP, 4, 1)
+REG32(GEN2_CTRL, 0x80c)
+REG32(MISC_CONTROL_1, 0x8bc)
+    FIELD(MISC_CONTROL_1, DBI_RO_WR_EN, 0, 1)
+REG32(VERSION_NUMBER, 0x8f8)
+REG32(VERSION_TYPE, 0x8fc)
+REG32(ATU_VIEWPORT, 0x900)              /* reads all ones: unrolled iATU */
+REG32(EDMA_VIEWPORT_CTRL, 0x978)        /* reads all ones: unrolled eDMA */
+
+/* 5.20a: unrolled iATU with upper limit; eDMA found through "dma". */
+#define DW_PCIE_VERSION_520A    0x3532302a
+#define DW_PCIE_VERSION_TYPE    0x6c776370      /* "pcwl" */
+/* PORT_DEBUG0.LTSSM_STATE of a link that is up */
+#define DW_PCIE_LTSSM_L0        0x11
+
 #endif

@@ -51,23 +51,7 @@ enum {
 #define DW_PCIE_EP_MAX_REGIONS   256
 #define DW_PCIE_EP_NUM_BARS      6
 
-/* The app block's registers are declared in dw-pcie-ep-regs.h. */
-
-/* Port logic registers in the DBI that the model gives a meaning to. */
-#define DW_PCIE_PL_PORT_LINK_CONTROL   0x710
-#define DW_PCIE_PL_PORT_DEBUG0         0x728
-#define DW_PCIE_PL_PORT_DEBUG1         0x72c
-#define DW_PCIE_PL_PORT_DEBUG1_LINK_UP       (1u << 4)
-#define DW_PCIE_PL_GEN2_CTRL           0x80c
-#define DW_PCIE_PL_MISC_CONTROL_1      0x8bc
-#define DW_PCIE_PL_DBI_RO_WR_EN              (1u << 0)
-#define DW_PCIE_PL_VERSION_NUMBER      0x8f8
-#define DW_PCIE_PL_VERSION_TYPE        0x8fc
-#define DW_PCIE_PL_ATU_VIEWPORT        0x900
-#define DW_PCIE_PL_EDMA_VIEWPORT_CTRL  0x978
-/* 5.20a: unrolled iATU with upper limit; eDMA found through "dma". */
-#define DW_PCIE_VERSION_520A           0x3532302a
-#define DW_PCIE_LTSSM_L0               0x11
+/* The app block's and the port logic's registers: dw-pcie-ep-regs.h. */
 
 /* Capability layout of the config space (offsets in the DBI). */
 #define DW_PCIE_EP_CAP_PM        0x40
