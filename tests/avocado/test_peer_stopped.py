@@ -36,9 +36,12 @@ MAX_SECONDS = 2 * (5 + 0.1 * READS) + 0.5 * READS
 
 # One console command: a counter in the background, READS BAR reads
 # (bench/guest/bar-rtt.c), then the counter.  The counter writes every
-# 100th value, so a stalled vCPU shows as a small count.
+# 100th value, so a stalled vCPU shows as a small count; it writes a new
+# file and renames it, so that the kill never leaves an empty one behind
+# (an asan run of 2026-12-06 read "count=" after 15 s of progress).
 PROBE = ('rm -f /tmp/cnt; '
-         '(n=0; while :; do n=$((n+1)); [ $((n %% 100)) = 0 ] && echo $n >/tmp/cnt; done) & '
+         '(n=0; while :; do n=$((n+1)); [ $((n %% 100)) = 0 ] && '
+         'echo $n >/tmp/cnt.new && mv /tmp/cnt.new /tmp/cnt; done) & '
          'p=$!; bar-rtt %s/resource0 0 %d; kill $p; wait $p 2>/dev/null; '
          'echo "count=$(cat /tmp/cnt 2>/dev/null || echo 0)"')
 
