@@ -17,33 +17,41 @@
 #include "trace.h"
 #include "dw-pcie-ep-internal.h"
 #include "qemu/bitops.h"
+#include "qemu/bswap.h"
 #include "qemu/range.h"
 #include "qemu/units.h"
 
-#define REBAR_NUM 2
-static const uint8_t rebar_bars[REBAR_NUM] = { 0, 2 };
+static const uint8_t rebar_bars[DW_PCIE_EP_REBAR_NUM] = { 0, 2 };
 
+/* One register of the config space table (DW_PCIE_EP_CFG_REGS). */
+typedef struct DwPcieEpCfgReg {
+    uint16_t off;
+    uint8_t len;
+    uint32_t reset;
+    uint32_t wmask_link;
+    uint32_t wmask_dbi;
+    uint32_t romask_dbi;
+    uint32_t w1c;
+} DwPcieEpCfgReg;
+
+#define DW_PCIE_EP_CFG_ENTRY(o, l, r, link, dbi, ro, w)                     \
+    { .off = (o), .len = (l), .reset = (r), .wmask_link = (link),           \
+      .wmask_dbi = (dbi), .romask_dbi = (ro), .w1c = (w) },
+
+static const DwPcieEpCfgReg dw_pcie_ep_cfg_regs[] = {
+    DW_PCIE_EP_CFG_REGS(DW_PCIE_EP_CFG_ENTRY)
+};
 
 /* ---- config space helpers ---- */
 
 uint32_t dw_pcie_ep_cfg_get(DwPcieEpState *s, unsigned addr, unsigned len)
 {
-    uint32_t v = 0;
-    unsigned i;
-
-    for (i = 0; i < len; i++) {
-        v |= (uint32_t)s->config[addr + i] << (8 * i);
-    }
-    return v;
+    return ldn_le_p(s->config + addr, len);
 }
 
 void dw_pcie_ep_cfg_set(uint8_t *arr, unsigned addr, uint32_t v, unsigned len)
 {
-    unsigned i;
-
-    for (i = 0; i < len; i++) {
-        arr[addr + i] = v >> (8 * i);
-    }
+    stn_le_p(arr + addr, len, v);
 }
 
 /* The BAR register @bar (0..5) as the RC last wrote it. */
@@ -52,26 +60,10 @@ static uint32_t dw_pcie_ep_bar_reg(DwPcieEpState *s, unsigned bar)
     return dw_pcie_ep_cfg_get(s, PCI_BASE_ADDRESS_0 + 4 * bar, 4);
 }
 
-/* Initial value and masks of one register field. */
-static void cfg_init(DwPcieEpState *s, unsigned addr, unsigned len,
-                     uint32_t val, uint32_t link, uint32_t dbi, uint32_t ro,
-                     uint32_t w1c)
+/* Whether config offset @a is in one of the six BAR registers. */
+static bool dw_pcie_ep_is_bar(unsigned a)
 {
-    dw_pcie_ep_cfg_set(s->config, addr, val, len);
-    dw_pcie_ep_cfg_set(s->wmask_link, addr, link, len);
-    dw_pcie_ep_cfg_set(s->wmask_dbi, addr, dbi, len);
-    dw_pcie_ep_cfg_set(s->romask_dbi, addr, ro, len);
-    dw_pcie_ep_cfg_set(s->w1cmask, addr, w1c, len);
-}
-
-static unsigned rebar_ctrl_offset(unsigned i)
-{
-    return DW_PCIE_EP_EXT_CAP_REBAR + 8 + 8 * i;
-}
-
-static unsigned rebar_cap_offset(unsigned i)
-{
-    return rebar_ctrl_offset(i) - 4;
+    return a >= PCI_BASE_ADDRESS_0 && a <= PCI_BASE_ADDRESS_5 + 3;
 }
 
 /*
@@ -84,24 +76,33 @@ static unsigned rebar_cap_offset(unsigned i)
 static bool dw_pcie_ep_rebar_size_ok(DwPcieEpState *s, unsigned i,
                                      unsigned sel)
 {
-    uint32_t cap = dw_pcie_ep_cfg_get(s, rebar_cap_offset(i), 4);
+    uint32_t sizes = FIELD_EX32(dw_pcie_ep_cfg_get(s, DW_PCIE_EP_REBAR_CAP(i),
+                                                   4), REBAR_CAP, SIZES);
 
-    return sel + 4 < 32 && (cap & (1u << (sel + 4)));
+    return sel < R_REBAR_CAP_SIZES_LENGTH && (sizes & (1u << sel));
 }
 
 /* The largest BAR Size that entry @i advertises, or -1 if it has none. */
 static int dw_pcie_ep_rebar_largest(DwPcieEpState *s, unsigned i)
 {
-    uint32_t sizes = dw_pcie_ep_cfg_get(s, rebar_cap_offset(i), 4) >> 4;
+    uint32_t sizes = FIELD_EX32(dw_pcie_ep_cfg_get(s, DW_PCIE_EP_REBAR_CAP(i),
+                                                   4), REBAR_CAP, SIZES);
 
     return sizes ? 31 - clz32(sizes) : -1;
+}
+
+/* The BAR Size field of entry @i's CTRL register. */
+static unsigned dw_pcie_ep_rebar_sel(DwPcieEpState *s, unsigned i)
+{
+    return FIELD_EX32(dw_pcie_ep_cfg_get(s, DW_PCIE_EP_REBAR_CTRL(i), 4),
+                      REBAR_CTRL, BAR_SIZE);
 }
 
 static int rebar_index(unsigned bar)
 {
     unsigned i;
 
-    for (i = 0; i < REBAR_NUM; i++) {
+    for (i = 0; i < DW_PCIE_EP_REBAR_NUM; i++) {
         if (rebar_bars[i] == bar) {
             return i;
         }
@@ -111,7 +112,7 @@ static int rebar_index(unsigned bar)
 
 uint64_t dw_pcie_ep_bar_size(DwPcieEpState *s, unsigned bar)
 {
-    uint32_t reg = dw_pcie_ep_bar_reg(s, bar);
+    uint32_t reg;
     uint64_t mask;
     int r;
 
@@ -120,12 +121,12 @@ uint64_t dw_pcie_ep_bar_size(DwPcieEpState *s, unsigned bar)
     }
     r = rebar_index(bar);
     if (r >= 0) {
-        unsigned sel = extract32(dw_pcie_ep_cfg_get(s, rebar_ctrl_offset(r),
-                                                    4), 8, 6);
+        unsigned sel = dw_pcie_ep_rebar_sel(s, r);
 
         /* Only a size the capability advertises; with none, the BAR is off */
         return dw_pcie_ep_rebar_size_ok(s, r, sel) ? MiB << sel : 0;
     }
+    reg = dw_pcie_ep_bar_reg(s, bar);
     mask = s->bar_mask[bar];
     if ((reg & PCI_BASE_ADDRESS_MEM_TYPE_MASK) == PCI_BASE_ADDRESS_MEM_TYPE_64 &&
         bar + 1 < DW_PCIE_EP_NUM_BARS) {
@@ -143,93 +144,20 @@ void dw_pcie_ep_config_init(DwPcieEpState *s)
     memset(s->wmask_dbi, 0, sizeof(s->wmask_dbi));
     memset(s->romask_dbi, 0, sizeof(s->romask_dbi));
     memset(s->w1cmask, 0, sizeof(s->w1cmask));
+    /* the port logic is storage for the DBI, bar what the table says */
+    memset(s->wmask_dbi + DW_PCIE_EP_PORT_LOGIC, 0xff,
+           DW_PCIE_EP_DBI_SIZE - DW_PCIE_EP_PORT_LOGIC);
+    for (i = 0; i < ARRAY_SIZE(dw_pcie_ep_cfg_regs); i++) {
+        const DwPcieEpCfgReg *r = &dw_pcie_ep_cfg_regs[i];
 
-    /* Type 0 header */
-    cfg_init(s, PCI_VENDOR_ID, 2, s->vendor_id, 0, 0, 0xffff, 0);
-    cfg_init(s, PCI_DEVICE_ID, 2, s->device_id, 0, 0, 0xffff, 0);
-    cfg_init(s, PCI_COMMAND, 2, 0, 0x0547, 0x0547, 0, 0);
-    cfg_init(s, PCI_STATUS, 2, PCI_STATUS_CAP_LIST, 0, 0, 0, 0xf900);
-    cfg_init(s, PCI_CLASS_REVISION, 4, 0, 0, 0, 0xffffffff, 0);
-    cfg_init(s, PCI_CACHE_LINE_SIZE, 1, 0, 0xff, 0xff, 0, 0);
-    for (i = 0; i < DW_PCIE_EP_NUM_BARS; i++) {
-        /* The BAR address is masked by DBI2 from the link side. */
-        cfg_init(s, PCI_BASE_ADDRESS_0 + 4 * i, 4, 0, 0, 0xfffffff0,
-                 0xffffffff, 0);
+        stn_le_p(s->config + r->off, r->len, r->reset);
+        stn_le_p(s->wmask_link + r->off, r->len, r->wmask_link);
+        stn_le_p(s->wmask_dbi + r->off, r->len, r->wmask_dbi);
+        stn_le_p(s->romask_dbi + r->off, r->len, r->romask_dbi);
+        stn_le_p(s->w1cmask + r->off, r->len, r->w1c);
     }
-    cfg_init(s, PCI_SUBSYSTEM_VENDOR_ID, 4, 0, 0, 0, 0xffffffff, 0);
-    cfg_init(s, PCI_CAPABILITY_LIST, 1, DW_PCIE_EP_CAP_PM, 0, 0, 0, 0);
-    cfg_init(s, PCI_INTERRUPT_LINE, 1, 0, 0xff, 0xff, 0, 0);
-    cfg_init(s, PCI_INTERRUPT_PIN, 1, 0, 0, 0, 0xff, 0);
-
-    /* PCI Power Management */
-    cfg_init(s, DW_PCIE_EP_CAP_PM, 2, PCI_CAP_ID_PM | DW_PCIE_EP_CAP_MSI << 8,
-             0, 0, 0, 0);
-    cfg_init(s, DW_PCIE_EP_CAP_PM + PCI_PM_PMC, 2, 0x0003, 0, 0, 0xffff, 0);
-    cfg_init(s, DW_PCIE_EP_CAP_PM + PCI_PM_CTRL, 2, 0, 0x0103, 0x0103, 0,
-             0x8000);
-
-    /* MSI, 64-bit, up to 32 vectors */
-    cfg_init(s, DW_PCIE_EP_CAP_MSI, 2, PCI_CAP_ID_MSI | DW_PCIE_EP_CAP_EXP << 8,
-             0, 0, 0, 0);
-    cfg_init(s, DW_PCIE_EP_CAP_MSI + PCI_MSI_FLAGS, 2,
-             PCI_MSI_FLAGS_64BIT | (5 << 1), 0x0071, 0x0071, 0x008e, 0);
-    cfg_init(s, DW_PCIE_EP_CAP_MSI + PCI_MSI_ADDRESS_LO, 4, 0, 0xfffffffc,
-             0xfffffffc, 0, 0);
-    cfg_init(s, DW_PCIE_EP_CAP_MSI + PCI_MSI_ADDRESS_HI, 4, 0, 0xffffffff,
-             0xffffffff, 0, 0);
-    cfg_init(s, DW_PCIE_EP_CAP_MSI + PCI_MSI_DATA_64, 2, 0, 0xffff, 0xffff,
-             0, 0);
-
-    /* PCI Express v2, endpoint, 8 GT/s x1 */
-    cfg_init(s, DW_PCIE_EP_CAP_EXP, 2, PCI_CAP_ID_EXP | DW_PCIE_EP_CAP_MSIX << 8,
-             0, 0, 0, 0);
-    cfg_init(s, DW_PCIE_EP_CAP_EXP + PCI_EXP_FLAGS, 2, 0x0002, 0, 0, 0xffff, 0);
-    cfg_init(s, DW_PCIE_EP_CAP_EXP + PCI_EXP_DEVCAP, 4, 0x00008001, 0, 0,
-             0xffffffff, 0);
-    cfg_init(s, DW_PCIE_EP_CAP_EXP + PCI_EXP_DEVCTL, 2, 0x2810, 0x7fff, 0x7fff,
-             0, 0);
-    cfg_init(s, DW_PCIE_EP_CAP_EXP + PCI_EXP_DEVSTA, 2, 0, 0, 0, 0, 0x000f);
-    cfg_init(s, DW_PCIE_EP_CAP_EXP + PCI_EXP_LNKCAP, 4, 0x00000013, 0, 0,
-             0xffffffff, 0);
-    cfg_init(s, DW_PCIE_EP_CAP_EXP + PCI_EXP_LNKCTL, 2, 0, 0x0fc3, 0x0fc3, 0, 0);
-    cfg_init(s, DW_PCIE_EP_CAP_EXP + PCI_EXP_LNKSTA, 2, 0x0013, 0, 0, 0xffff, 0);
-    cfg_init(s, DW_PCIE_EP_CAP_EXP + PCI_EXP_DEVCAP2, 4, 0, 0, 0, 0xffffffff, 0);
-    cfg_init(s, DW_PCIE_EP_CAP_EXP + PCI_EXP_DEVCTL2, 2, 0, 0xffff, 0xffff, 0, 0);
-    cfg_init(s, DW_PCIE_EP_CAP_EXP + PCI_EXP_LNKCAP2, 4, 0x0000000e, 0, 0,
-             0xffffffff, 0);
-    cfg_init(s, DW_PCIE_EP_CAP_EXP + PCI_EXP_LNKCTL2, 2, 0x0003, 0xffff, 0xffff,
-             0, 0);
-
-    /* MSI-X: table size, BIR and offsets are set by the EP core via DBI */
-    cfg_init(s, DW_PCIE_EP_CAP_MSIX, 2, PCI_CAP_ID_MSIX, 0, 0, 0, 0);
-    cfg_init(s, DW_PCIE_EP_CAP_MSIX + PCI_MSIX_FLAGS, 2, 0, 0xc000, 0xc000,
-             0x07ff, 0);
-    cfg_init(s, DW_PCIE_EP_CAP_MSIX + PCI_MSIX_TABLE, 4, 0, 0, 0, 0xffffffff, 0);
-    cfg_init(s, DW_PCIE_EP_CAP_MSIX + PCI_MSIX_PBA, 4, 0, 0, 0, 0xffffffff, 0);
-
-    /* Resizable BAR for BAR0 and BAR2: 1 MiB .. 512 MiB, 1 MiB selected */
-    cfg_init(s, DW_PCIE_EP_EXT_CAP_REBAR, 4, PCI_EXT_CAP_ID_REBAR | 1 << 16,
-             0, 0, 0, 0);
-    for (i = 0; i < REBAR_NUM; i++) {
-        cfg_init(s, rebar_ctrl_offset(i) - 4, 4, 0x00003ff0, 0, 0, 0xfffffff0,
-                 0);
-        cfg_init(s, rebar_ctrl_offset(i), 4, rebar_bars[i] | REBAR_NUM << 5,
-                 0x3f00, 0x3f00, 0xffff0000, 0);
-    }
-
-    /* Port logic: read/write storage from the DBI, some fields fixed */
-    for (i = 0x700; i < DW_PCIE_EP_DBI_SIZE; i++) {
-        s->wmask_dbi[i] = 0xff;
-    }
-    cfg_init(s, A_PORT_LINK_CONTROL, 4, 0x00010120, 0, 0xffffffff,
-             0, 0);
-    cfg_init(s, A_PORT_DEBUG0, 4, 0, 0, 0, 0, 0);
-    cfg_init(s, A_PORT_DEBUG1, 4, 0, 0, 0, 0, 0);
-    cfg_init(s, A_GEN2_CTRL, 4, 0x0001010f, 0, 0xffffffff, 0, 0);
-    cfg_init(s, A_VERSION_NUMBER, 4, DW_PCIE_VERSION_520A, 0, 0, 0, 0);
-    cfg_init(s, A_VERSION_TYPE, 4, DW_PCIE_VERSION_TYPE, 0, 0, 0, 0);
-    cfg_init(s, A_ATU_VIEWPORT, 4, 0xffffffff, 0, 0, 0, 0);
-    cfg_init(s, A_EDMA_VIEWPORT_CTRL, 4, 0xffffffff, 0, 0, 0, 0);
+    stw_le_p(s->config + PCI_VENDOR_ID, s->vendor_id);
+    stw_le_p(s->config + PCI_DEVICE_ID, s->device_id);
     memcpy(s->link_reset, s->config, sizeof(s->link_reset));
 }
 
@@ -241,10 +169,7 @@ void dw_pcie_ep_config_init(DwPcieEpState *s)
  */
 static uint8_t dw_pcie_ep_link_bits(DwPcieEpState *s, unsigned a)
 {
-    if (a >= PCI_BASE_ADDRESS_0 && a < PCI_BASE_ADDRESS_0 + 24) {
-        return 0xff;
-    }
-    return s->wmask_link[a];
+    return dw_pcie_ep_is_bar(a) ? 0xff : s->wmask_link[a];
 }
 
 /*
@@ -285,7 +210,7 @@ static uint64_t dw_pcie_ep_dbi_read(void *opaque, hwaddr addr, unsigned size)
  */
 static void dw_pcie_ep_rebar_cap_written(DwPcieEpState *s, unsigned i)
 {
-    unsigned ctrl = rebar_ctrl_offset(i);
+    unsigned ctrl = DW_PCIE_EP_REBAR_CTRL(i);
     int largest = dw_pcie_ep_rebar_largest(s, i);
 
     if (largest < 0) {
@@ -294,7 +219,8 @@ static void dw_pcie_ep_rebar_cap_written(DwPcieEpState *s, unsigned i)
                       rebar_bars[i]);
     } else {
         dw_pcie_ep_cfg_set(s->config, ctrl,
-                deposit32(dw_pcie_ep_cfg_get(s, ctrl, 4), 8, 6, largest), 4);
+                           FIELD_DP32(dw_pcie_ep_cfg_get(s, ctrl, 4),
+                                      REBAR_CTRL, BAR_SIZE, largest), 4);
     }
     trace_dw_pcie_ep_rebar(rebar_bars[i],
                            dw_pcie_ep_bar_size(s, rebar_bars[i]));
@@ -311,9 +237,10 @@ static void dw_pcie_ep_rebar_cap_written(DwPcieEpState *s, unsigned i)
 static void dw_pcie_ep_rebar_ctrl_written(DwPcieEpState *s, unsigned i,
                                           uint32_t old_ctrl, const char *who)
 {
-    unsigned ctrl = rebar_ctrl_offset(i);
+    unsigned ctrl = DW_PCIE_EP_REBAR_CTRL(i);
     uint32_t v = dw_pcie_ep_cfg_get(s, ctrl, 4);
-    unsigned sel = extract32(v, 8, 6), old = extract32(old_ctrl, 8, 6);
+    unsigned sel = FIELD_EX32(v, REBAR_CTRL, BAR_SIZE);
+    unsigned old = FIELD_EX32(old_ctrl, REBAR_CTRL, BAR_SIZE);
     int keep;
 
     if (sel == old) {
@@ -328,13 +255,69 @@ static void dw_pcie_ep_rebar_ctrl_written(DwPcieEpState *s, unsigned i,
         qemu_log_mask(LOG_GUEST_ERROR, "dw-pcie-ep: %s selected BAR Size %u "
                       "for resizable BAR%u, which its capability (0x%08x) "
                       "does not advertise: %u kept\n", who, sel,
-                      rebar_bars[i], dw_pcie_ep_cfg_get(s,
-                                                        rebar_cap_offset(i), 4),
-                      keep);
-        dw_pcie_ep_cfg_set(s->config, ctrl, deposit32(v, 8, 6, keep), 4);
+                      rebar_bars[i],
+                      dw_pcie_ep_cfg_get(s, DW_PCIE_EP_REBAR_CAP(i), 4), keep);
+        dw_pcie_ep_cfg_set(s->config, ctrl,
+                           FIELD_DP32(v, REBAR_CTRL, BAR_SIZE, keep), 4);
     }
     trace_dw_pcie_ep_rebar(rebar_bars[i],
                            dw_pcie_ep_bar_size(s, rebar_bars[i]));
+}
+
+/*
+ * The one write of config space, from the DBI (@dbi) or the link: @size
+ * bytes (1, 2 or 4, naturally aligned, so within one register dword) of
+ * @val at @addr, where only the bits in @wmask change and the
+ * write-1-to-clear bits set in @val clear.  A DBI write is the EP's own
+ * setting, which a link reset keeps.  Then Resizable BAR: a written CAP
+ * selects its largest size, a CTRL write keeps only an advertised size.
+ */
+static void dw_pcie_ep_cfg_write(DwPcieEpState *s, unsigned addr,
+                                 unsigned size, uint32_t val, uint32_t wmask,
+                                 bool dbi)
+{
+    uint32_t old_ctrl[DW_PCIE_EP_REBAR_NUM];
+    uint32_t v = dw_pcie_ep_cfg_get(s, addr, size);
+    uint32_t w1c = ldn_le_p(s->w1cmask + addr, size);
+    unsigned i;
+
+    for (i = 0; i < DW_PCIE_EP_REBAR_NUM; i++) {
+        old_ctrl[i] = dw_pcie_ep_cfg_get(s, DW_PCIE_EP_REBAR_CTRL(i), 4);
+    }
+    v = ((v & ~wmask) | (val & wmask)) & ~(val & w1c);
+    dw_pcie_ep_cfg_set(s->config, addr, v, size);
+    if (dbi) {
+        uint32_t keep = ldn_le_p(s->link_reset + addr, size);
+
+        dw_pcie_ep_cfg_set(s->link_reset, addr,
+                           (keep & ~wmask) | (v & wmask), size);
+    }
+    for (i = 0; i < DW_PCIE_EP_REBAR_NUM; i++) {
+        bool cap = wmask && ranges_overlap(addr, size,
+                                           DW_PCIE_EP_REBAR_CAP(i), 4);
+        bool ctrl = ranges_overlap(addr, size, DW_PCIE_EP_REBAR_CTRL(i), 4);
+
+        if (cap) {
+            dw_pcie_ep_rebar_cap_written(s, i);
+        }
+        if (ctrl) {
+            dw_pcie_ep_rebar_ctrl_written(s, i, old_ctrl[i],
+                                          dbi ? "the DBI" : "the RC");
+        }
+        if (dbi && (cap || ctrl)) {
+            /* the size the controller selected for the EP is the EP's */
+            memcpy(s->link_reset + DW_PCIE_EP_REBAR_CTRL(i),
+                   s->config + DW_PCIE_EP_REBAR_CTRL(i), 4);
+        }
+    }
+    if (dw_pcie_ep_is_bar(addr)) {
+        unsigned bar = (addr - PCI_BASE_ADDRESS_0) / 4;
+
+        trace_dw_pcie_ep_bar(bar, dw_pcie_ep_bar_reg(s, bar),
+                             dw_pcie_ep_bar_size(s, bar));
+    }
+    /* from the DBI now; from the link's I/O thread, in a bottom half */
+    dw_pcie_ep_map_changed(s, dbi);
 }
 
 static void dw_pcie_ep_dbi_write(void *opaque, hwaddr addr, uint64_t val,
@@ -343,46 +326,13 @@ static void dw_pcie_ep_dbi_write(void *opaque, hwaddr addr, uint64_t val,
     DwPcieEpState *s = opaque;
     bool ro_wr = FIELD_EX32(dw_pcie_ep_cfg_get(s, A_MISC_CONTROL_1, 4),
                             MISC_CONTROL_1, DBI_RO_WR_EN);
-    uint32_t old_ctrl[REBAR_NUM];
-    unsigned i;
+    uint32_t wmask = ldn_le_p(s->wmask_dbi + addr, size);
 
     trace_dw_pcie_ep_dbi_write(addr, size, val);
-    for (i = 0; i < REBAR_NUM; i++) {
-        old_ctrl[i] = dw_pcie_ep_cfg_get(s, rebar_ctrl_offset(i), 4);
+    if (ro_wr) {
+        wmask |= ldn_le_p(s->romask_dbi + addr, size);
     }
-    for (i = 0; i < size; i++) {
-        unsigned a = addr + i;
-        uint8_t b = val >> (8 * i);
-        uint8_t m = s->wmask_dbi[a] | (ro_wr ? s->romask_dbi[a] : 0);
-
-        s->config[a] = (s->config[a] & ~m) | (b & m);
-        s->config[a] &= ~(b & s->w1cmask[a]);
-        /* the EP's own setting: a link reset keeps it */
-        s->link_reset[a] = (s->link_reset[a] & ~m) | (s->config[a] & m);
-    }
-    for (i = 0; i < REBAR_NUM; i++) {
-        bool cap = ro_wr && ranges_overlap(addr, size, rebar_cap_offset(i), 4);
-        bool ctrl = ranges_overlap(addr, size, rebar_ctrl_offset(i), 4);
-
-        if (cap) {
-            dw_pcie_ep_rebar_cap_written(s, i);
-        }
-        if (ctrl) {
-            dw_pcie_ep_rebar_ctrl_written(s, i, old_ctrl[i], "the DBI");
-        }
-        if (cap || ctrl) {
-            /* the size the controller selected for the EP is the EP's */
-            memcpy(s->link_reset + rebar_ctrl_offset(i),
-                   s->config + rebar_ctrl_offset(i), 4);
-        }
-    }
-    if (ranges_overlap(addr, size, PCI_BASE_ADDRESS_0, 24)) {
-        unsigned bar = (MAX(addr, PCI_BASE_ADDRESS_0) - PCI_BASE_ADDRESS_0) / 4;
-
-        trace_dw_pcie_ep_bar(bar, dw_pcie_ep_bar_reg(s, bar),
-                             dw_pcie_ep_bar_size(s, bar));
-    }
-    dw_pcie_ep_map_changed(s, true);
+    dw_pcie_ep_cfg_write(s, addr, size, val, wmask, true);
 }
 
 const MemoryRegionOps dw_pcie_ep_dbi_ops = {
@@ -485,7 +435,7 @@ uint32_t dw_pcie_ep_link_cfg_read(DwPcieEpState *s, unsigned off,
         unsigned a = off + i;
         uint8_t b = s->config[a];
 
-        if (a >= PCI_BASE_ADDRESS_0 && a < PCI_BASE_ADDRESS_0 + 24) {
+        if (dw_pcie_ep_is_bar(a)) {
             unsigned bar = (a - PCI_BASE_ADDRESS_0) / 4, sh = (a & 3) * 8;
             uint32_t reg = dw_pcie_ep_bar_reg(s, bar);
             uint32_t wm = dw_pcie_ep_bar_wmask(s, bar);
@@ -493,7 +443,7 @@ uint32_t dw_pcie_ep_link_cfg_read(DwPcieEpState *s, unsigned off,
             uint32_t flags = upper || !wm ? 0 : reg & 0xf;
 
             b = ((reg & wm) | flags) >> sh;
-        } else if (a >= 0x700) {
+        } else if (a >= DW_PCIE_EP_PORT_LOGIC) {
             b = 0;      /* port logic is the DBI's alone */
         }
         val |= (uint32_t)b << (8 * i);
@@ -504,28 +454,11 @@ uint32_t dw_pcie_ep_link_cfg_read(DwPcieEpState *s, unsigned off,
 void dw_pcie_ep_link_cfg_write(DwPcieEpState *s, unsigned off,
                                unsigned size, uint32_t val)
 {
-    uint32_t old_ctrl[REBAR_NUM];
-    unsigned i;
+    uint32_t wmask = ldn_le_p(s->wmask_link + off, size);
 
-    for (i = 0; i < REBAR_NUM; i++) {
-        old_ctrl[i] = dw_pcie_ep_cfg_get(s, rebar_ctrl_offset(i), 4);
+    if (dw_pcie_ep_is_bar(off)) {
+        wmask = dw_pcie_ep_bar_wmask(s, (off - PCI_BASE_ADDRESS_0) / 4) >>
+                ((off & 3) * 8);
     }
-    for (i = 0; i < size; i++) {
-        unsigned a = off + i;
-        uint8_t b = val >> (8 * i), m = s->wmask_link[a];
-
-        if (a >= PCI_BASE_ADDRESS_0 && a < PCI_BASE_ADDRESS_0 + 24) {
-            unsigned bar = (a - PCI_BASE_ADDRESS_0) / 4;
-
-            m = dw_pcie_ep_bar_wmask(s, bar) >> ((a & 3) * 8);
-        }
-        s->config[a] = (s->config[a] & ~m) | (b & m);
-        s->config[a] &= ~(b & s->w1cmask[a]);
-    }
-    for (i = 0; i < REBAR_NUM; i++) {
-        if (ranges_overlap(off, size, rebar_ctrl_offset(i), 4)) {
-            dw_pcie_ep_rebar_ctrl_written(s, i, old_ctrl[i], "the RC");
-        }
-    }
-    dw_pcie_ep_map_changed(s, false);   /* in the link's I/O thread */
+    dw_pcie_ep_cfg_write(s, off, size, val, wmask, false);
 }

@@ -178,16 +178,10 @@ void pci_ep_link_ram_sync(PciEpLink *l)
 
 /* ---- the link object ---- */
 
-static PCIDevice *link_port(PciEpLink *l, Error **errp)
+/* The root port, as a PCI device (the "port" link: set, by realize). */
+static PCIDevice *link_port(PciEpLink *l)
 {
-    DeviceState *d = qdev_find_recursive(sysbus_get_default(), l->port_id);
-
-    if (!d || !object_dynamic_cast(OBJECT(d), TYPE_PCIE_SLOT)) {
-        error_setg(errp, "pci-ep-link: port '%s' is not a PCIe slot (use "
-                   "-device pcie-root-port,id=%s,...)", l->port_id, l->port_id);
-        return NULL;
-    }
-    return PCI_DEVICE(d);
+    return PCI_DEVICE(l->port);
 }
 
 /*
@@ -196,9 +190,9 @@ static PCIDevice *link_port(PciEpLink *l, Error **errp)
  */
 static void link_unplug(PciEpLink *l, const char *why)
 {
-    PCIDevice *port = link_port(l, NULL);
+    PCIDevice *port = link_port(l);
 
-    if ((!l->fn && !l->slot_off) || !port) {
+    if (!l->fn && !l->slot_off) {
         return;
     }
     trace_pci_ep_remote_unplug(why);
@@ -212,14 +206,10 @@ static void link_unplug(PciEpLink *l, const char *why)
 static void link_plug(PciEpLink *l)
 {
     Error *err = NULL;
-    PCIDevice *port = link_port(l, &err);
+    PCIDevice *port = link_port(l);
     DeviceState *dev;
     BusState *bus;
 
-    if (!port) {
-        error_report_err(err);
-        return;
-    }
     dev = qdev_new(TYPE_PCI_EP_REMOTE);
     PCI_EP_REMOTE(dev)->owner = l;
     qdev_prop_set_int32(dev, "addr", PCI_DEVFN(0, 0));
@@ -406,12 +396,17 @@ static void link_realize(DeviceState *dev, Error **errp)
     PciEpLink *l = PCI_EP_LINK(dev);
     PCIDevice *port;
 
-    if (!l->port_id) {
+    if (!l->port) {
         error_setg(errp, "pci-ep-link needs port=<id of a pcie-root-port>");
         return;
     }
-    port = link_port(l, errp);
-    if (!port) {
+    port = link_port(l);
+    if (!port->exp.exp_cap || !(pci_get_long(port->config + port->exp.exp_cap +
+                                             PCI_EXP_SLTCAP) &
+                                PCI_EXP_SLTCAP_HPC)) {
+        error_setg(errp, "pci-ep-link: port '%s' is not hot-plug capable "
+                   "(use a pcie-root-port with hotplug=on)",
+                   DEVICE(port)->id ? DEVICE(port)->id : "");
         return;
     }
     /*
@@ -440,10 +435,9 @@ static void link_realize(DeviceState *dev, Error **errp)
 static void link_unrealize(DeviceState *dev)
 {
     PciEpLink *l = PCI_EP_LINK(dev);
-    PCIDevice *port = link_port(l, NULL);
 
-    if (port) {
-        pcie_cap_slot_set_power_hook(port, NULL, NULL);
+    if (l->port) {
+        pcie_cap_slot_set_power_hook(link_port(l), NULL, NULL);
     }
     pcie_link_cleanup(&l->link);
     map_drop_all(l);
@@ -466,8 +460,11 @@ static void link_unrealize(DeviceState *dev)
  * Properties of pci-ep-link:
  *  chardev: socket chardev (unix or TCP) to the EP QEMU's dw-pcie-ep;
  *      required.
- *  port: id of the pcie-root-port (hotplug capable) the function is
- *      plugged into; required.
+ *  port: link to the pcie-root-port (or another TYPE_PCIE_SLOT, by its id
+ *      or QOM path) the function is plugged into; required, and the slot
+ *      must be hot-plug capable (realize fails otherwise).  The link
+ *      device takes the slot's attention button away (see link_realize)
+ *      and hooks its power control.
  *  timeout-ms: milliseconds a request waits for the endpoint's
  *      completion (the waiting vCPU with the BQL released) before it
  *      completes with CA, default 5000, 0 taken as 1; after one timed
@@ -483,7 +480,7 @@ static void link_unrealize(DeviceState *dev)
  */
 static const Property link_properties[] = {
     DEFINE_PROP_CHR("chardev", PciEpLink, chr),
-    DEFINE_PROP_STRING("port", PciEpLink, port_id),
+    DEFINE_PROP_LINK("port", PciEpLink, port, TYPE_PCIE_SLOT, PCIESlot *),
     DEFINE_PROP_UINT32("timeout-ms", PciEpLink, timeout_ms, 5000),
     DEFINE_PROP_BOOL("fast-path", PciEpLink, fast_path, true),
 };

@@ -13,6 +13,7 @@
 #define HW_PCI_EP_PCI_EP_LINK_H
 
 #include "hw/pci/pci_device.h"
+#include "hw/pci/pcie_port.h"
 #include "hw/pci-ep/pcie-link.h"
 
 #define TYPE_PCI_EP_LINK "pci-ep-link"
@@ -42,7 +43,7 @@ typedef struct PciEpLinkMap {
 struct PciEpLink {
     DeviceState parent_obj;
 
-    char *port_id;
+    PCIESlot *port;          /* the root port the function is plugged in */
     uint32_t timeout_ms;
 
     CharBackend chr;

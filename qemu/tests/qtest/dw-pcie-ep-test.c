@@ -309,6 +309,131 @@ static void test_app_regs(void)
     qtest_quit(ep.qts);
 }
 
+/* The config space table (dw-pcie-ep-regs.h), as the DBI sees it. */
+typedef struct CfgCheck {
+    unsigned off, len;
+    uint32_t reset, wmask_link, wmask_dbi, romask_dbi, w1c;
+} CfgCheck;
+
+#define CFG_CHECK(o, l, r, link, dbi, ro, w) { o, l, r, link, dbi, ro, w },
+
+static const CfgCheck cfg_regs[] = {
+    DW_PCIE_EP_CFG_REGS(CFG_CHECK)
+};
+
+static uint32_t dbi_read(Ep *ep, unsigned off, unsigned len)
+{
+    switch (len) {
+    case 1:
+        return qtest_readb(ep->qts, ep->dbi + off);
+    case 2:
+        return qtest_readw(ep->qts, ep->dbi + off);
+    default:
+        return qtest_readl(ep->qts, ep->dbi + off);
+    }
+}
+
+static void dbi_write(Ep *ep, unsigned off, unsigned len, uint32_t v)
+{
+    switch (len) {
+    case 1:
+        qtest_writeb(ep->qts, ep->dbi + off, v);
+        break;
+    case 2:
+        qtest_writew(ep->qts, ep->dbi + off, v);
+        break;
+    default:
+        qtest_writel(ep->qts, ep->dbi + off, v);
+    }
+}
+
+/*
+ * The entry of the last table row that covers config byte @a, or NULL:
+ * later rows override earlier ones, as in the device.
+ */
+static const CfgCheck *cfg_entry(unsigned a)
+{
+    const CfgCheck *found = NULL;
+    unsigned i;
+
+    for (i = 0; i < ARRAY_SIZE(cfg_regs); i++) {
+        if (a >= cfg_regs[i].off && a < cfg_regs[i].off + cfg_regs[i].len) {
+            found = &cfg_regs[i];
+        }
+    }
+    return found;
+}
+
+/*
+ * One write of all ones (but for @keep, the bits a write validates,
+ * written as they are) to table entry @r through the DBI, with
+ * DBI_RO_WR_EN @ro: only the table's write masks change, its
+ * write-1-to-clear bits clear.  Then the old value back.
+ */
+static void cfg_check_write(Ep *ep, const CfgCheck *r, bool ro,
+                            uint32_t keep)
+{
+    uint32_t ones = r->len == 4 ? 0xffffffffu : (1u << (8 * r->len)) - 1;
+    uint32_t old = dbi_read(ep, r->off, r->len);
+    uint32_t wm = r->wmask_dbi | (ro ? r->romask_dbi : 0);
+    uint32_t pat = (ones & ~keep) | (old & keep);
+    uint32_t want = ((old & ~wm) | (pat & wm)) & ~(pat & r->w1c);
+
+    ro_wr(ep, ro);
+    dbi_write(ep, r->off, r->len, pat);
+    g_assert_cmphex(dbi_read(ep, r->off, r->len), ==, want);
+    dbi_write(ep, r->off, r->len, old & ~r->w1c);
+    ro_wr(ep, false);
+    g_assert_cmphex(dbi_read(ep, r->off, r->len), ==, old);
+}
+
+/*
+ * The config space from its table: reset values, the DBI's write masks
+ * with and without DBI_RO_WR_EN, write-1-to-clear bits, and bytes no
+ * entry names (below the port logic) reading 0 whatever is written; then
+ * everything changed and the machine reset, and the reset values again.
+ */
+static void test_cfg_regs(void)
+{
+    Ep ep;
+    unsigned i, a, round;
+
+    ep_start(&ep, NULL);
+    for (round = 0; round < 2; round++) {
+        for (i = 0; i < ARRAY_SIZE(cfg_regs); i++) {
+            g_assert_cmphex(dbi_read(&ep, cfg_regs[i].off, cfg_regs[i].len),
+                            ==, cfg_regs[i].reset);
+        }
+        for (i = 0; i < ARRAY_SIZE(cfg_regs); i++) {
+            const CfgCheck *r = &cfg_regs[i];
+            /* a Resizable BAR selection is checked by /dw-pcie-ep/rebar */
+            bool ctrl = r->off == DW_PCIE_EP_REBAR_CTRL(0) ||
+                        r->off == DW_PCIE_EP_REBAR_CTRL(1);
+            uint32_t keep = ctrl ? R_REBAR_CTRL_BAR_SIZE_MASK : 0;
+
+            g_test_message("config 0x%03x/%u", r->off, r->len);
+            cfg_check_write(&ep, r, false, keep);
+            cfg_check_write(&ep, r, true, keep);
+        }
+        ro_wr(&ep, true);
+        for (a = 0; a < DW_PCIE_EP_PORT_LOGIC; a++) {
+            if (a != A_MISC_CONTROL_1 && !cfg_entry(a)) {
+                qtest_writeb(ep.qts, ep.dbi + a, 0xff);
+                g_assert_cmphex(qtest_readb(ep.qts, ep.dbi + a), ==, 0);
+            }
+        }
+        /* change every writable register, then reset the machine */
+        for (i = 0; i < ARRAY_SIZE(cfg_regs); i++) {
+            dbi_write(&ep, cfg_regs[i].off, cfg_regs[i].len,
+                      ~cfg_regs[i].w1c);
+        }
+        g_assert_cmphex(qtest_readw(ep.qts, ep.dbi + PCI_VENDOR_ID), ==,
+                        (uint16_t)~0);
+        qtest_system_reset(ep.qts);
+    }
+    qtest_quit(ep.qts);
+}
+
 static void test_edma_ctrl_and_emulation(void)
 {
     Ep ep;
@@ -357,25 +482,72 @@ static void test_migration_blocked(void)
  * message that says the fix (it used to surface only when the device
  * tree was written).
  */
-static void test_msi_doorbell_needs_its(void)
+/*
+ * QEMU on virt with @gic (2 or 3) and the devices of @devices (-device
+ * arguments, NULL-terminated) must fail to start, saying @want on stderr.
+ */
+static void assert_start_fails(const char *gic, const char *const *devices,
+                               const char *want)
 {
     const char *qemu = g_getenv("QTEST_QEMU_BINARY");
+    g_autofree char *machine = g_strdup_printf("virt,gic-version=%s", gic);
+    g_autoptr(GPtrArray) argv = g_ptr_array_new();
     g_autofree char *err = NULL;
     g_autofree char *out = NULL;
     g_autoptr(GError) gerr = NULL;
-    const char *argv[] = {
-        qemu, "-machine", "virt,gic-version=2", "-accel", "qtest",
-        "-nodefaults", "-display", "none",
-        "-device", "dw-pcie-ep,msi-doorbell=on", NULL
-    };
     int status;
 
     g_assert_nonnull(qemu);
-    g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_DEFAULT,
-                               NULL, NULL, &out, &err, &status, &gerr));
+    g_ptr_array_add(argv, (char *)qemu);
+    g_ptr_array_add(argv, (char *)"-machine");
+    g_ptr_array_add(argv, machine);
+    g_ptr_array_add(argv, (char *)"-accel");
+    g_ptr_array_add(argv, (char *)"qtest");
+    g_ptr_array_add(argv, (char *)"-nodefaults");
+    g_ptr_array_add(argv, (char *)"-display");
+    g_ptr_array_add(argv, (char *)"none");
+    for (; *devices; devices++) {
+        g_ptr_array_add(argv, (char *)"-device");
+        g_ptr_array_add(argv, (char *)*devices);
+    }
+    g_ptr_array_add(argv, NULL);
+    g_assert_true(g_spawn_sync(NULL, (char **)argv->pdata, NULL,
+                               G_SPAWN_DEFAULT, NULL, NULL, &out, &err,
+                               &status, &gerr));
+    g_test_message("%s", err);
     g_assert_true(WIFEXITED(status) && WEXITSTATUS(status) != 0);
-    g_assert_nonnull(strstr(err, "msi-doorbell=on needs a GICv3 ITS"));
-    g_assert_nonnull(strstr(err, "gic-version=3"));
+    g_assert_nonnull(strstr(err, want));
+}
+
+static void test_msi_doorbell_needs_its(void)
+{
+    static const char *const devs[] = { "dw-pcie-ep,msi-doorbell=on", NULL };
+
+    assert_start_fails("2", devs, "msi-doorbell=on needs a GICv3 ITS");
+    assert_start_fails("2", devs, "gic-version=3");
+}
+
+/*
+ * pci-ep-link's root port is a link to a hot-plug capable PCIe slot: none,
+ * one that is not a slot, and one without hot-plug fail with the fix.
+ */
+static void test_link_port_checks(void)
+{
+    static const char *const none[] = { "pci-ep-link", NULL };
+    static const char *const missing[] = { "pci-ep-link,port=rp9", NULL };
+    static const char *const not_slot[] = {
+        "pcie-pci-bridge,id=br0", "pci-ep-link,port=br0", NULL
+    };
+    static const char *const no_hotplug[] = {
+        "pcie-root-port,id=rp0,chassis=1,hotplug=off",
+        "pci-ep-link,port=rp0", NULL
+    };
+
+    assert_start_fails("3", none, "pci-ep-link needs port=<id of a "
+                       "pcie-root-port>");
+    assert_start_fails("3", missing, "rp9");
+    assert_start_fails("3", not_slot, "pcie-slot");
+    assert_start_fails("3", no_hotplug, "is not hot-plug capable");
 }
 
 int main(int argc, char **argv)
@@ -389,10 +561,12 @@ int main(int argc, char **argv)
     qtest_add_func("/dw-pcie-ep/outbound", test_outbound);
     qtest_add_func("/dw-pcie-ep/app-link-irq", test_app_link_irq);
     qtest_add_func("/dw-pcie-ep/app-regs", test_app_regs);
+    qtest_add_func("/dw-pcie-ep/cfg-regs", test_cfg_regs);
     qtest_add_func("/dw-pcie-ep/edma-ctrl-emulation",
                    test_edma_ctrl_and_emulation);
     qtest_add_func("/dw-pcie-ep/migration-blocked", test_migration_blocked);
     qtest_add_func("/dw-pcie-ep/msi-doorbell-needs-its",
                    test_msi_doorbell_needs_its);
+    qtest_add_func("/pci-ep-link/port-checks", test_link_port_checks);
     return g_test_run();
 }

@@ -10,6 +10,7 @@
 #define HW_PCI_EP_DW_PCIE_EP_REGS_H
 
 #include "hw/registerfields.h"
+#include "hw/pci/pci_regs.h"
 
 /*
  * The app block: what DWC leaves to the SoC glue, in our own layout
@@ -76,6 +77,121 @@ REG32(VERSION_NUMBER, 0x8f8)
 REG32(VERSION_TYPE, 0x8fc)
 REG32(ATU_VIEWPORT, 0x900)              /* reads all ones: unrolled iATU */
 REG32(EDMA_VIEWPORT_CTRL, 0x978)        /* reads all ones: unrolled eDMA */
+
+/* The capability layout of the config space (offsets in the DBI). */
+#define DW_PCIE_EP_CAP_PM        0x40
+#define DW_PCIE_EP_CAP_MSI       0x50
+#define DW_PCIE_EP_CAP_EXP       0x70
+#define DW_PCIE_EP_CAP_MSIX      0xb0
+#define DW_PCIE_EP_EXT_CAP_REBAR 0x100
+/* Resizable BAR entries (PCIe r6.0, 7.8.6): BAR0 and BAR2 */
+#define DW_PCIE_EP_REBAR_NUM     2
+#define DW_PCIE_EP_REBAR_CAP(i)  (DW_PCIE_EP_EXT_CAP_REBAR + PCI_REBAR_CAP + \
+                                  8 * (i))
+#define DW_PCIE_EP_REBAR_CTRL(i) (DW_PCIE_EP_EXT_CAP_REBAR + PCI_REBAR_CTRL + \
+                                  8 * (i))
+/* CAP: sizes 2^n MiB from bit n + 4; CTRL: the selected size, 6 bits */
+FIELD(REBAR_CAP, SIZES, 4, 28)
+FIELD(REBAR_CTRL, BAR_SIZE, 8, 6)
+/* The port logic: config offsets from here are the DBI's alone. */
+#define DW_PCIE_EP_PORT_LOGIC    0x700
+
+/* Defaults of the vendor-id and device-id properties. */
+#define DW_PCIE_EP_DEFAULT_VENDOR_ID 0x16c3     /* Synopsys */
+#define DW_PCIE_EP_DEFAULT_DEVICE_ID 0xabcd
+
+/*
+ * The config space as data, for the DBI's config engine
+ * (dw-pcie-ep-cfg.c) and the qtests:
+ *   X(offset, width in bytes (1, 2 or 4), reset value,
+ *     bits the RC may write over the link,
+ *     bits the EP may write through the DBI,
+ *     bits the DBI may write only with MISC_CONTROL_1.DBI_RO_WR_EN,
+ *     write-1-to-clear bits)
+ * Entries are applied in order over a config space of zeros whose port
+ * logic (DW_PCIE_EP_PORT_LOGIC and up) is plain DBI storage; a later entry
+ * overrides an earlier one.  A byte no entry names reads 0 and keeps 0
+ * from both sides below the port logic; from the link, the port logic
+ * reads 0 and ignores writes.  The BAR registers' link masks follow the
+ * DBI2 BAR masks and Resizable BAR sizes (dw_pcie_ep_bar_wmask), and the
+ * vendor and device IDs take the properties; the rest is this table.
+ * What the EP core of Linux 7.2 relies on: the header written under
+ * DBI_RO_WR_EN (dw_pcie_ep_write_header), MSI's Multiple Message Capable
+ * and MSI-X's table size, BIR and offsets set the same way, the capability
+ * chains walked by dw_pcie_find_capability, and the DWC version registers
+ * read by dw_pcie_version_detect.
+ */
+#define DW_PCIE_EP_CFG_BAR(X, n)                                            \
+    X(PCI_BASE_ADDRESS_0 + 4 * (n), 4, 0, 0, 0xfffffff0u, 0xffffffffu, 0)
+#define DW_PCIE_EP_CFG_REBAR(X, i, bar)                                     \
+    X(DW_PCIE_EP_REBAR_CAP(i), 4, 0x00003ff0, 0, 0, 0xfffffff0u, 0)         \
+    X(DW_PCIE_EP_REBAR_CTRL(i), 4, (bar) | DW_PCIE_EP_REBAR_NUM << 5,       \
+      R_REBAR_CTRL_BAR_SIZE_MASK, R_REBAR_CTRL_BAR_SIZE_MASK, 0xffff0000u, 0)
+#define DW_PCIE_EP_CFG_REGS(X)                                              \
+    /* Type 0 header */                                                     \
+    X(PCI_VENDOR_ID, 2, DW_PCIE_EP_DEFAULT_VENDOR_ID, 0, 0, 0xffff, 0)      \
+    X(PCI_DEVICE_ID, 2, DW_PCIE_EP_DEFAULT_DEVICE_ID, 0, 0, 0xffff, 0)      \
+    X(PCI_COMMAND, 2, 0, 0x0547, 0x0547, 0, 0)                              \
+    X(PCI_STATUS, 2, PCI_STATUS_CAP_LIST, 0, 0, 0, 0xf900)                  \
+    X(PCI_CLASS_REVISION, 4, 0, 0, 0, 0xffffffffu, 0)                       \
+    X(PCI_CACHE_LINE_SIZE, 1, 0, 0xff, 0xff, 0, 0)                          \
+    DW_PCIE_EP_CFG_BAR(X, 0) DW_PCIE_EP_CFG_BAR(X, 1)                       \
+    DW_PCIE_EP_CFG_BAR(X, 2) DW_PCIE_EP_CFG_BAR(X, 3)                       \
+    DW_PCIE_EP_CFG_BAR(X, 4) DW_PCIE_EP_CFG_BAR(X, 5)                       \
+    X(PCI_SUBSYSTEM_VENDOR_ID, 4, 0, 0, 0, 0xffffffffu, 0)                  \
+    X(PCI_CAPABILITY_LIST, 1, DW_PCIE_EP_CAP_PM, 0, 0, 0, 0)                \
+    X(PCI_INTERRUPT_LINE, 1, 0, 0xff, 0xff, 0, 0)                           \
+    X(PCI_INTERRUPT_PIN, 1, 0, 0, 0, 0xff, 0)                               \
+    /* PCI Power Management, D0 and D3hot */                                \
+    X(DW_PCIE_EP_CAP_PM, 2, PCI_CAP_ID_PM | DW_PCIE_EP_CAP_MSI << 8,        \
+      0, 0, 0, 0)                                                           \
+    X(DW_PCIE_EP_CAP_PM + PCI_PM_PMC, 2, 0x0003, 0, 0, 0xffff, 0)           \
+    X(DW_PCIE_EP_CAP_PM + PCI_PM_CTRL, 2, 0, 0x0103, 0x0103, 0, 0x8000)     \
+    /* MSI, 64-bit, up to 32 vectors */                                     \
+    X(DW_PCIE_EP_CAP_MSI, 2, PCI_CAP_ID_MSI | DW_PCIE_EP_CAP_EXP << 8,      \
+      0, 0, 0, 0)                                                           \
+    X(DW_PCIE_EP_CAP_MSI + PCI_MSI_FLAGS, 2,                                \
+      PCI_MSI_FLAGS_64BIT | 5 << 1, 0x0071, 0x0071, 0x008e, 0)              \
+    X(DW_PCIE_EP_CAP_MSI + PCI_MSI_ADDRESS_LO, 4, 0, 0xfffffffcu,           \
+      0xfffffffcu, 0, 0)                                                    \
+    X(DW_PCIE_EP_CAP_MSI + PCI_MSI_ADDRESS_HI, 4, 0, 0xffffffffu,           \
+      0xffffffffu, 0, 0)                                                    \
+    X(DW_PCIE_EP_CAP_MSI + PCI_MSI_DATA_64, 2, 0, 0xffff, 0xffff, 0, 0)     \
+    /* PCI Express v2, endpoint, 8 GT/s x1 */                               \
+    X(DW_PCIE_EP_CAP_EXP, 2, PCI_CAP_ID_EXP | DW_PCIE_EP_CAP_MSIX << 8,     \
+      0, 0, 0, 0)                                                           \
+    X(DW_PCIE_EP_CAP_EXP + PCI_EXP_FLAGS, 2, 0x0002, 0, 0, 0xffff, 0)       \
+    X(DW_PCIE_EP_CAP_EXP + PCI_EXP_DEVCAP, 4, 0x00008001, 0, 0,             \
+      0xffffffffu, 0)                                                       \
+    X(DW_PCIE_EP_CAP_EXP + PCI_EXP_DEVCTL, 2, 0x2810, 0x7fff, 0x7fff, 0, 0) \
+    X(DW_PCIE_EP_CAP_EXP + PCI_EXP_DEVSTA, 2, 0, 0, 0, 0, 0x000f)           \
+    X(DW_PCIE_EP_CAP_EXP + PCI_EXP_LNKCAP, 4, 0x00000013, 0, 0,             \
+      0xffffffffu, 0)                                                       \
+    X(DW_PCIE_EP_CAP_EXP + PCI_EXP_LNKCTL, 2, 0, 0x0fc3, 0x0fc3, 0, 0)      \
+    X(DW_PCIE_EP_CAP_EXP + PCI_EXP_LNKSTA, 2, 0x0013, 0, 0, 0xffff, 0)      \
+    X(DW_PCIE_EP_CAP_EXP + PCI_EXP_DEVCAP2, 4, 0, 0, 0, 0xffffffffu, 0)     \
+    X(DW_PCIE_EP_CAP_EXP + PCI_EXP_DEVCTL2, 2, 0, 0xffff, 0xffff, 0, 0)     \
+    X(DW_PCIE_EP_CAP_EXP + PCI_EXP_LNKCAP2, 4, 0x0000000e, 0, 0,            \
+      0xffffffffu, 0)                                                       \
+    X(DW_PCIE_EP_CAP_EXP + PCI_EXP_LNKCTL2, 2, 0x0003, 0xffff, 0xffff, 0, 0) \
+    /* MSI-X: table size, BIR and offsets set by the EP core (RO_WR) */     \
+    X(DW_PCIE_EP_CAP_MSIX, 2, PCI_CAP_ID_MSIX, 0, 0, 0, 0)                  \
+    X(DW_PCIE_EP_CAP_MSIX + PCI_MSIX_FLAGS, 2, 0, 0xc000, 0xc000, 0x07ff, 0) \
+    X(DW_PCIE_EP_CAP_MSIX + PCI_MSIX_TABLE, 4, 0, 0, 0, 0xffffffffu, 0)     \
+    X(DW_PCIE_EP_CAP_MSIX + PCI_MSIX_PBA, 4, 0, 0, 0, 0xffffffffu, 0)       \
+    /* Resizable BAR for BAR0 and BAR2: 1 MiB .. 512 MiB, 1 MiB selected */ \
+    X(DW_PCIE_EP_EXT_CAP_REBAR, 4, PCI_EXT_CAP_ID_REBAR | 1 << 16,          \
+      0, 0, 0, 0)                                                           \
+    DW_PCIE_EP_CFG_REBAR(X, 0, 0) DW_PCIE_EP_CFG_REBAR(X, 1, 2)             \
+    /* Port logic with a meaning; the rest of it is plain DBI storage */    \
+    X(A_PORT_LINK_CONTROL, 4, 0x00010120, 0, 0xffffffffu, 0, 0)             \
+    X(A_PORT_DEBUG0, 4, 0, 0, 0, 0, 0)                                      \
+    X(A_PORT_DEBUG1, 4, 0, 0, 0, 0, 0)                                      \
+    X(A_GEN2_CTRL, 4, 0x0001010f, 0, 0xffffffffu, 0, 0)                     \
+    X(A_VERSION_NUMBER, 4, DW_PCIE_VERSION_520A, 0, 0, 0, 0)                \
+    X(A_VERSION_TYPE, 4, DW_PCIE_VERSION_TYPE, 0, 0, 0, 0)                  \
+    X(A_ATU_VIEWPORT, 4, 0xffffffffu, 0, 0, 0, 0)                           \
+    X(A_EDMA_VIEWPORT_CTRL, 4, 0xffffffffu, 0, 0, 0, 0)
 
 /* 5.20a: unrolled iATU with upper limit; eDMA found through "dma". */
 #define DW_PCIE_VERSION_520A    0x3532302a

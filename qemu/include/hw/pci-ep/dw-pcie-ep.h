@@ -51,14 +51,10 @@ enum {
 #define DW_PCIE_EP_MAX_REGIONS   256
 #define DW_PCIE_EP_NUM_BARS      6
 
-/* The app block's and the port logic's registers: dw-pcie-ep-regs.h. */
-
-/* Capability layout of the config space (offsets in the DBI). */
-#define DW_PCIE_EP_CAP_PM        0x40
-#define DW_PCIE_EP_CAP_MSI       0x50
-#define DW_PCIE_EP_CAP_EXP       0x70
-#define DW_PCIE_EP_CAP_MSIX      0xb0
-#define DW_PCIE_EP_EXT_CAP_REBAR 0x100
+/*
+ * The app block's and the port logic's registers, and the config space's
+ * layout and masks: dw-pcie-ep-regs.h.
+ */
 
 struct DwPcieEpClass {
     SysBusDeviceClass parent_class;
