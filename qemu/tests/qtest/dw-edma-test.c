@@ -10,7 +10,10 @@
  * at all in the PCI_SILENT window; held back while Peer.hold is set).
  *
  * Covered: DMA_CTRL channel counts, int_mask reset, int_clear W1C, channel
- * register read back and read-only CS; interrupt emulation (status write
+ * register read back and read-only CS; every register's reset value,
+ * read-only, reserved and write-only bits from the tables of
+ * dw-edma-regs.h, before and after a system_reset, and every other offset
+ * reading 0 and keeping nothing; interrupt emulation (status write
  * asserts, int_clear deasserts); linked-list walks on write and read
  * channels with the cycle bit protocol of consecutive chunks; ABORT on UR,
  * CA, a completion timeout and local memory errors; a list that starts
@@ -1378,6 +1381,181 @@ static void test_registers(void)
     g_assert_cmphex(RD32(&ep, STATUS(WR)), ==, 0);
     wait_written(&ep, 128);
     g_assert_cmpuint(peer_take(ep.peer).written, ==, 128);
+    ep_stop(&ep);
+}
+
+/* The eDMA's register tables (dw-edma-regs.h), as the checks read them. */
+typedef struct EdmaRegCheck {
+    const char *name;
+    uint32_t addr, reset, ro, w1c, rsvd;
+    bool wo;
+} EdmaRegCheck;
+
+#define EDMA_REG_CHECK(n, rst, ro_, w1c_, rsvd_, wo_, pre, post) \
+    { #n, A_##n, (rst), (ro_), (w1c_), (uint32_t)(rsvd_), (wo_) },
+
+static const EdmaRegCheck edma_global_regs[] = {
+    DW_EDMA_GLOBAL_REGS(EDMA_REG_CHECK)
+};
+
+static const EdmaRegCheck edma_ch_regs[] = {
+    DW_EDMA_CH_REGS(EDMA_REG_CHECK)
+};
+
+/* A value for the writable bits of the register at @a, 0 in no case. */
+static uint32_t edma_pattern(uint64_t a)
+{
+    return 0x5a5a5a5au ^ (uint32_t)(a * 0x01000193u);
+}
+
+/* The writable bits of @r: what a write stores as written. */
+static uint32_t edma_rw_bits(const EdmaRegCheck *r)
+{
+    return r->wo ? 0 : ~(r->ro | r->w1c | r->rsvd);
+}
+
+/*
+ * The register of table entry @r at @a (in the dma region): its reset
+ * value; read-only bits that a write of their complement leaves alone;
+ * reserved bits that a write of ones leaves at 0; a write-only register
+ * reading 0; and the other bits storing what is written.  It ends with
+ * the value it started with.
+ */
+static void edma_check_reg(Ep *ep, uint64_t a, const EdmaRegCheck *r)
+{
+    uint32_t v = RD32(ep, a);
+    uint32_t rw = edma_rw_bits(r);
+    uint32_t w = (edma_pattern(a) & rw) | (v & ~rw);
+
+    g_test_message("%s at 0x%04" PRIx64 ": 0x%08x", r->name, a, v);
+    g_assert_cmphex(v, ==, r->reset);
+    if (r->ro) {
+        WR32(ep, a, v ^ r->ro);
+        g_assert_cmphex(RD32(ep, a), ==, v);
+    }
+    if (r->rsvd) {
+        WR32(ep, a, (v | r->rsvd) & ~r->w1c);
+        g_assert_cmphex(RD32(ep, a) & r->rsvd, ==, 0);
+    }
+    if (r->wo) {
+        g_assert_cmphex(RD32(ep, a), ==, 0);
+    }
+    if (rw) {
+        WR32(ep, a, w);
+        g_assert_cmphex(RD32(ep, a), ==, w);
+        WR32(ep, a, v);
+        g_assert_cmphex(RD32(ep, a), ==, v);
+    }
+}
+
+/*
+ * Every register of the tables, the global ones and those of each
+ * channel the device has (@nch of each direction); with @scribble, each
+ * register with writable bits is set to its pattern instead.
+ */
+static void edma_check_regs(Ep *ep, unsigned nch, bool scribble)
+{
+    unsigned i, ch;
+    int dir;
+
+    for (i = 0; i < ARRAY_SIZE(edma_global_regs); i++) {
+        const EdmaRegCheck *r = &edma_global_regs[i];
+
+        if (scribble) {
+            /* not the write-only ones: a doorbell would start a channel */
+            if (edma_rw_bits(r)) {
+                WR32(ep, r->addr, edma_pattern(r->addr) & edma_rw_bits(r));
+            }
+        } else {
+            edma_check_reg(ep, r->addr, r);
+        }
+    }
+    for (dir = WR; dir <= RD; dir++) {
+        for (ch = 0; ch < nch; ch++) {
+            for (i = 0; i < ARRAY_SIZE(edma_ch_regs); i++) {
+                const EdmaRegCheck *r = &edma_ch_regs[i];
+                uint64_t a = CH(dir, ch, r->addr);
+
+                if (scribble) {
+                    if (edma_rw_bits(r)) {
+                        WR32(ep, a, edma_pattern(a) & edma_rw_bits(r));
+                    }
+                } else {
+                    edma_check_reg(ep, a, r);
+                }
+            }
+        }
+    }
+}
+
+/* Whether @a is a register of the tables (of the @nch channels). */
+static bool edma_is_reg(uint64_t a, unsigned nch)
+{
+    const EdmaRegCheck *t = edma_global_regs;
+    size_t n = ARRAY_SIZE(edma_global_regs), i;
+    uint64_t base = 0;
+
+    if (a >= DW_EDMA_CH_BASE(WR, 0)) {
+        uint64_t rel = a - DW_EDMA_CH_BASE(WR, 0);
+
+        if (rel / (2 * DW_EDMA_CH_BLOCK) >= nch) {
+            return false;
+        }
+        t = edma_ch_regs;
+        n = ARRAY_SIZE(edma_ch_regs);
+        base = a - rel % DW_EDMA_CH_BLOCK;
+    }
+    for (i = 0; i < n; i++) {
+        if (base + t[i].addr == a) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/*
+ * The registers as the tables in dw-edma-regs.h declare them: reset
+ * values, read-only, reserved, write-only and read/write bits of the
+ * global registers and of every channel's; every other offset of the dma
+ * region reads 0 and keeps nothing written to it.  Then, with every
+ * register changed (patterns, a transfer that aborted, interrupt
+ * emulation), a system_reset brings back the reset values.
+ */
+static void test_regs_table(void)
+{
+    const unsigned nch = DW_EDMA_DEFAULT_CHANNELS;
+    unsigned round;
+    uint64_t a;
+    Ep ep;
+
+    g_assert_cmpuint(ARRAY_SIZE(edma_ch_regs), ==, DW_EDMA_CH_R_MAX);
+    ep_start(&ep, "", false, false);
+    for (round = 0; round < 2; round++) {
+        edma_check_regs(&ep, nch, false);
+        WR32(&ep, CLEAR(WR), 0);
+        g_assert_false(IRQ(&ep));
+
+        /* nothing but the registers: all ones written, 0 read back */
+        for (a = 0; a < DW_EDMA_REGION_SIZE; a += 4) {
+            if (!edma_is_reg(a, nch)) {
+                WR32(&ep, a, 0xffffffff);
+                g_assert_cmphex(RD32(&ep, a), ==, 0);
+            }
+        }
+        /* ... and none of the registers changed */
+        edma_check_regs(&ep, nch, false);
+
+        /* change everything: an ABORT (no link), patterns, emulation */
+        block_start(&ep, WR, 1, 64, EP_RAM + 0x100000, PCI_BASE);
+        g_assert_cmphex(wait_end(&ep, WR, 1), ==, ABORT(1));
+        g_assert_cmphex(RD32(&ep, A_EDMA_WR_ERR_STATUS), !=, 0);
+        wait_cs(&ep, WR, 1, CS_HALTED);
+        edma_check_regs(&ep, nch, true);
+        WR32(&ep, STATUS(RD), 0);
+        g_assert_true(IRQ(&ep));
+        qtest_system_reset(ep.qts);
+        g_assert_false(IRQ(&ep));
+    }
     ep_stop(&ep);
 }
 
@@ -3409,6 +3587,7 @@ int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     qtest_add_func("/dw-edma/registers", test_registers);
+    qtest_add_func("/dw-edma/regs-table", test_regs_table);
     qtest_add_func("/dw-edma/irq-emulation", test_irq_emulation);
     qtest_add_func("/dw-edma/ll-write", test_ll_write);
     qtest_add_func("/dw-edma/ll-read", test_ll_read);
