@@ -14,10 +14,11 @@
  *    with LLP pointing at it, and a doorbell resumes there;
  *  - non-linked-list mode: one block of transfer size bytes, then DONE;
  *  - DONE ([7:0]) and ABORT ([23:16]) status per direction, mask, and
- *    write-1-to-clear; the "dma" interrupt line is their OR under the
- *    masks; a data element with RIE (or ch_control1 RIE in non-LL mode)
- *    also sends an IMWr, a 32-bit memory write of the channel's IMWr data
- *    to the done (or abort) IMWr address on the PCI side;
+ *    int_clear (a 1 clears the status bit); the "dma" interrupt line is
+ *    their OR under the masks; a data element with RIE (or ch_control1
+ *    RIE in non-LL mode) also sends an IMWr, a 32-bit memory write of the
+ *    channel's IMWr data to the done (or abort) IMWr address on the PCI
+ *    side;
  *  - interrupt emulation: a 32-bit write to wr_int_status or rd_int_status
  *    asserts the interrupt without setting DONE or ABORT; any write to
  *    wr_int_clear or rd_int_clear deasserts it (the embedded doorbell that
@@ -34,6 +35,15 @@
  * would lie past 2^64 - 1, and a linked list that comes back to an element
  * it has taken since the last doorbell with the same CCS (a loop, through
  * link or data elements alike).
+ *
+ * The registers are data: hw/pci-ep/dw-edma-regs.h declares each one
+ * (offset, reset value, read-only, reserved and write-only bits) and the
+ * register API (hw/register.h) applies that; the hooks here give the
+ * doorbells, int_status, int_mask and int_clear their effects.  The other
+ * registers that the driver uses (arbitration weights, linked-list error
+ * enables, ch_control2, the high words of the 64-bit ones) are storage.
+ * Any other offset of the region reads 0; a write to it is logged as a
+ * guest error and dropped.
  *
  * This file has the registers and the device; the transfers are in
  * dw_edma_emu_xfer.c.
@@ -58,7 +68,8 @@
 
 static void dw_edma_emu_doorbell(DwEdmaEmuState *s, int dir, uint32_t val)
 {
-    unsigned ch = val & DOORBELL_CH;
+    unsigned ch = FIELD_EX32(val, EDMA_DOORBELL, CH);
+    bool stop = FIELD_EX32(val, EDMA_DOORBELL, STOP);
     DwEdmaChannel *c = &s->ch[dir][ch];
 
     if (ch >= dw_edma_count(s, dir)) {
@@ -67,14 +78,14 @@ static void dw_edma_emu_doorbell(DwEdmaEmuState *s, int dir, uint32_t val)
                       dw_edma_count(s, dir));
         return;
     }
-    trace_dw_edma_emu_doorbell(dir_regs[dir].name, ch, !!(val & DOORBELL_STOP));
-    if (val & DOORBELL_STOP) {
+    trace_dw_edma_emu_doorbell(dir_regs[dir].name, ch, stop);
+    if (stop) {
         if (c->running) {
             dw_edma_emu_abort(s, dir, ch, 0, "stopped by its doorbell");
         }
         return;
     }
-    if (!(G(s, dir_regs[dir].engine_en) & 1)) {
+    if (!FIELD_EX32(s->regs[dir_regs[dir].engine_en], EDMA_ENGINE_EN, EN)) {
         qemu_log_mask(LOG_GUEST_ERROR, "dw-edma-emu: %s doorbell for "
                       "channel %u while the engine is disabled\n",
                       dir_regs[dir].name, ch);
@@ -89,9 +100,9 @@ static void dw_edma_emu_doorbell(DwEdmaEmuState *s, int dir, uint32_t val)
     c->reading = false;
     s->run[dir][ch]++;
     dw_edma_ch_set_status(c, DW_EDMA_CS_RUNNING);
-    if (!(C(c, DW_EDMA_CH_CONTROL1) & DW_EDMA_LLE)) {
+    if (!FIELD_EX32(c->regs[R_EDMA_CH_CONTROL1], EDMA_CH_CONTROL1, LLE)) {
         /* One block from the channel registers. */
-        c->elem_control = C(c, DW_EDMA_CH_CONTROL1);
+        c->elem_control = c->regs[R_EDMA_CH_CONTROL1];
         c->in_element = true;
     } else {
         c->in_element = false;
@@ -99,117 +110,165 @@ static void dw_edma_emu_doorbell(DwEdmaEmuState *s, int dir, uint32_t val)
     qemu_bh_schedule(s->bh);
 }
 
-static uint64_t dw_edma_emu_read(void *opaque, hwaddr addr, unsigned size)
+/* ---- the registers, as data (dw-edma-regs.h) ---- */
+
+/*
+ * The direction of a per-direction register with a hook: the read one if
+ * @reg is among the read direction's, else the write one.
+ */
+static int dw_edma_emu_reg_dir(RegisterInfo *reg)
 {
-    DwEdmaEmuState *s = opaque;
+    const DwEdmaDirRegs *rd = &dir_regs[DW_EDMA_DIR_READ];
+    unsigned r = reg->access->addr / 4;
+
+    return r == rd->doorbell || r == rd->status || r == rd->mask ||
+           r == rd->clear ? DW_EDMA_DIR_READ : DW_EDMA_DIR_WRITE;
+}
+
+/* wr/rd_doorbell: start or stop a channel; reads 0. */
+static uint64_t dw_edma_emu_doorbell_prew(RegisterInfo *reg, uint64_t val)
+{
+    dw_edma_emu_doorbell(DW_EDMA_EMU(reg->opaque), dw_edma_emu_reg_dir(reg),
+                         val);
+    return 0;
+}
+
+/*
+ * wr/rd_int_status: read-only; a write (of any value) asserts the
+ * interrupt without setting DONE or ABORT (interrupt emulation).
+ */
+static uint64_t dw_edma_emu_int_status_prew(RegisterInfo *reg, uint64_t val)
+{
+    DwEdmaEmuState *s = DW_EDMA_EMU(reg->opaque);
+
+    s->emul_irq = true;
+    trace_dw_edma_emu_irq_emulation(reg->access->addr, true);
+    dw_edma_emu_update_irq(s);
+    return val;
+}
+
+/*
+ * wr/rd_int_clear: clear the DONE and ABORT bits written as 1 in the
+ * direction's int_status; any write (even 0) ends interrupt emulation.
+ * Reads 0.
+ */
+static uint64_t dw_edma_emu_int_clear_prew(RegisterInfo *reg, uint64_t val)
+{
+    DwEdmaEmuState *s = DW_EDMA_EMU(reg->opaque);
+
+    s->regs[dir_regs[dw_edma_emu_reg_dir(reg)].status] &= ~val;
+    s->emul_irq = false;
+    trace_dw_edma_emu_irq_emulation(reg->access->addr, false);
+    dw_edma_emu_update_irq(s);
+    return 0;
+}
+
+static void dw_edma_emu_int_mask_postw(RegisterInfo *reg, uint64_t val)
+{
+    dw_edma_emu_update_irq(DW_EDMA_EMU(reg->opaque));
+}
+
+#define DW_EDMA_REG_INFO(n, rst, ro_, w1c_, rsvd_, wo, pre, post)          \
+    { .name = #n, .addr = A_##n, .reset = (rst), .ro = (ro_),              \
+      .w1c = (w1c_), .rsvd = (uint32_t)(rsvd_), .pre_write = (pre),        \
+      .post_write = (post) },
+
+static const RegisterAccessInfo dw_edma_emu_global_info[] = {
+    DW_EDMA_GLOBAL_REGS(DW_EDMA_REG_INFO)
+};
+
+static const RegisterAccessInfo dw_edma_emu_ch_info[] = {
+    DW_EDMA_CH_REGS(DW_EDMA_REG_INFO)
+};
+
+/* Whether @off is a register of @block (the register API's lookup). */
+static bool dw_edma_emu_is_reg(RegisterInfoArray *block, hwaddr off)
+{
+    int i;
+
+    for (i = 0; i < block->num_elements; i++) {
+        if (block->r[i]->access->addr == off) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/*
+ * Accesses to the global block and the channels' blocks: @opaque is the
+ * block, mapped at block->mem.addr in the "dma" region.  An offset that
+ * is not a register reads 0 and a write to it is dropped, both logged.
+ */
+static uint64_t dw_edma_emu_reg_read(void *opaque, hwaddr off, unsigned size)
+{
+    RegisterInfoArray *block = opaque;
+    hwaddr addr = block->mem.addr + off;
     uint32_t val = 0;
 
-    if (addr < sizeof(s->regs)) {
-        val = G(s, addr);
-    } else if (addr >= DW_EDMA_CH(0, 0) &&
-               addr < DW_EDMA_CH(0, DW_EDMA_MAX_CHANNELS)) {
-        hwaddr rel = addr - DW_EDMA_CH(0, 0);
-        unsigned ch = rel / 0x200;
-        int dir = (rel % 0x200) / 0x100;
-        hwaddr off = rel % 0x100;
-
-        if (ch < dw_edma_count(s, dir) && off < sizeof(s->ch[0][0].regs)) {
-            val = C(&s->ch[dir][ch], off);
-        } else {
-            qemu_log_mask(LOG_GUEST_ERROR, "dw-edma-emu: read of 0x%"
-                          HWADDR_PRIx " (%s channel %u, offset 0x%"
-                          HWADDR_PRIx "): no such register\n", addr,
-                          dir_regs[dir].name, ch, off);
-        }
+    if (dw_edma_emu_is_reg(block, off)) {
+        val = register_read_memory(block, off, size);
     } else {
         qemu_log_mask(LOG_GUEST_ERROR, "dw-edma-emu: read of 0x%" HWADDR_PRIx
-                      ": no such register\n", addr);
+                      " (offset 0x%" HWADDR_PRIx " of the block at 0x%"
+                      HWADDR_PRIx "): no such register\n", addr, off,
+                      block->mem.addr);
     }
     trace_dw_edma_emu_read(addr, val);
     return val;
 }
 
-static void dw_edma_emu_write_channel(DwEdmaEmuState *s, hwaddr addr,
-                                      uint32_t val)
+static void dw_edma_emu_reg_write(void *opaque, hwaddr off, uint64_t val,
+                                  unsigned size)
 {
-    hwaddr rel = addr - DW_EDMA_CH(0, 0);
-    unsigned ch = rel / 0x200;
-    int dir = (rel % 0x200) / 0x100;
-    hwaddr off = rel % 0x100;
-    DwEdmaChannel *c = &s->ch[dir][ch];
-
-    if (ch >= dw_edma_count(s, dir) || off >= sizeof(c->regs)) {
-        qemu_log_mask(LOG_GUEST_ERROR, "dw-edma-emu: write to 0x%"
-                      HWADDR_PRIx " (%s channel %u, offset 0x%" HWADDR_PRIx
-                      "): no such register\n", addr, dir_regs[dir].name, ch,
-                      off);
-        return;
-    }
-    if (off == DW_EDMA_CH_CONTROL1) {
-        val = (val & CONTROL1_RW) |
-              (C(c, DW_EDMA_CH_CONTROL1) & DW_EDMA_CS_MASK);
-    }
-    C(c, off) = val;
-}
-
-static void dw_edma_emu_write(void *opaque, hwaddr addr, uint64_t val64,
-                              unsigned size)
-{
-    DwEdmaEmuState *s = opaque;
-    uint32_t val = val64;
-    int dir;
+    RegisterInfoArray *block = opaque;
+    hwaddr addr = block->mem.addr + off;
 
     trace_dw_edma_emu_write(addr, val);
-    if (addr >= DW_EDMA_CH(0, 0) &&
-        addr < DW_EDMA_CH(0, DW_EDMA_MAX_CHANNELS)) {
-        dw_edma_emu_write_channel(s, addr, val);
+    if (!dw_edma_emu_is_reg(block, off)) {
+        qemu_log_mask(LOG_GUEST_ERROR, "dw-edma-emu: write of 0x%" PRIx64
+                      " to 0x%" HWADDR_PRIx " (offset 0x%" HWADDR_PRIx
+                      " of the block at 0x%" HWADDR_PRIx "): no such "
+                      "register, dropped\n", val, addr, off, block->mem.addr);
         return;
     }
-    if (addr >= sizeof(s->regs)) {
-        qemu_log_mask(LOG_GUEST_ERROR, "dw-edma-emu: write to 0x%"
-                      HWADDR_PRIx ": no such register\n", addr);
-        return;
-    }
-    for (dir = 0; dir < 2; dir++) {
-        if (addr == dir_regs[dir].doorbell) {
-            dw_edma_emu_doorbell(s, dir, val);
-            return;
-        }
-        if (addr == dir_regs[dir].status) {
-            /* Interrupt emulation: assert, status bits untouched. */
-            s->emul_irq = true;
-            trace_dw_edma_emu_irq_emulation(addr, true);
-            dw_edma_emu_update_irq(s);
-            return;
-        }
-        if (addr == dir_regs[dir].clear) {
-            G(s, dir_regs[dir].status) &= ~(val & INT_BITS);
-            s->emul_irq = false;
-            trace_dw_edma_emu_irq_emulation(addr, false);
-            dw_edma_emu_update_irq(s);
-            return;
-        }
-        if (addr == dir_regs[dir].mask) {
-            G(s, addr) = val & INT_BITS;
-            dw_edma_emu_update_irq(s);
-            return;
-        }
-        if (addr == dir_regs[dir].err ||
-            (dir == DW_EDMA_DIR_READ && addr == DW_EDMA_RD_ERR_STATUS + 4)) {
-            return;     /* read-only */
-        }
-    }
-    if (addr == DW_EDMA_CTRL) {
-        return;         /* channel counts are read-only */
-    }
-    G(s, addr) = val;
+    register_write_memory(block, off, val, size);
 }
 
-static const MemoryRegionOps dw_edma_emu_ops = {
-    .read = dw_edma_emu_read,
-    .write = dw_edma_emu_write,
+static const MemoryRegionOps dw_edma_emu_reg_ops = {
+    .read = dw_edma_emu_reg_read,
+    .write = dw_edma_emu_reg_write,
     .endianness = DEVICE_LITTLE_ENDIAN,
     /* The driver uses 32-bit accesses (64-bit ones are split in two). */
+    .valid = { .min_access_size = 4, .max_access_size = 8 },
+    .impl = { .min_access_size = 4, .max_access_size = 4 },
+};
+
+/*
+ * The rest of the "dma" region: the gaps between the blocks, and the
+ * blocks of channels the device does not have.  Reads 0, writes dropped.
+ */
+static uint64_t dw_edma_emu_unmodelled_read(void *opaque, hwaddr addr,
+                                            unsigned size)
+{
+    qemu_log_mask(LOG_GUEST_ERROR, "dw-edma-emu: read of 0x%" HWADDR_PRIx
+                  ": no such register (or no such channel)\n", addr);
+    trace_dw_edma_emu_read(addr, 0);
+    return 0;
+}
+
+static void dw_edma_emu_unmodelled_write(void *opaque, hwaddr addr,
+                                         uint64_t val, unsigned size)
+{
+    trace_dw_edma_emu_write(addr, val);
+    qemu_log_mask(LOG_GUEST_ERROR, "dw-edma-emu: write of 0x%" PRIx64 " to 0x%"
+                  HWADDR_PRIx ": no such register (or no such channel), "
+                  "dropped\n", val, addr);
+}
+
+static const MemoryRegionOps dw_edma_emu_unmodelled_ops = {
+    .read = dw_edma_emu_unmodelled_read,
+    .write = dw_edma_emu_unmodelled_write,
+    .endianness = DEVICE_LITTLE_ENDIAN,
     .valid = { .min_access_size = 4, .max_access_size = 8 },
     .impl = { .min_access_size = 4, .max_access_size = 4 },
 };
@@ -227,28 +286,44 @@ void dw_edma_emu_set_ports(DwEdmaEmuState *s, AddressSpace *as,
 static void dw_edma_emu_reset_hold(Object *obj, ResetType type)
 {
     DwEdmaEmuState *s = DW_EDMA_EMU(obj);
-    unsigned i;
+    unsigned i, ch;
+    int dir;
 
     if (s->bh) {
         qemu_bh_cancel(s->bh);
     }
-    memset(s->regs, 0, sizeof(s->regs));
-    memset(s->ch, 0, sizeof(s->ch));
-    for (i = 0; i < DW_EDMA_MAX_CHANNELS; i++) {
-        s->run[0][i]++;
-        s->run[1][i]++;
-    }
-    G(s, DW_EDMA_CTRL) = s->wr_channels | (s->rd_channels << 16);
-    /* Interrupts masked until the driver unmasks them. */
-    G(s, DW_EDMA_WR_INT_MASK) = INT_BITS;
-    G(s, DW_EDMA_RD_INT_MASK) = INT_BITS;
     s->emul_irq = false;
+    /* Registers from the tables (interrupts masked, for one). */
+    for (i = 0; i < DW_EDMA_R_MAX; i++) {
+        register_reset(&s->regs_info[i]);
+    }
+    s->regs[R_EDMA_CTRL] = DW_EDMA_CTRL_VALUE(s->wr_channels, s->rd_channels);
+    for (dir = 0; dir < 2; dir++) {
+        for (ch = 0; ch < DW_EDMA_MAX_CHANNELS; ch++) {
+            DwEdmaChannel *c = &s->ch[dir][ch];
+
+            for (i = 0; i < DW_EDMA_CH_R_MAX; i++) {
+                register_reset(&c->regs_info[i]);
+            }
+            c->running = false;
+            c->reading = false;
+            c->elem_control = 0;
+            c->in_element = false;
+            c->walk_llp = 0;
+            c->walk_ccs = false;
+            c->walk_steps = 0;
+            c->walk_span = 0;
+            s->run[dir][ch]++;
+        }
+    }
     dw_edma_emu_update_irq(s);
 }
 
 static void dw_edma_emu_realize(DeviceState *dev, Error **errp)
 {
     DwEdmaEmuState *s = DW_EDMA_EMU(dev);
+    unsigned ch;
+    int dir;
 
     if (s->wr_channels < 1 || s->wr_channels > DW_EDMA_MAX_CHANNELS ||
         s->rd_channels < 1 || s->rd_channels > DW_EDMA_MAX_CHANNELS) {
@@ -264,8 +339,30 @@ static void dw_edma_emu_realize(DeviceState *dev, Error **errp)
     s->buf = g_malloc(DW_EDMA_SLICE);
     s->bh = qemu_bh_new_guarded(dw_edma_emu_run, s,
                                 &dev->mem_reentrancy_guard);
-    memory_region_init_io(&s->mmio, OBJECT(dev), &dw_edma_emu_ops, s,
-                          "dw-edma", DW_EDMA_REGION_SIZE);
+    memory_region_init(&s->mmio, OBJECT(dev), "dw-edma", DW_EDMA_REGION_SIZE);
+    memory_region_init_io(&s->unmodelled, OBJECT(dev),
+                          &dw_edma_emu_unmodelled_ops, s, "dw-edma.unmodelled",
+                          DW_EDMA_REGION_SIZE);
+    memory_region_add_subregion_overlap(&s->mmio, 0, &s->unmodelled, -1);
+    s->block = register_init_block32(dev, dw_edma_emu_global_info,
+                                     ARRAY_SIZE(dw_edma_emu_global_info),
+                                     s->regs_info, s->regs,
+                                     &dw_edma_emu_reg_ops, false,
+                                     DW_EDMA_GLOBAL_SIZE);
+    memory_region_add_subregion(&s->mmio, 0, &s->block->mem);
+    for (dir = 0; dir < 2; dir++) {
+        for (ch = 0; ch < dw_edma_count(s, dir); ch++) {
+            DwEdmaChannel *c = &s->ch[dir][ch];
+
+            c->block = register_init_block32(dev, dw_edma_emu_ch_info,
+                                             ARRAY_SIZE(dw_edma_emu_ch_info),
+                                             c->regs_info, c->regs,
+                                             &dw_edma_emu_reg_ops, false,
+                                             DW_EDMA_CH_BLOCK);
+            memory_region_add_subregion(&s->mmio, DW_EDMA_CH_BASE(dir, ch),
+                                        &c->block->mem);
+        }
+    }
     sysbus_init_mmio(SYS_BUS_DEVICE(dev), &s->mmio);
     sysbus_init_irq(SYS_BUS_DEVICE(dev), &s->irq);
 }
@@ -273,7 +370,23 @@ static void dw_edma_emu_realize(DeviceState *dev, Error **errp)
 static void dw_edma_emu_unrealize(DeviceState *dev)
 {
     DwEdmaEmuState *s = DW_EDMA_EMU(dev);
+    unsigned ch;
+    int dir;
 
+    for (dir = 0; dir < 2; dir++) {
+        for (ch = 0; ch < DW_EDMA_MAX_CHANNELS; ch++) {
+            DwEdmaChannel *c = &s->ch[dir][ch];
+
+            if (c->block) {
+                memory_region_del_subregion(&s->mmio, &c->block->mem);
+                register_finalize_block(c->block);
+                c->block = NULL;
+            }
+        }
+    }
+    memory_region_del_subregion(&s->mmio, &s->block->mem);
+    register_finalize_block(s->block);
+    s->block = NULL;
     qemu_bh_delete(s->bh);
     g_free(s->buf);
 }
@@ -285,8 +398,10 @@ static void dw_edma_emu_unrealize(DeviceState *dev)
  *      values fail realize (Linux rejects 0 and more than 8).
  */
 static const Property dw_edma_emu_properties[] = {
-    DEFINE_PROP_UINT8("wr-channels", DwEdmaEmuState, wr_channels, 4),
-    DEFINE_PROP_UINT8("rd-channels", DwEdmaEmuState, rd_channels, 4),
+    DEFINE_PROP_UINT8("wr-channels", DwEdmaEmuState, wr_channels,
+                      DW_EDMA_DEFAULT_CHANNELS),
+    DEFINE_PROP_UINT8("rd-channels", DwEdmaEmuState, rd_channels,
+                      DW_EDMA_DEFAULT_CHANNELS),
 };
 
 static const VMStateDescription vmstate_dw_edma_channel = {
@@ -294,7 +409,7 @@ static const VMStateDescription vmstate_dw_edma_channel = {
     .version_id = 1,
     .minimum_version_id = 1,
     .fields = (const VMStateField[]) {
-        VMSTATE_UINT32_ARRAY(regs, DwEdmaChannel, 0x24 / 4),
+        VMSTATE_UINT32_ARRAY(regs, DwEdmaChannel, DW_EDMA_CH_R_MAX),
         VMSTATE_BOOL(running, DwEdmaChannel),
         VMSTATE_UINT32(elem_control, DwEdmaChannel),
         VMSTATE_BOOL(in_element, DwEdmaChannel),
@@ -307,7 +422,7 @@ static const VMStateDescription vmstate_dw_edma_emu = {
     .version_id = 2,
     .minimum_version_id = 2,
     .fields = (const VMStateField[]) {
-        VMSTATE_UINT32_ARRAY(regs, DwEdmaEmuState, 0x100 / 4),
+        VMSTATE_UINT32_ARRAY(regs, DwEdmaEmuState, DW_EDMA_R_MAX),
         VMSTATE_STRUCT_2DARRAY(ch, DwEdmaEmuState, 2, DW_EDMA_MAX_CHANNELS,
                                1, vmstate_dw_edma_channel, DwEdmaChannel),
         VMSTATE_BOOL(emul_irq, DwEdmaEmuState),

@@ -12,14 +12,6 @@
 
 #include "hw/pci-ep/dw-edma-emu.h"
 
-#define DONE_BITS       0x000000ffu
-#define ABORT_BITS      0x00ff0000u
-#define INT_BITS        (DONE_BITS | ABORT_BITS)
-#define DOORBELL_STOP   (1u << 31)
-#define DOORBELL_CH     0x7u
-#define CONTROL1_RW     (DW_EDMA_CB | DW_EDMA_TCB | DW_EDMA_LLP | \
-                         DW_EDMA_LIE | DW_EDMA_RIE | DW_EDMA_CCS | \
-                         DW_EDMA_LLE)
 /*
  * Link elements followed in a row in one fetch: a longer run counts as a
  * loop (it also bounds the work of one fetch, loop or not).
@@ -27,32 +19,35 @@
 #define MAX_LINKS       64
 
 /* Error status bits (wr_err_status; rd_err_status low word). */
-#define ERR_DATA(ch)    (1u << (ch))        /* data read/write error */
-#define ERR_LL(ch)      (1u << (16 + (ch))) /* linked-list fetch error */
+#define ERR_DATA(ch)    (1u << (R_EDMA_ERR_DATA_SHIFT + (ch)))
+#define ERR_LL(ch)      (1u << (R_EDMA_ERR_LL_SHIFT + (ch)))
+/* int_status, int_mask and int_clear bits */
+#define INT_DONE(ch)    (1u << (R_EDMA_INT_DONE_SHIFT + (ch)))
+#define INT_ABORT(ch)   (1u << (R_EDMA_INT_ABORT_SHIFT + (ch)))
 
-/* A global (G) or channel (C) register by its byte offset. */
-#define G(s, off)       ((s)->regs[(off) >> 2])
-#define C(c, off)       ((c)->regs[(off) >> 2])
-
-/* Per direction register offsets (DW_EDMA_DIR_WRITE, DW_EDMA_DIR_READ). */
+/* Per direction registers (DW_EDMA_DIR_WRITE, DW_EDMA_DIR_READ): R_ indices */
 typedef struct DwEdmaDirRegs {
-    hwaddr doorbell, engine_en, status, mask, clear, err, done_imwr,
-           abort_imwr, imwr_data;
+    unsigned engine_en, doorbell, status, mask, clear, err, done_imwr_lo,
+             done_imwr_hi, abort_imwr_lo, abort_imwr_hi, imwr_data;
     const char *name;
 } DwEdmaDirRegs;
+
+/* @e: the error status (wr_err_status, rd_err_status's low word) */
+#define DW_EDMA_DIR_REGS_OF(D, e, n) {                                      \
+    .engine_en = R_EDMA_##D##_ENGINE_EN, .doorbell = R_EDMA_##D##_DOORBELL, \
+    .status = R_EDMA_##D##_INT_STATUS, .mask = R_EDMA_##D##_INT_MASK,       \
+    .clear = R_EDMA_##D##_INT_CLEAR, .err = (e),                            \
+    .done_imwr_lo = R_EDMA_##D##_DONE_IMWR_LO,                              \
+    .done_imwr_hi = R_EDMA_##D##_DONE_IMWR_HI,                              \
+    .abort_imwr_lo = R_EDMA_##D##_ABORT_IMWR_LO,                            \
+    .abort_imwr_hi = R_EDMA_##D##_ABORT_IMWR_HI,                            \
+    .imwr_data = R_EDMA_##D##_CH01_IMWR_DATA, .name = (n) }
+
 static const DwEdmaDirRegs dir_regs[2] = {
-    [DW_EDMA_DIR_WRITE] = {
-        DW_EDMA_WR_DOORBELL, DW_EDMA_WR_ENGINE_EN, DW_EDMA_WR_INT_STATUS,
-        DW_EDMA_WR_INT_MASK, DW_EDMA_WR_INT_CLEAR, DW_EDMA_WR_ERR_STATUS,
-        DW_EDMA_WR_DONE_IMWR, DW_EDMA_WR_ABORT_IMWR, DW_EDMA_WR_IMWR_DATA,
-        "write",
-    },
-    [DW_EDMA_DIR_READ] = {
-        DW_EDMA_RD_DOORBELL, DW_EDMA_RD_ENGINE_EN, DW_EDMA_RD_INT_STATUS,
-        DW_EDMA_RD_INT_MASK, DW_EDMA_RD_INT_CLEAR, DW_EDMA_RD_ERR_STATUS,
-        DW_EDMA_RD_DONE_IMWR, DW_EDMA_RD_ABORT_IMWR, DW_EDMA_RD_IMWR_DATA,
-        "read",
-    },
+    [DW_EDMA_DIR_WRITE] = DW_EDMA_DIR_REGS_OF(WR, R_EDMA_WR_ERR_STATUS,
+                                              "write"),
+    [DW_EDMA_DIR_READ] = DW_EDMA_DIR_REGS_OF(RD, R_EDMA_RD_ERR_STATUS_LO,
+                                             "read"),
 };
 
 /* ---- dw_edma_emu_xfer.c ---- */

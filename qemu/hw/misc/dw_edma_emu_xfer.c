@@ -27,15 +27,16 @@ unsigned dw_edma_count(DwEdmaEmuState *s, int dir)
     return dir == DW_EDMA_DIR_WRITE ? s->wr_channels : s->rd_channels;
 }
 
-static uint64_t ch_get64(DwEdmaChannel *c, hwaddr off)
+/* A 64-bit channel register: its low word at R_ index @lo, then the high */
+static uint64_t ch_get64(DwEdmaChannel *c, unsigned lo)
 {
-    return C(c, off) | ((uint64_t)C(c, off + 4) << 32);
+    return c->regs[lo] | ((uint64_t)c->regs[lo + 1] << 32);
 }
 
-static void ch_set64(DwEdmaChannel *c, hwaddr off, uint64_t val)
+static void ch_set64(DwEdmaChannel *c, unsigned lo, uint64_t val)
 {
-    C(c, off) = val;
-    C(c, off + 4) = val >> 32;
+    c->regs[lo] = val;
+    c->regs[lo + 1] = val >> 32;
 }
 
 /* Whether @len bytes at @addr end at or below 2^64 - 1 (no wrap). */
@@ -46,8 +47,8 @@ static bool range_ok(uint64_t addr, uint64_t len)
 
 void dw_edma_ch_set_status(DwEdmaChannel *c, unsigned cs)
 {
-    C(c, DW_EDMA_CH_CONTROL1) = (C(c, DW_EDMA_CH_CONTROL1) & ~DW_EDMA_CS_MASK) |
-                                (cs << DW_EDMA_CS_SHIFT);
+    c->regs[R_EDMA_CH_CONTROL1] = FIELD_DP32(c->regs[R_EDMA_CH_CONTROL1],
+                                             EDMA_CH_CONTROL1, CS, cs);
 }
 
 void dw_edma_emu_update_irq(DwEdmaEmuState *s)
@@ -56,8 +57,8 @@ void dw_edma_emu_update_irq(DwEdmaEmuState *s)
     int dir;
 
     for (dir = 0; dir < 2; dir++) {
-        level |= !!(G(s, dir_regs[dir].status) & ~G(s, dir_regs[dir].mask) &
-                    INT_BITS);
+        level |= !!(s->regs[dir_regs[dir].status] &
+                    ~s->regs[dir_regs[dir].mask] & DW_EDMA_INT_BITS);
     }
     qemu_set_irq(s->irq, level);
 }
@@ -70,12 +71,16 @@ void dw_edma_emu_update_irq(DwEdmaEmuState *s)
 static bool dw_edma_emu_imwr(DwEdmaEmuState *s, int dir, unsigned ch,
                              bool abort)
 {
-    hwaddr base = abort ? dir_regs[dir].abort_imwr : dir_regs[dir].done_imwr;
-    uint64_t addr = G(s, base) | ((uint64_t)G(s, base + 4) << 32);
-    uint32_t data = G(s, dir_regs[dir].imwr_data + (ch / 2) * 4);
+    const DwEdmaDirRegs *r = &dir_regs[dir];
+    uint64_t addr = abort ?
+        s->regs[r->abort_imwr_lo] | (uint64_t)s->regs[r->abort_imwr_hi] << 32 :
+        s->regs[r->done_imwr_lo] | (uint64_t)s->regs[r->done_imwr_hi] << 32;
+    /* chXY_imwr_data: one register per channel pair, in order */
+    uint32_t data = s->regs[r->imwr_data + ch / 2];
     uint32_t le;
 
-    data = (ch & 1) ? data >> 16 : data & 0xffff;
+    data = (ch & 1) ? FIELD_EX32(data, EDMA_IMWR_DATA, ODD) :
+                      FIELD_EX32(data, EDMA_IMWR_DATA, EVEN);
     trace_dw_edma_emu_imwr(dir_regs[dir].name, ch, abort, addr, data);
     le = cpu_to_le32(data);
     if (!range_ok(addr, 4)) {
@@ -114,8 +119,8 @@ static void dw_edma_emu_halt(DwEdmaEmuState *s, int dir, unsigned ch,
     c->reading = false;
     c->in_element = false;
     dw_edma_ch_set_status(c, DW_EDMA_CS_HALTED);
-    G(s, dir_regs[dir].err) |= err;
-    G(s, dir_regs[dir].status) |= 1u << (16 + ch);
+    s->regs[dir_regs[dir].err] |= err;
+    s->regs[dir_regs[dir].status] |= INT_ABORT(ch);
     if (imwr) {
         dw_edma_emu_imwr(s, dir, ch, true);
     }
@@ -128,7 +133,8 @@ void dw_edma_emu_abort(DwEdmaEmuState *s, int dir, unsigned ch,
 {
     DwEdmaChannel *c = &s->ch[dir][ch];
     /* The element in hand (the channel itself in non-LL mode) asks for it. */
-    bool imwr = c->in_element && (c->elem_control & DW_EDMA_RIE);
+    bool imwr = c->in_element &&
+                FIELD_EX32(c->elem_control, EDMA_CH_CONTROL1, RIE);
 
     dw_edma_emu_halt(s, dir, ch, err, why, imwr);
 }
@@ -141,13 +147,14 @@ void dw_edma_emu_abort(DwEdmaEmuState *s, int dir, unsigned ch,
 static void dw_edma_emu_done(DwEdmaEmuState *s, int dir, unsigned ch,
                              uint32_t control)
 {
-    if ((control & DW_EDMA_RIE) && !dw_edma_emu_imwr(s, dir, ch, false)) {
+    if (FIELD_EX32(control, EDMA_CH_CONTROL1, RIE) &&
+        !dw_edma_emu_imwr(s, dir, ch, false)) {
         dw_edma_emu_halt(s, dir, ch, ERR_DATA(ch),
                          "the done IMWr could not be sent", true);
         return;
     }
     trace_dw_edma_emu_done(dir_regs[dir].name, ch);
-    G(s, dir_regs[dir].status) |= 1u << ch;
+    s->regs[dir_regs[dir].status] |= INT_DONE(ch);
     dw_edma_emu_update_irq(s);
 }
 
@@ -184,10 +191,11 @@ static bool dw_edma_emu_fetch(DwEdmaEmuState *s, int dir, unsigned ch)
     int links;
 
     for (links = 0; links < MAX_LINKS; links++) {
-        uint64_t llp = ch_get64(c, DW_EDMA_CH_LLP);
+        uint64_t llp = ch_get64(c, R_EDMA_CH_LLP_LO);
         uint8_t e[DW_EDMA_LL_ELEM_SIZE];
         uint32_t control;
-        bool ccs = C(c, DW_EDMA_CH_CONTROL1) & DW_EDMA_CCS;
+        bool ccs = FIELD_EX32(c->regs[R_EDMA_CH_CONTROL1], EDMA_CH_CONTROL1,
+                              CCS);
 
         if (!range_ok(llp, sizeof(e))) {
             dw_edma_emu_abort(s, dir, ch, ERR_LL(ch),
@@ -200,8 +208,8 @@ static bool dw_edma_emu_fetch(DwEdmaEmuState *s, int dir, unsigned ch)
                               "cannot read the linked-list element");
             return false;
         }
-        control = ldl_le_p(e);
-        if (!!(control & DW_EDMA_CB) != ccs) {
+        control = ldl_le_p(e + DW_EDMA_LL_CONTROL);
+        if (FIELD_EX32(control, EDMA_CH_CONTROL1, CB) != ccs) {
             /* Not (yet) produced for us: the end of the list. */
             trace_dw_edma_emu_stop(dir_regs[dir].name, ch, llp);
             c->running = false;
@@ -214,23 +222,23 @@ static bool dw_edma_emu_fetch(DwEdmaEmuState *s, int dir, unsigned ch)
                               "again with the same cycle state");
             return false;
         }
-        if (control & DW_EDMA_LLP) {
-            ch_set64(c, DW_EDMA_CH_LLP, ldq_le_p(e + 8));
-            if (control & DW_EDMA_TCB) {
-                C(c, DW_EDMA_CH_CONTROL1) ^= DW_EDMA_CCS;
+        if (FIELD_EX32(control, EDMA_CH_CONTROL1, LLP)) {
+            ch_set64(c, R_EDMA_CH_LLP_LO, ldq_le_p(e + DW_EDMA_LL_NEXT));
+            if (FIELD_EX32(control, EDMA_CH_CONTROL1, TCB)) {
+                c->regs[R_EDMA_CH_CONTROL1] ^= R_EDMA_CH_CONTROL1_CCS_MASK;
             }
             continue;
         }
         c->elem_control = control;
-        C(c, DW_EDMA_CH_SIZE) = ldl_le_p(e + 4);
-        ch_set64(c, DW_EDMA_CH_SAR, ldq_le_p(e + 8));
-        ch_set64(c, DW_EDMA_CH_DAR, ldq_le_p(e + 16));
-        ch_set64(c, DW_EDMA_CH_LLP, llp + DW_EDMA_LL_ELEM_SIZE);
+        c->regs[R_EDMA_CH_SIZE] = ldl_le_p(e + DW_EDMA_LL_SIZE);
+        ch_set64(c, R_EDMA_CH_SAR_LO, ldq_le_p(e + DW_EDMA_LL_SAR));
+        ch_set64(c, R_EDMA_CH_DAR_LO, ldq_le_p(e + DW_EDMA_LL_DAR));
+        ch_set64(c, R_EDMA_CH_LLP_LO, llp + DW_EDMA_LL_ELEM_SIZE);
         c->in_element = true;
         trace_dw_edma_emu_element(dir_regs[dir].name, ch, llp,
-                                  C(c, DW_EDMA_CH_SIZE),
-                                  ch_get64(c, DW_EDMA_CH_SAR),
-                                  ch_get64(c, DW_EDMA_CH_DAR), control);
+                                  c->regs[R_EDMA_CH_SIZE],
+                                  ch_get64(c, R_EDMA_CH_SAR_LO),
+                                  ch_get64(c, R_EDMA_CH_DAR_LO), control);
         return true;
     }
     dw_edma_emu_abort(s, dir, ch, ERR_LL(ch),
@@ -280,18 +288,19 @@ static void dw_edma_emu_advance(DwEdmaEmuState *s, int dir, unsigned ch,
 {
     DwEdmaChannel *c = &s->ch[dir][ch];
 
-    ch_set64(c, DW_EDMA_CH_SAR, sar + n);
-    ch_set64(c, DW_EDMA_CH_DAR, dar + n);
-    C(c, DW_EDMA_CH_SIZE) -= n;
-    if (!C(c, DW_EDMA_CH_SIZE)) {
-        bool ll = C(c, DW_EDMA_CH_CONTROL1) & DW_EDMA_LLE;
+    ch_set64(c, R_EDMA_CH_SAR_LO, sar + n);
+    ch_set64(c, R_EDMA_CH_DAR_LO, dar + n);
+    c->regs[R_EDMA_CH_SIZE] -= n;
+    if (!c->regs[R_EDMA_CH_SIZE]) {
+        bool ll = FIELD_EX32(c->regs[R_EDMA_CH_CONTROL1], EDMA_CH_CONTROL1,
+                             LLE);
 
         c->in_element = false;
         if (!ll) {
             c->running = false;
             dw_edma_ch_set_status(c, DW_EDMA_CS_STOPPED);
-            dw_edma_emu_done(s, dir, ch, C(c, DW_EDMA_CH_CONTROL1));
-        } else if (c->elem_control & DW_EDMA_LIE) {
+            dw_edma_emu_done(s, dir, ch, c->regs[R_EDMA_CH_CONTROL1]);
+        } else if (FIELD_EX32(c->elem_control, EDMA_CH_CONTROL1, LIE)) {
             dw_edma_emu_done(s, dir, ch, c->elem_control);
         }
     }
@@ -339,9 +348,9 @@ static uint64_t dw_edma_emu_move(DwEdmaEmuState *s, int dir, unsigned ch,
                                  uint64_t budget)
 {
     DwEdmaChannel *c = &s->ch[dir][ch];
-    uint64_t sar = ch_get64(c, DW_EDMA_CH_SAR);
-    uint64_t dar = ch_get64(c, DW_EDMA_CH_DAR);
-    uint64_t left = C(c, DW_EDMA_CH_SIZE);
+    uint64_t sar = ch_get64(c, R_EDMA_CH_SAR_LO);
+    uint64_t dar = ch_get64(c, R_EDMA_CH_DAR_LO);
+    uint64_t left = c->regs[R_EDMA_CH_SIZE];
     uint64_t n = MIN(MIN(left, budget), DW_EDMA_SLICE);
 
     if (n) {

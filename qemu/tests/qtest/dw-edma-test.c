@@ -10,7 +10,10 @@
  * at all in the PCI_SILENT window; held back while Peer.hold is set).
  *
  * Covered: DMA_CTRL channel counts, int_mask reset, int_clear W1C, channel
- * register read back and read-only CS; interrupt emulation (status write
+ * register read back and read-only CS; every register's reset value,
+ * read-only, reserved and write-only bits from the tables of
+ * dw-edma-regs.h, before and after a system_reset, and every other offset
+ * reading 0 and keeping nothing; interrupt emulation (status write
  * asserts, int_clear deasserts); linked-list walks on write and read
  * channels with the cycle bit protocol of consecutive chunks; ABORT on UR,
  * CA, a completion timeout and local memory errors; a list that starts
@@ -46,48 +49,43 @@
 #include "hw/pci/pci_regs.h"
 #include "libqtest.h"
 #include "dw-pcie-ep-qtest.h"
+#include "hw/pci-ep/dw-edma-regs.h"
 #include "hw/pci-ep/dw-pcie-ep-regs.h"
 #include "hw/pci-ep/pcie-link-proto.h"
 
-/* Global registers, per direction (0 write, 1 read). */
+/* Global registers, per direction (0 write, 1 read): dw-edma-regs.h */
 typedef struct DirRegs {
     unsigned engine_en, doorbell, int_status, int_mask, int_clear;
-    unsigned done_imwr, imwr_data;
+    unsigned done_imwr, done_imwr_hi, abort_imwr, imwr_data;
 } DirRegs;
 
-static const DirRegs dregs[2] = {
-    { 0x00c, 0x010, 0x04c, 0x054, 0x058, 0x060, 0x070 },
-    { 0x02c, 0x030, 0x0a0, 0x0a8, 0x0ac, 0x0cc, 0x0dc },
-};
+#define DIR_REGS(D) {                                                       \
+    A_EDMA_##D##_ENGINE_EN, A_EDMA_##D##_DOORBELL, A_EDMA_##D##_INT_STATUS, \
+    A_EDMA_##D##_INT_MASK, A_EDMA_##D##_INT_CLEAR, A_EDMA_##D##_DONE_IMWR_LO, \
+    A_EDMA_##D##_DONE_IMWR_HI, A_EDMA_##D##_ABORT_IMWR_LO,                  \
+    A_EDMA_##D##_CH01_IMWR_DATA }
+
+static const DirRegs dregs[2] = { DIR_REGS(WR), DIR_REGS(RD) };
 
 #define WR              0
 #define RD              1
-#define DMA_CTRL        0x008
-#define DONE(ch)        (1u << (ch))
-#define ABORT(ch)       (1u << (16 + (ch)))
+#define DONE(ch)        (1u << (R_EDMA_INT_DONE_SHIFT + (ch)))
+#define ABORT(ch)       (1u << (R_EDMA_INT_ABORT_SHIFT + (ch)))
+#define ERR_LL(ch)      (1u << (R_EDMA_ERR_LL_SHIFT + (ch)))
 
-/* Channel registers and control bits. */
-#define CH_CONTROL1     0x00
-#define CH_SIZE         0x08
-#define CH_SAR          0x0c
-#define CH_DAR          0x14
-#define CH_LLP          0x1c
-#define CB              (1u << 0)
-#define TCB             (1u << 1)
-#define LLP             (1u << 2)
-#define LIE             (1u << 3)
-#define RIE             (1u << 4)
-#define CS_MASK         (3u << 5)
-#define CS(v)           (((v) & CS_MASK) >> 5)
-#define CS_HALTED       2
-#define CS_STOPPED      3
-#define CCS             (1u << 8)
-#define LLE             (1u << 9)
-#define ELEM            24
-
-
-#define WR_ABORT_IMWR   0x068
-#define RD_ABORT_IMWR   0x0d4
+/* Control bits of ch_control1 and of list elements. */
+#define CB              R_EDMA_CH_CONTROL1_CB_MASK
+#define TCB             R_EDMA_CH_CONTROL1_TCB_MASK
+#define LLP             R_EDMA_CH_CONTROL1_LLP_MASK
+#define LIE             R_EDMA_CH_CONTROL1_LIE_MASK
+#define RIE             R_EDMA_CH_CONTROL1_RIE_MASK
+#define CS_MASK         R_EDMA_CH_CONTROL1_CS_MASK
+#define CS(v)           FIELD_EX32((v), EDMA_CH_CONTROL1, CS)
+#define CS_HALTED       DW_EDMA_CS_HALTED
+#define CS_STOPPED      DW_EDMA_CS_STOPPED
+#define CCS             R_EDMA_CH_CONTROL1_CCS_MASK
+#define LLE             R_EDMA_CH_CONTROL1_LLE_MASK
+#define ELEM            DW_EDMA_LL_ELEM_SIZE
 
 #define REBAR_CAP0      0x104           /* Resizable BAR entry 0: BAR0 */
 #define REBAR_CTRL0     0x108
@@ -968,7 +966,7 @@ static void peer_signal(Peer *p, uint8_t type, bool on)
 #define RD64(ep, off)       qtest_readq((ep)->qts, (ep)->dma + (off))
 #define WR64(ep, off, v)    qtest_writeq((ep)->qts, (ep)->dma + (off), (v))
 /* Offset of a channel register: dir WR or RD, channel, register. */
-#define CH(dir, ch, reg)    (0x200 + (ch) * 0x200 + (dir) * 0x100 + (reg))
+#define CH(dir, ch, reg)    (DW_EDMA_CH_BASE(dir, ch) + (reg))
 #define STATUS(dir)         dregs[dir].int_status
 #define CLEAR(dir)          dregs[dir].int_clear
 #define MASK(dir)           dregs[dir].int_mask
@@ -1175,8 +1173,8 @@ static void ll_start(Ep *ep, int dir, int ch, uint64_t list, bool unmask)
     if (unmask) {
         WR32(ep, MASK(dir), RD32(ep, MASK(dir)) & ~(DONE(ch) | ABORT(ch)));
     }
-    WR32(ep, CH(dir, ch, CH_CONTROL1), CCS | LLE);
-    WR64(ep, CH(dir, ch, CH_LLP), list);
+    WR32(ep, CH(dir, ch, A_EDMA_CH_CONTROL1), CCS | LLE);
+    WR64(ep, CH(dir, ch, A_EDMA_CH_LLP_LO), list);
     WR32(ep, dregs[dir].doorbell, ch);
 }
 
@@ -1194,10 +1192,10 @@ static void block_start_ctrl(Ep *ep, int dir, int ch, uint32_t ctrl,
                              uint32_t size, uint64_t sar, uint64_t dar)
 {
     WR32(ep, dregs[dir].engine_en, 1);
-    WR32(ep, CH(dir, ch, CH_CONTROL1), ctrl);
-    WR32(ep, CH(dir, ch, CH_SIZE), size);
-    WR64(ep, CH(dir, ch, CH_SAR), sar);
-    WR64(ep, CH(dir, ch, CH_DAR), dar);
+    WR32(ep, CH(dir, ch, A_EDMA_CH_CONTROL1), ctrl);
+    WR32(ep, CH(dir, ch, A_EDMA_CH_SIZE), size);
+    WR64(ep, CH(dir, ch, A_EDMA_CH_SAR_LO), sar);
+    WR64(ep, CH(dir, ch, A_EDMA_CH_DAR_LO), dar);
     WR32(ep, dregs[dir].doorbell, ch);
 }
 
@@ -1226,7 +1224,7 @@ static void wait_cs(Ep *ep, int dir, int ch, unsigned cs)
     uint32_t v;
 
     do {
-        v = RD32(ep, CH(dir, ch, CH_CONTROL1));
+        v = RD32(ep, CH(dir, ch, A_EDMA_CH_CONTROL1));
     } while (CS(v) != cs && again(ep, deadline));
     g_assert_cmpuint(CS(v), ==, cs);
 }
@@ -1333,7 +1331,7 @@ static void test_registers(void)
     int i;
 
     ep_start(&ep, ",wr-channels=2,rd-channels=3", true, true);
-    g_assert_cmphex(RD32(&ep, DMA_CTRL), ==, 0x00030002);
+    g_assert_cmphex(RD32(&ep, A_EDMA_CTRL), ==, 0x00030002);
     for (i = WR; i <= RD; i++) {
         g_assert_cmphex(RD32(&ep, MASK(i)), ==, 0x00ff00ff);
         g_assert_cmphex(RD32(&ep, STATUS(i)), ==, 0);
@@ -1343,24 +1341,28 @@ static void test_registers(void)
     for (i = WR; i <= RD; i++) {
         int ch = i == WR ? 1 : 2;
 
-        WR32(&ep, CH(i, ch, CH_SIZE), 0x12345 + i);
-        WR32(&ep, CH(i, ch, CH_SAR), 0x55667788 + i);
-        WR32(&ep, CH(i, ch, CH_SAR + 4), 0x11223344);
-        WR64(&ep, CH(i, ch, CH_DAR), 0x99aabbccddeeff00ULL + i);
-        WR64(&ep, CH(i, ch, CH_LLP), 0x0000000140100000ULL + i * 8);
-        g_assert_cmphex(RD32(&ep, CH(i, ch, CH_SIZE)), ==, 0x12345 + i);
-        g_assert_cmphex(RD64(&ep, CH(i, ch, CH_SAR)), ==,
+        WR32(&ep, CH(i, ch, A_EDMA_CH_SIZE), 0x12345 + i);
+        WR32(&ep, CH(i, ch, A_EDMA_CH_SAR_LO), 0x55667788 + i);
+        WR32(&ep, CH(i, ch, A_EDMA_CH_SAR_HI), 0x11223344);
+        WR64(&ep, CH(i, ch, A_EDMA_CH_DAR_LO), 0x99aabbccddeeff00ULL + i);
+        WR64(&ep, CH(i, ch, A_EDMA_CH_LLP_LO),
+             0x0000000140100000ULL + i * 8);
+        g_assert_cmphex(RD32(&ep, CH(i, ch, A_EDMA_CH_SIZE)), ==,
+                        0x12345 + i);
+        g_assert_cmphex(RD64(&ep, CH(i, ch, A_EDMA_CH_SAR_LO)), ==,
                         0x1122334455667788ULL + i);
-        g_assert_cmphex(RD32(&ep, CH(i, ch, CH_DAR + 4)), ==, 0x99aabbcc);
-        g_assert_cmphex(RD32(&ep, CH(i, ch, CH_DAR)), ==, 0xddeeff00 + i);
-        g_assert_cmphex(RD64(&ep, CH(i, ch, CH_LLP)), ==,
+        g_assert_cmphex(RD32(&ep, CH(i, ch, A_EDMA_CH_DAR_HI)), ==,
+                        0x99aabbcc);
+        g_assert_cmphex(RD32(&ep, CH(i, ch, A_EDMA_CH_DAR_LO)), ==,
+                        0xddeeff00 + i);
+        g_assert_cmphex(RD64(&ep, CH(i, ch, A_EDMA_CH_LLP_LO)), ==,
                         0x0000000140100000ULL + i * 8);
-        cs0 = CS(RD32(&ep, CH(i, ch, CH_CONTROL1)));
-        WR32(&ep, CH(i, ch, CH_CONTROL1), CCS | LLE | CS_MASK);
-        g_assert_cmphex(RD32(&ep, CH(i, ch, CH_CONTROL1)) &
+        cs0 = CS(RD32(&ep, CH(i, ch, A_EDMA_CH_CONTROL1)));
+        WR32(&ep, CH(i, ch, A_EDMA_CH_CONTROL1), CCS | LLE | CS_MASK);
+        g_assert_cmphex(RD32(&ep, CH(i, ch, A_EDMA_CH_CONTROL1)) &
                         (CCS | LLE | CS_MASK), ==, CCS | LLE | (cs0 << 5));
-        WR32(&ep, CH(i, ch, CH_CONTROL1), 0);
-        g_assert_cmphex(RD32(&ep, CH(i, ch, CH_CONTROL1)) &
+        WR32(&ep, CH(i, ch, A_EDMA_CH_CONTROL1), 0);
+        g_assert_cmphex(RD32(&ep, CH(i, ch, A_EDMA_CH_CONTROL1)) &
                         (CCS | LLE | CS_MASK), ==, cs0 << 5);
     }
 
@@ -1379,6 +1381,181 @@ static void test_registers(void)
     g_assert_cmphex(RD32(&ep, STATUS(WR)), ==, 0);
     wait_written(&ep, 128);
     g_assert_cmpuint(peer_take(ep.peer).written, ==, 128);
+    ep_stop(&ep);
+}
+
+/* The eDMA's register tables (dw-edma-regs.h), as the checks read them. */
+typedef struct EdmaRegCheck {
+    const char *name;
+    uint32_t addr, reset, ro, w1c, rsvd;
+    bool wo;
+} EdmaRegCheck;
+
+#define EDMA_REG_CHECK(n, rst, ro_, w1c_, rsvd_, wo_, pre, post) \
+    { #n, A_##n, (rst), (ro_), (w1c_), (uint32_t)(rsvd_), (wo_) },
+
+static const EdmaRegCheck edma_global_regs[] = {
+    DW_EDMA_GLOBAL_REGS(EDMA_REG_CHECK)
+};
+
+static const EdmaRegCheck edma_ch_regs[] = {
+    DW_EDMA_CH_REGS(EDMA_REG_CHECK)
+};
+
+/* A value for the writable bits of the register at @a, 0 in no case. */
+static uint32_t edma_pattern(uint64_t a)
+{
+    return 0x5a5a5a5au ^ (uint32_t)(a * 0x01000193u);
+}
+
+/* The writable bits of @r: what a write stores as written. */
+static uint32_t edma_rw_bits(const EdmaRegCheck *r)
+{
+    return r->wo ? 0 : ~(r->ro | r->w1c | r->rsvd);
+}
+
+/*
+ * The register of table entry @r at @a (in the dma region): its reset
+ * value; read-only bits that a write of their complement leaves alone;
+ * reserved bits that a write of ones leaves at 0; a write-only register
+ * reading 0; and the other bits storing what is written.  It ends with
+ * the value it started with.
+ */
+static void edma_check_reg(Ep *ep, uint64_t a, const EdmaRegCheck *r)
+{
+    uint32_t v = RD32(ep, a);
+    uint32_t rw = edma_rw_bits(r);
+    uint32_t w = (edma_pattern(a) & rw) | (v & ~rw);
+
+    g_test_message("%s at 0x%04" PRIx64 ": 0x%08x", r->name, a, v);
+    g_assert_cmphex(v, ==, r->reset);
+    if (r->ro) {
+        WR32(ep, a, v ^ r->ro);
+        g_assert_cmphex(RD32(ep, a), ==, v);
+    }
+    if (r->rsvd) {
+        WR32(ep, a, (v | r->rsvd) & ~r->w1c);
+        g_assert_cmphex(RD32(ep, a) & r->rsvd, ==, 0);
+    }
+    if (r->wo) {
+        g_assert_cmphex(RD32(ep, a), ==, 0);
+    }
+    if (rw) {
+        WR32(ep, a, w);
+        g_assert_cmphex(RD32(ep, a), ==, w);
+        WR32(ep, a, v);
+        g_assert_cmphex(RD32(ep, a), ==, v);
+    }
+}
+
+/*
+ * Every register of the tables, the global ones and those of each
+ * channel the device has (@nch of each direction); with @scribble, each
+ * register with writable bits is set to its pattern instead.
+ */
+static void edma_check_regs(Ep *ep, unsigned nch, bool scribble)
+{
+    unsigned i, ch;
+    int dir;
+
+    for (i = 0; i < ARRAY_SIZE(edma_global_regs); i++) {
+        const EdmaRegCheck *r = &edma_global_regs[i];
+
+        if (scribble) {
+            /* not the write-only ones: a doorbell would start a channel */
+            if (edma_rw_bits(r)) {
+                WR32(ep, r->addr, edma_pattern(r->addr) & edma_rw_bits(r));
+            }
+        } else {
+            edma_check_reg(ep, r->addr, r);
+        }
+    }
+    for (dir = WR; dir <= RD; dir++) {
+        for (ch = 0; ch < nch; ch++) {
+            for (i = 0; i < ARRAY_SIZE(edma_ch_regs); i++) {
+                const EdmaRegCheck *r = &edma_ch_regs[i];
+                uint64_t a = CH(dir, ch, r->addr);
+
+                if (scribble) {
+                    if (edma_rw_bits(r)) {
+                        WR32(ep, a, edma_pattern(a) & edma_rw_bits(r));
+                    }
+                } else {
+                    edma_check_reg(ep, a, r);
+                }
+            }
+        }
+    }
+}
+
+/* Whether @a is a register of the tables (of the @nch channels). */
+static bool edma_is_reg(uint64_t a, unsigned nch)
+{
+    const EdmaRegCheck *t = edma_global_regs;
+    size_t n = ARRAY_SIZE(edma_global_regs), i;
+    uint64_t base = 0;
+
+    if (a >= DW_EDMA_CH_BASE(WR, 0)) {
+        uint64_t rel = a - DW_EDMA_CH_BASE(WR, 0);
+
+        if (rel / (2 * DW_EDMA_CH_BLOCK) >= nch) {
+            return false;
+        }
+        t = edma_ch_regs;
+        n = ARRAY_SIZE(edma_ch_regs);
+        base = a - rel % DW_EDMA_CH_BLOCK;
+    }
+    for (i = 0; i < n; i++) {
+        if (base + t[i].addr == a) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/*
+ * The registers as the tables in dw-edma-regs.h declare them: reset
+ * values, read-only, reserved, write-only and read/write bits of the
+ * global registers and of every channel's; every other offset of the dma
+ * region reads 0 and keeps nothing written to it.  Then, with every
+ * register changed (patterns, a transfer that aborted, interrupt
+ * emulation), a system_reset brings back the reset values.
+ */
+static void test_regs_table(void)
+{
+    const unsigned nch = DW_EDMA_DEFAULT_CHANNELS;
+    unsigned round;
+    uint64_t a;
+    Ep ep;
+
+    g_assert_cmpuint(ARRAY_SIZE(edma_ch_regs), ==, DW_EDMA_CH_R_MAX);
+    ep_start(&ep, "", false, false);
+    for (round = 0; round < 2; round++) {
+        edma_check_regs(&ep, nch, false);
+        WR32(&ep, CLEAR(WR), 0);
+        g_assert_false(IRQ(&ep));
+
+        /* nothing but the registers: all ones written, 0 read back */
+        for (a = 0; a < DW_EDMA_REGION_SIZE; a += 4) {
+            if (!edma_is_reg(a, nch)) {
+                WR32(&ep, a, 0xffffffff);
+                g_assert_cmphex(RD32(&ep, a), ==, 0);
+            }
+        }
+        /* ... and none of the registers changed */
+        edma_check_regs(&ep, nch, false);
+
+        /* change everything: an ABORT (no link), patterns, emulation */
+        block_start(&ep, WR, 1, 64, EP_RAM + 0x100000, PCI_BASE);
+        g_assert_cmphex(wait_end(&ep, WR, 1), ==, ABORT(1));
+        g_assert_cmphex(RD32(&ep, A_EDMA_WR_ERR_STATUS), !=, 0);
+        wait_cs(&ep, WR, 1, CS_HALTED);
+        edma_check_regs(&ep, nch, true);
+        WR32(&ep, STATUS(RD), 0);
+        g_assert_true(IRQ(&ep));
+        qtest_system_reset(ep.qts);
+        g_assert_false(IRQ(&ep));
+    }
     ep_stop(&ep);
 }
 
@@ -1439,7 +1616,7 @@ static void test_ll_write(void)
     g_assert_cmphex(wait_end(&ep, WR, 0), ==, DONE(0));
     g_assert_true(IRQ(&ep));
     wait_cs(&ep, WR, 0, CS_STOPPED);
-    g_assert_cmphex(RD64(&ep, CH(WR, 0, CH_LLP)), ==, link);
+    g_assert_cmphex(RD64(&ep, CH(WR, 0, A_EDMA_CH_LLP_LO)), ==, link);
     wait_written(&ep, len[0] + len[1]);
     check_pci(&ep, dst[0], pat[0], len[0]);
     check_pci(&ep, dst[1], pat[1], len[1]);
@@ -1460,7 +1637,7 @@ static void test_ll_write(void)
     g_assert_cmphex(wait_end(&ep, WR, 0), ==, DONE(0));
     g_assert_true(IRQ(&ep));
     wait_cs(&ep, WR, 0, CS_STOPPED);
-    g_assert_cmphex(RD64(&ep, CH(WR, 0, CH_LLP)), ==, link);
+    g_assert_cmphex(RD64(&ep, CH(WR, 0, A_EDMA_CH_LLP_LO)), ==, link);
     wait_written(&ep, len[2] + len[3]);
     check_pci(&ep, dst[2], pat[2], len[2]);
     check_pci(&ep, dst[3], pat[3], len[3]);
@@ -1495,7 +1672,8 @@ static void test_ll_read(void)
     g_assert_true(IRQ(&ep));
     g_assert_cmphex(RD32(&ep, STATUS(WR)), ==, 0);
     wait_cs(&ep, RD, 0, CS_STOPPED);
-    g_assert_cmphex(RD64(&ep, CH(RD, 0, CH_LLP)), ==, list + 2 * ELEM);
+    g_assert_cmphex(RD64(&ep, CH(RD, 0, A_EDMA_CH_LLP_LO)), ==,
+                    list + 2 * ELEM);
     check_ep(&ep, dst[0], pat0, len[0]);
     check_ep(&ep, dst[1], pat1, len[1]);
     st = peer_take(ep.peer);
@@ -1556,7 +1734,7 @@ static void test_abort(void)
     settle(&ep);
     g_assert_cmphex(RD32(&ep, STATUS(WR)), ==, 0);
     g_assert_false(IRQ(&ep));
-    g_assert_cmphex(RD64(&ep, CH(WR, 3, CH_LLP)), ==, list + 0x400);
+    g_assert_cmphex(RD64(&ep, CH(WR, 3, A_EDMA_CH_LLP_LO)), ==, list + 0x400);
     g_assert_cmpuint(peer_take(ep.peer).written, ==, 0);
     ep_stop(&ep);
 }
@@ -1621,7 +1799,7 @@ static void test_imwr(void)
     peer_mem(ep.peer, PCI_BASE + 0x4000, pat, 3000, true);
     ep_guard(&ep, EP_RAM + 0x240000, 3000);
     WR32(&ep, dregs[RD].done_imwr, (uint32_t)rd_imwr);
-    WR32(&ep, dregs[RD].done_imwr + 4, rd_imwr >> 32);
+    WR32(&ep, dregs[RD].done_imwr_hi, rd_imwr >> 32);
     WR32(&ep, dregs[RD].imwr_data, 0x7777 << 16 | 0x1234);
     ll_one(&ep, RD, 0, list + 0x100, CB | LIE | RIE, 3000, PCI_BASE + 0x4000,
            EP_RAM + 0x240000);
@@ -1904,7 +2082,7 @@ static void test_wrap(void)
      * abort IMWr (RIE asks for both) goes out instead
      */
     WR64(&ep, dregs[WR].done_imwr, 0xfffffffffffffffeULL);
-    WR64(&ep, WR_ABORT_IMWR, PCI_BASE + 0xf0000);
+    WR64(&ep, dregs[WR].abort_imwr, PCI_BASE + 0xf0000);
     WR32(&ep, dregs[WR].imwr_data, 0x1111);
     ll_one(&ep, WR, 0, list, CB | LIE | RIE, 256, EP_RAM + 0x100000,
            PCI_BASE + 0x1000);
@@ -1913,7 +2091,7 @@ static void test_wrap(void)
     check_pci(&ep, PCI_BASE + 0x1000, pat, 256);
     check_imwr(&ep, PCI_BASE + 0xf0000, 0x1111, 256);
     WR64(&ep, dregs[RD].done_imwr, 0xffffffffffffffffULL);
-    WR64(&ep, RD_ABORT_IMWR, PCI_BASE + 0xf0100);
+    WR64(&ep, dregs[RD].abort_imwr, PCI_BASE + 0xf0100);
     WR32(&ep, dregs[RD].imwr_data, 0x2222);
     ep_guard(&ep, EP_RAM + 0x200000, 64);
     block_start_ctrl(&ep, RD, 0, LIE | RIE, 64, PCI_BASE + 0x1000,
@@ -1923,7 +2101,7 @@ static void test_wrap(void)
     wait_written(&ep, 4);
     check_imwr(&ep, PCI_BASE + 0xf0100, 0x2222, 0);
     /* abort IMWr address, on an element that aborts anyway: not sent */
-    WR64(&ep, WR_ABORT_IMWR, 0xfffffffffffffffdULL);
+    WR64(&ep, dregs[WR].abort_imwr, 0xfffffffffffffffdULL);
     ll_one(&ep, WR, 1, list + 0x100, CB | LIE | RIE, 256, EP_RAM + 0x100000,
            top);
     check_abort(&ep, WR, 1);
@@ -2005,7 +2183,7 @@ static void test_ll_loop_data(void)
     put_elem(&ep, list + ELEM, LLP | CB, 0, list, 0);
     ll_start(&ep, WR, 0, list, true);
     check_abort(&ep, WR, 0);
-    g_assert_cmphex(RD32(&ep, 0x05c) & (1u << 16), ==, 1u << 16);
+    g_assert_cmphex(RD32(&ep, A_EDMA_WR_ERR_STATUS) & ERR_LL(0), ==, ERR_LL(0));
     moved = written_settled(&ep);
     g_assert_cmpuint(moved, >=, 64);
     g_assert_cmpuint(moved, <=, 64 * 64);
@@ -2015,7 +2193,7 @@ static void test_ll_loop_data(void)
     put_elem(&ep, l2 + ELEM, LLP | CB, 0, l2, 0);
     ll_start(&ep, WR, 1, l2, true);
     check_abort(&ep, WR, 1);
-    g_assert_cmphex(RD32(&ep, 0x05c) & (1u << 17), ==, 1u << 17);
+    g_assert_cmphex(RD32(&ep, A_EDMA_WR_ERR_STATUS) & ERR_LL(1), ==, ERR_LL(1));
     g_assert_cmpuint(written_settled(&ep), ==, 0);
 
     /* read channel 2: two chunks, each link toggling CCS to the other */
@@ -2026,7 +2204,8 @@ static void test_ll_loop_data(void)
     put_elem(&ep, l3 + 3 * ELEM, LLP | TCB, 0, l3, 0);
     ll_start(&ep, RD, 2, l3, true);
     check_abort(&ep, RD, 2);
-    g_assert_cmphex(RD32(&ep, 0x0b4) & (1u << 18), ==, 1u << 18);
+    g_assert_cmphex(RD32(&ep, A_EDMA_RD_ERR_STATUS_LO) & ERR_LL(2), ==,
+                    ERR_LL(2));
     g_assert_cmpuint(peer_take(ep.peer).read_bytes, <=, 8 * 64);
     settle(&ep);
     g_assert_cmpuint(peer_take(ep.peer).read_bytes, ==, 0);
@@ -2160,7 +2339,7 @@ static void test_system_reset(void)
     qtest_writel(ep.qts, ep.atu + 0x100 + 0x04, 0xc0000000); /* ib 0 on */
     qtest_writel(ep.qts, ep.atu + 0x04, 0x80000000);         /* ob 0 on */
     WR32(&ep, MASK(WR), 0);
-    WR64(&ep, CH(WR, 1, CH_SAR), 0x1234567812345678ULL);
+    WR64(&ep, CH(WR, 1, A_EDMA_CH_SAR_LO), 0x1234567812345678ULL);
 
     qtest_system_reset(ep.qts);
     peer_wait(&ep, 0, 0);
@@ -2175,7 +2354,7 @@ static void test_system_reset(void)
     g_assert_cmphex(qtest_readl(ep.qts, ep.app + A_APP_CTRL), ==, 0);
     g_assert_cmphex(qtest_readl(ep.qts, ep.app + A_APP_STATUS), ==, 0);
     g_assert_cmphex(RD32(&ep, MASK(WR)), ==, 0x00ff00ff);
-    g_assert_cmphex(RD64(&ep, CH(WR, 1, CH_SAR)), ==, 0);
+    g_assert_cmphex(RD64(&ep, CH(WR, 1, A_EDMA_CH_SAR_LO)), ==, 0);
 
     /* the EP's driver starts again: a clean function for the RC */
     qtest_writel(ep.qts, ep.dbi2 + PCI_BASE_ADDRESS_0, 1);
@@ -2217,7 +2396,7 @@ static void test_command_gating(void)
     WR32(&ep, MASK(WR), 0);
     WR32(&ep, MASK(RD), 0);
     WR64(&ep, dregs[WR].done_imwr, PCI_BASE + 0xf0000);
-    WR64(&ep, WR_ABORT_IMWR, PCI_BASE + 0xf0004);
+    WR64(&ep, dregs[WR].abort_imwr, PCI_BASE + 0xf0004);
     WR32(&ep, dregs[WR].imwr_data, 0x1111);
 
     /* Memory Space Enable clear */
@@ -3408,6 +3587,7 @@ int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     qtest_add_func("/dw-edma/registers", test_registers);
+    qtest_add_func("/dw-edma/regs-table", test_regs_table);
     qtest_add_func("/dw-edma/irq-emulation", test_irq_emulation);
     qtest_add_func("/dw-edma/ll-write", test_ll_write);
     qtest_add_func("/dw-edma/ll-read", test_ll_read);

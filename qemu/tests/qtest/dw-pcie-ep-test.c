@@ -10,6 +10,7 @@
 #include "libqtest.h"
 #include "qobject/qdict.h"
 #include "dw-pcie-ep-qtest.h"
+#include "hw/pci-ep/dw-edma-regs.h"
 #include "hw/pci-ep/dw-pcie-ep-regs.h"
 
 #define ATU_LOWER_TARGET 0x14
@@ -439,19 +440,22 @@ static void test_edma_ctrl_and_emulation(void)
     Ep ep;
 
     ep_start(&ep, ",wr-channels=2,rd-channels=3");
-    g_assert_cmphex(qtest_readl(ep.qts, ep.dma + 0x008), ==, 0x00030002);
+    g_assert_cmphex(qtest_readl(ep.qts, ep.dma + A_EDMA_CTRL), ==,
+                    0x00030002);
     g_assert_false(qtest_get_irq(ep.qts, 0));
     /* the embedded doorbell: write 0 to rd_int_status */
-    qtest_writel(ep.qts, ep.dma + 0x0a0, 0);
+    qtest_writel(ep.qts, ep.dma + A_EDMA_RD_INT_STATUS, 0);
     g_assert_true(qtest_get_irq(ep.qts, 0));
-    g_assert_cmphex(qtest_readl(ep.qts, ep.dma + 0x0a0), ==, 0);
-    g_assert_cmphex(qtest_readl(ep.qts, ep.dma + 0x04c), ==, 0);
+    g_assert_cmphex(qtest_readl(ep.qts, ep.dma + A_EDMA_RD_INT_STATUS),
+                    ==, 0);
+    g_assert_cmphex(qtest_readl(ep.qts, ep.dma + A_EDMA_WR_INT_STATUS),
+                    ==, 0);
     /* any write to int_clear deasserts it, even 0 */
-    qtest_writel(ep.qts, ep.dma + 0x0ac, 0);
+    qtest_writel(ep.qts, ep.dma + A_EDMA_RD_INT_CLEAR, 0);
     g_assert_false(qtest_get_irq(ep.qts, 0));
-    qtest_writel(ep.qts, ep.dma + 0x04c, 0);
+    qtest_writel(ep.qts, ep.dma + A_EDMA_WR_INT_STATUS, 0);
     g_assert_true(qtest_get_irq(ep.qts, 0));
-    qtest_writel(ep.qts, ep.dma + 0x058, 0);
+    qtest_writel(ep.qts, ep.dma + A_EDMA_WR_INT_CLEAR, 0);
     g_assert_false(qtest_get_irq(ep.qts, 0));
     qtest_quit(ep.qts);
 }

@@ -3,9 +3,8 @@
  * controller: the register block that dw-pcie-ep exposes as its "dma"
  * region, and the engine behind it.
  *
- * Register layout follows Linux 7.2 drivers/dma/dw-edma/dw-edma-v0-regs.h:
- * global registers at 0x000..0x0f7, then per channel a 0x200 block at
- * 0x200 + ch * 0x200 (write channel at +0x000, read channel at +0x100).
+ * The registers are declared in hw/pci-ep/dw-edma-regs.h (the layout of
+ * Linux 7.2 drivers/dma/dw-edma/dw-edma-v0-regs.h, unrolled).
  *
  * Copyright (c) 2026 The dwc-pcie-ep authors
  * SPDX-License-Identifier: GPL-2.0-or-later
@@ -15,62 +14,13 @@
 #define HW_PCI_EP_DW_EDMA_EMU_H
 
 #include "exec/memattrs.h"
+#include "hw/pci-ep/dw-edma-regs.h"
+#include "hw/register.h"
 #include "hw/sysbus.h"
 #include "qom/object.h"
 
 #define TYPE_DW_EDMA_EMU "dw-edma-emu"
 OBJECT_DECLARE_SIMPLE_TYPE(DwEdmaEmuState, DW_EDMA_EMU)
-
-#define DW_EDMA_MAX_CHANNELS   8
-/* 8 write + 8 read channels: the last read channel ends at 0x1124. */
-#define DW_EDMA_REGION_SIZE    0x2000
-
-/* Global registers (offsets in the "dma" region). */
-#define DW_EDMA_CTRL            0x008   /* wr count [3:0], rd count [19:16] */
-#define DW_EDMA_WR_ENGINE_EN    0x00c
-#define DW_EDMA_WR_DOORBELL     0x010   /* [2:0] channel, [31] stop */
-#define DW_EDMA_RD_ENGINE_EN    0x02c
-#define DW_EDMA_RD_DOORBELL     0x030
-#define DW_EDMA_WR_INT_STATUS   0x04c   /* [7:0] DONE, [23:16] ABORT */
-#define DW_EDMA_WR_INT_MASK     0x054
-#define DW_EDMA_WR_INT_CLEAR    0x058
-#define DW_EDMA_WR_ERR_STATUS   0x05c
-#define DW_EDMA_WR_DONE_IMWR    0x060   /* 64-bit address, lo then hi */
-#define DW_EDMA_WR_ABORT_IMWR   0x068
-#define DW_EDMA_WR_IMWR_DATA    0x070   /* ch01, ch23, ch45, ch67 */
-#define DW_EDMA_RD_INT_STATUS   0x0a0
-#define DW_EDMA_RD_INT_MASK     0x0a8
-#define DW_EDMA_RD_INT_CLEAR    0x0ac
-#define DW_EDMA_RD_ERR_STATUS   0x0b4   /* 64-bit */
-#define DW_EDMA_RD_DONE_IMWR    0x0cc
-#define DW_EDMA_RD_ABORT_IMWR   0x0d4
-#define DW_EDMA_RD_IMWR_DATA    0x0dc
-
-/* Channel registers: DW_EDMA_CH(dir, ch) + offset. dir 0 write, 1 read. */
-#define DW_EDMA_CH(dir, ch)     (0x200 + (ch) * 0x200 + (dir) * 0x100)
-#define DW_EDMA_CH_CONTROL1     0x00
-#define DW_EDMA_CH_CONTROL2     0x04
-#define DW_EDMA_CH_SIZE         0x08
-#define DW_EDMA_CH_SAR          0x0c    /* 64-bit, lo then hi */
-#define DW_EDMA_CH_DAR          0x14
-#define DW_EDMA_CH_LLP          0x1c
-
-/* ch_control1 and linked-list element control bits. */
-#define DW_EDMA_CB              (1u << 0)   /* cycle bit */
-#define DW_EDMA_TCB             (1u << 1)   /* toggle cycle bit (link) */
-#define DW_EDMA_LLP             (1u << 2)   /* link element */
-#define DW_EDMA_LIE             (1u << 3)   /* local (done) interrupt */
-#define DW_EDMA_RIE             (1u << 4)   /* remote interrupt: IMWr */
-#define DW_EDMA_CS_SHIFT        5           /* channel status [6:5] */
-#define DW_EDMA_CS_MASK         (3u << 5)
-#define DW_EDMA_CS_RUNNING      1
-#define DW_EDMA_CS_HALTED       2
-#define DW_EDMA_CS_STOPPED      3
-#define DW_EDMA_CCS             (1u << 8)   /* consumer cycle state */
-#define DW_EDMA_LLE             (1u << 9)   /* linked-list enable */
-
-/* Linked-list elements, in EP memory, little endian, 24 bytes each. */
-#define DW_EDMA_LL_ELEM_SIZE    24
 
 enum {
     DW_EDMA_DIR_WRITE = 0,      /* EP memory -> PCI address */
@@ -107,7 +57,10 @@ typedef struct DwEdmaEmuPciOps {
 #define DW_EDMA_SLICE           (64 * 1024)
 
 typedef struct DwEdmaChannel {
-    uint32_t regs[0x24 / 4];    /* control1 .. llp, as the driver sees them */
+    /* control1 .. llp_hi, by R_EDMA_CH_* index, as the driver sees them */
+    uint32_t regs[DW_EDMA_CH_R_MAX];
+    RegisterInfo regs_info[DW_EDMA_CH_R_MAX];
+    RegisterInfoArray *block;   /* mapped at DW_EDMA_CH_BASE(dir, ch) */
     bool running;
     bool reading;               /* a read_async of this run is in flight */
     /* In linked-list mode, the element at llp is fetched next. */
@@ -128,12 +81,19 @@ typedef struct DwEdmaChannel {
 struct DwEdmaEmuState {
     SysBusDevice parent_obj;
 
+    /*
+     * The "dma" region: the global block and each channel's block over a
+     * background that logs accesses to anything else.
+     */
     MemoryRegion mmio;
+    MemoryRegion unmodelled;
     qemu_irq irq;
     QEMUBH *bh;
 
-    /* Global registers, indexed by offset / 4 (0x000..0x0f7). */
-    uint32_t regs[0x100 / 4];
+    /* Global registers, by R_EDMA_* index (offset / 4). */
+    uint32_t regs[DW_EDMA_R_MAX];
+    RegisterInfo regs_info[DW_EDMA_R_MAX];
+    RegisterInfoArray *block;
     DwEdmaChannel ch[2][DW_EDMA_MAX_CHANNELS];
     /*
      * Runs of each channel: counted up when a channel starts, halts or is
