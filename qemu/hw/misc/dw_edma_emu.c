@@ -273,16 +273,6 @@ static const MemoryRegionOps dw_edma_emu_unmodelled_ops = {
     .impl = { .min_access_size = 4, .max_access_size = 4 },
 };
 
-void dw_edma_emu_set_ports(DwEdmaEmuState *s, AddressSpace *as,
-                           MemTxAttrs attrs, const DwEdmaEmuPciOps *ops,
-                           void *opaque)
-{
-    s->as = as;
-    s->attrs = attrs;
-    s->pci_ops = ops;
-    s->pci_opaque = opaque;
-}
-
 static void dw_edma_emu_reset_hold(Object *obj, ResetType type)
 {
     DwEdmaEmuState *s = DW_EDMA_EMU(obj);
@@ -332,10 +322,14 @@ static void dw_edma_emu_realize(DeviceState *dev, Error **errp)
                    s->wr_channels, s->rd_channels);
         return;
     }
-    if (!s->as) {
-        s->as = &address_space_memory;
-        s->attrs = MEMTXATTRS_UNSPECIFIED;
+    if (!s->mem) {
+        error_setg(errp, "dw-edma-emu: the \"memory\" link (EP memory, "
+                   "where buffers and linked lists live) is not set");
+        return;
     }
+    address_space_init(&s->as, s->mem, "dw-edma-memory");
+    s->attrs = MEMTXATTRS_UNSPECIFIED;
+    s->attrs.requester_id = s->requester_id;
     s->buf = g_malloc(DW_EDMA_SLICE);
     s->bh = qemu_bh_new_guarded(dw_edma_emu_run, s,
                                 &dev->mem_reentrancy_guard);
@@ -389,6 +383,7 @@ static void dw_edma_emu_unrealize(DeviceState *dev)
     s->block = NULL;
     qemu_bh_delete(s->bh);
     g_free(s->buf);
+    address_space_destroy(&s->as);
 }
 
 /*
@@ -396,12 +391,26 @@ static void dw_edma_emu_unrealize(DeviceState *dev)
  *  wr-channels, rd-channels: number of write (EP to PCI) and read (PCI to
  *      EP) channels reported in DMA_CTRL, 1..8 each, default 4; other
  *      values fail realize (Linux rejects 0 and more than 8).
+ *  memory: link to the memory region of EP memory (linked lists, local
+ *      buffers: SAR of write channels, DAR of read channels); required.
+ *  pci-port: link to the object that implements TYPE_DW_EDMA_PCI_PORT
+ *      (the controller with the link); without one, every transfer that
+ *      touches a PCI address (and every IMWr) aborts.
+ *  requester-id: the requester ID (bus/device/function, 16 bits) of the
+ *      engine's accesses to EP memory, default 0; higher bits are
+ *      ignored.  The controller gives its own (the device ID a GIC ITS
+ *      sees).
  */
 static const Property dw_edma_emu_properties[] = {
     DEFINE_PROP_UINT8("wr-channels", DwEdmaEmuState, wr_channels,
                       DW_EDMA_DEFAULT_CHANNELS),
     DEFINE_PROP_UINT8("rd-channels", DwEdmaEmuState, rd_channels,
                       DW_EDMA_DEFAULT_CHANNELS),
+    DEFINE_PROP_LINK("memory", DwEdmaEmuState, mem, TYPE_MEMORY_REGION,
+                     MemoryRegion *),
+    DEFINE_PROP_LINK("pci-port", DwEdmaEmuState, pci_port,
+                     TYPE_DW_EDMA_PCI_PORT, DwEdmaPciPort *),
+    DEFINE_PROP_UINT32("requester-id", DwEdmaEmuState, requester_id, 0),
 };
 
 static const VMStateDescription vmstate_dw_edma_channel = {
@@ -445,6 +454,12 @@ static void dw_edma_emu_class_init(ObjectClass *klass, void *data)
     dc->user_creatable = false;
 }
 
+static const TypeInfo dw_edma_pci_port_info = {
+    .name = TYPE_DW_EDMA_PCI_PORT,
+    .parent = TYPE_INTERFACE,
+    .class_size = sizeof(DwEdmaPciPortClass),
+};
+
 static const TypeInfo dw_edma_emu_info = {
     .name = TYPE_DW_EDMA_EMU,
     .parent = TYPE_SYS_BUS_DEVICE,
@@ -454,6 +469,7 @@ static const TypeInfo dw_edma_emu_info = {
 
 static void dw_edma_emu_register_types(void)
 {
+    type_register_static(&dw_edma_pci_port_info);
     type_register_static(&dw_edma_emu_info);
 }
 

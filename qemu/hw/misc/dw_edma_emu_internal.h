@@ -50,6 +50,12 @@ static const DwEdmaDirRegs dir_regs[2] = {
                                              "read"),
 };
 
+/* The methods of the engine's "pci-port" (which the caller checked is set). */
+static inline DwEdmaPciPortClass *dw_edma_port(DwEdmaEmuState *s)
+{
+    return DW_EDMA_PCI_PORT_GET_CLASS(s->pci_port);
+}
+
 /* ---- dw_edma_emu_xfer.c ---- */
 
 /* Channels of direction @dir (DW_EDMA_DIR_*) that the device has. */

@@ -89,7 +89,7 @@ static bool dw_edma_emu_imwr(DwEdmaEmuState *s, int dir, unsigned ch,
                       dir_regs[dir].name, ch, abort ? "abort" : "done", addr);
         return false;
     }
-    if (!s->pci_ops || s->pci_ops->write(s->pci_opaque, addr, &le, 4)) {
+    if (!s->pci_port || dw_edma_port(s)->write(s->pci_port, addr, &le, 4)) {
         qemu_log_mask(LOG_GUEST_ERROR, "dw-edma-emu: %s channel %u: IMWr "
                       "to 0x%" PRIx64 " failed\n", dir_regs[dir].name, ch,
                       addr);
@@ -203,7 +203,7 @@ static bool dw_edma_emu_fetch(DwEdmaEmuState *s, int dir, unsigned ch)
                               "2^64");
             return false;
         }
-        if (address_space_read(s->as, llp, s->attrs, e, sizeof(e))) {
+        if (address_space_read(&s->as, llp, s->attrs, e, sizeof(e))) {
             dw_edma_emu_abort(s, dir, ch, ERR_LL(ch),
                               "cannot read the linked-list element");
             return false;
@@ -264,7 +264,7 @@ static bool dw_edma_emu_pci_write(DwEdmaEmuState *s, int dir, unsigned ch,
     MemTxResult res;
 
     guard->engaged_in_io = false;
-    res = s->pci_ops->write(s->pci_opaque, addr, s->buf, n);
+    res = dw_edma_port(s)->write(s->pci_port, addr, s->buf, n);
     guard->engaged_in_io = engaged;
     if (s->run[dir][ch] != run || !s->ch[dir][ch].running) {
         trace_dw_edma_emu_run_ended(dir_regs[dir].name, ch);
@@ -334,7 +334,7 @@ static void dw_edma_emu_read_done(void *opaque, MemTxResult res,
     if (res != MEMTX_OK) {
         dw_edma_emu_abort(s, dir, r->ch, ERR_DATA(r->ch),
                           "the PCI read completed with an error");
-    } else if (address_space_write(s->as, r->dar, s->attrs, data, n)) {
+    } else if (address_space_write(&s->as, r->dar, s->attrs, data, n)) {
         dw_edma_emu_abort(s, dir, r->ch, ERR_DATA(r->ch),
                           "cannot write the destination in EP memory");
     } else {
@@ -365,12 +365,12 @@ static uint64_t dw_edma_emu_move(DwEdmaEmuState *s, int dir, unsigned ch,
                               "DAR + transfer size wraps past 2^64");
             return 0;
         }
-        if (!s->pci_ops) {
+        if (!s->pci_port) {
             dw_edma_emu_abort(s, dir, ch, ERR_DATA(ch), "no PCI side");
             return 0;
         }
         if (dir == DW_EDMA_DIR_WRITE) {
-            if (address_space_read(s->as, sar, s->attrs, s->buf, n)) {
+            if (address_space_read(&s->as, sar, s->attrs, s->buf, n)) {
                 dw_edma_emu_abort(s, dir, ch, ERR_DATA(ch),
                                   "cannot read the source in EP memory");
                 return 0;
@@ -384,8 +384,8 @@ static uint64_t dw_edma_emu_move(DwEdmaEmuState *s, int dir, unsigned ch,
             *r = (DwEdmaEmuRead) { .s = s, .ch = ch, .run = s->run[dir][ch],
                                    .sar = sar, .dar = dar };
             c->reading = true;
-            if (!s->pci_ops->read_async(s->pci_opaque, sar, n,
-                                        dw_edma_emu_read_done, r)) {
+            if (!dw_edma_port(s)->read_async(s->pci_port, sar, n,
+                                             dw_edma_emu_read_done, r)) {
                 g_free(r);
                 c->reading = false;
                 dw_edma_emu_abort(s, dir, ch, ERR_DATA(ch),

@@ -104,8 +104,15 @@ extern const MemoryRegionOps dw_pcie_ep_atu_ops;
 /* The outbound window (addr-space-size bytes) as the EP CPU reaches it. */
 extern const MemoryRegionOps dw_pcie_ep_addr_space_ops;
 
-/* The eDMA's PCI side: reads and writes translated onto the link. */
-extern const DwEdmaEmuPciOps dw_pcie_ep_edma_pci_ops;
+/*
+ * The eDMA's PCI side (TYPE_DW_EDMA_PCI_PORT, which the controller
+ * implements): reads and writes carried over the link, see dw-edma-emu.h.
+ */
+bool dw_pcie_ep_edma_pci_read_async(DwEdmaPciPort *port, uint64_t addr,
+                                    uint64_t len, DwEdmaEmuReadDone *done,
+                                    void *done_opaque);
+MemTxResult dw_pcie_ep_edma_pci_write(DwEdmaPciPort *port, uint64_t addr,
+                                      const void *buf, uint64_t len);
 
 /* The link's callbacks: the RC's requests, link state, connection. */
 extern const PcieLinkOps dw_pcie_ep_link_ops;

@@ -181,12 +181,11 @@ static void dw_pcie_ep_edma_read_done(void *opaque, PlStatus st,
             size);
 }
 
-static bool dw_pcie_ep_edma_pci_read_async(void *opaque, uint64_t addr,
-                                           uint64_t len,
-                                           DwEdmaEmuReadDone *done,
-                                           void *done_opaque)
+bool dw_pcie_ep_edma_pci_read_async(DwEdmaPciPort *port, uint64_t addr,
+                                    uint64_t len, DwEdmaEmuReadDone *done,
+                                    void *done_opaque)
 {
-    DwPcieEpState *s = opaque;
+    DwPcieEpState *s = DW_PCIE_EP(port);
     DwPcieEpEdmaRead *r;
     void *ram;
 
@@ -212,10 +211,10 @@ static bool dw_pcie_ep_edma_pci_read_async(void *opaque, uint64_t addr,
     return true;
 }
 
-static MemTxResult dw_pcie_ep_edma_pci_write(void *opaque, uint64_t addr,
-                                             const void *buf, uint64_t len)
+MemTxResult dw_pcie_ep_edma_pci_write(DwEdmaPciPort *port, uint64_t addr,
+                                      const void *buf, uint64_t len)
 {
-    DwPcieEpState *s = opaque;
+    DwPcieEpState *s = DW_PCIE_EP(port);
     void *ram;
 
     if (!dw_pcie_ep_link_usable(s) ||
@@ -233,11 +232,6 @@ static MemTxResult dw_pcie_ep_edma_pci_write(void *opaque, uint64_t addr,
     /* A peer that went away while we sent did not get all of it. */
     return pcie_link_connected(&s->link) ? MEMTX_OK : MEMTX_ERROR;
 }
-
-const DwEdmaEmuPciOps dw_pcie_ep_edma_pci_ops = {
-    .read_async = dw_pcie_ep_edma_pci_read_async,
-    .write = dw_pcie_ep_edma_pci_write,
-};
 
 const MemoryRegionOps dw_pcie_ep_addr_space_ops = {
     .read = dw_pcie_ep_addr_space_read,
@@ -302,10 +296,10 @@ static PlStatus dw_pcie_ep_inbound(DwPcieEpState *s, const PlMsg *m,
      * is the device ID the GIC ITS sees for a doorbell write. */
     attrs.requester_id = s->its_device_id;
     if (write) {
-        res = address_space_write(&address_space_memory, ep, attrs,
+        res = address_space_write(s->ep_as, ep, attrs,
                                   m->u.mem.data, m->u.mem.size);
     } else {
-        res = address_space_read(&address_space_memory, ep, attrs, data,
+        res = address_space_read(s->ep_as, ep, attrs, data,
                                  m->u.mem.size);
     }
     return res == MEMTX_OK ? PL_STATUS_SC : PL_STATUS_CA;

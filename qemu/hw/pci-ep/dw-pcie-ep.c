@@ -96,7 +96,6 @@ static void dw_pcie_ep_realize(DeviceState *dev, Error **errp)
     DwPcieEpState *s = DW_PCIE_EP(dev);
     SysBusDevice *sbd = SYS_BUS_DEVICE(dev);
     uint32_t regions;
-    MemTxAttrs attrs = MEMTXATTRS_UNSPECIFIED;
 
     if (s->num_ib < 1 || s->num_ib > DW_PCIE_EP_MAX_REGIONS ||
         s->num_ob < 1 || s->num_ob > DW_PCIE_EP_MAX_REGIONS) {
@@ -122,10 +121,22 @@ static void dw_pcie_ep_realize(DeviceState *dev, Error **errp)
     if (migrate_add_blocker(&s->migration_blocker, errp) < 0) {
         return;
     }
-    attrs.requester_id = s->its_device_id;
-    dw_edma_emu_set_ports(&s->edma, &address_space_memory, attrs,
-                          &dw_pcie_ep_edma_pci_ops, s);
+    /* EP memory: the machine's unless the "memory" link names one */
+    if (s->ep_mem) {
+        address_space_init(&s->ep_mem_as, s->ep_mem, "dw-pcie-ep-memory");
+        s->ep_as = &s->ep_mem_as;
+    } else {
+        s->ep_as = &address_space_memory;
+    }
+    object_property_set_link(OBJECT(&s->edma), "memory",
+                             OBJECT(s->ep_as->root), &error_abort);
+    object_property_set_link(OBJECT(&s->edma), "pci-port", OBJECT(s),
+                             &error_abort);
+    qdev_prop_set_uint32(DEVICE(&s->edma), "requester-id", s->its_device_id);
     if (!sysbus_realize(SYS_BUS_DEVICE(&s->edma), errp)) {
+        if (s->ep_mem) {
+            address_space_destroy(&s->ep_mem_as);
+        }
         migrate_del_blocker(&s->migration_blocker);
         return;
     }
@@ -193,6 +204,9 @@ static void dw_pcie_ep_realize(DeviceState *dev, Error **errp)
  *      one timed out, requests wait at most PL_STALL_MS (100) until the
  *      peer sends anything.  Also how long the transmit queue may stay
  *      full before the link is cut (see pcie-link.h).
+ *  memory: link to the memory region that is EP memory for the RC's
+ *      inbound requests (after the inbound iATU) and for the eDMA's local
+ *      side; default (unset): the machine's system memory.
  *  fast-path: offer the RC the EP RAM that a BAR-match inbound iATU
  *      region maps a whole BAR onto, as shared memory (MAP messages, see
  *      dw-pcie-ep-map.c), default on.  Takes effect only over a unix
@@ -218,6 +232,8 @@ static const Property dw_pcie_ep_properties[] = {
     DEFINE_PROP_CHR("chardev", DwPcieEpState, chr),
     DEFINE_PROP_UINT32("link-timeout-ms", DwPcieEpState, link_timeout_ms, 5000),
     DEFINE_PROP_BOOL("fast-path", DwPcieEpState, fast_path, true),
+    DEFINE_PROP_LINK("memory", DwPcieEpState, ep_mem, TYPE_MEMORY_REGION,
+                     MemoryRegion *),
 };
 
 static void dw_pcie_ep_class_init(ObjectClass *klass, void *data)
@@ -225,6 +241,7 @@ static void dw_pcie_ep_class_init(ObjectClass *klass, void *data)
     DeviceClass *dc = DEVICE_CLASS(klass);
     ResettableClass *rc = RESETTABLE_CLASS(klass);
     DwPcieEpClass *k = DW_PCIE_EP_CLASS(klass);
+    DwEdmaPciPortClass *pc = DW_EDMA_PCI_PORT_CLASS(klass);
 
     dc->desc = "Synopsys DesignWare PCIe controller, endpoint mode";
     dc->realize = dw_pcie_ep_realize;
@@ -234,6 +251,8 @@ static void dw_pcie_ep_class_init(ObjectClass *klass, void *data)
     rc->child_foreach = dw_pcie_ep_reset_child_foreach;
     device_class_set_props(dc, dw_pcie_ep_properties);
     k->add_fdt_node = dw_pcie_ep_add_fdt_node;
+    pc->read_async = dw_pcie_ep_edma_pci_read_async;
+    pc->write = dw_pcie_ep_edma_pci_write;
 }
 
 static const TypeInfo dw_pcie_ep_info = {
@@ -243,6 +262,10 @@ static const TypeInfo dw_pcie_ep_info = {
     .instance_init = dw_pcie_ep_init,
     .class_size = sizeof(DwPcieEpClass),
     .class_init = dw_pcie_ep_class_init,
+    .interfaces = (InterfaceInfo[]) {
+        { TYPE_DW_EDMA_PCI_PORT },
+        { }
+    },
 };
 
 static void dw_pcie_ep_register_types(void)

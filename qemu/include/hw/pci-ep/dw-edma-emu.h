@@ -28,30 +28,42 @@ enum {
 };
 
 /*
- * How the engine reaches PCI addresses: dw-pcie-ep carries them over its
- * link as bus-master requests (not through the outbound iATU).
+ * The engine's PCI side, a QOM interface: the device that owns the link
+ * (dw-pcie-ep) implements it and is the engine's "pci-port" link.  It
+ * carries the engine's requests over its link as bus-master requests
+ * (not through the outbound iATU), whole: a bulk port, so a transfer is
+ * not split into register-sized round trips.
  *
  * read_async: start a read of @len bytes (1 to DW_EDMA_SLICE) at PCI
  * address @addr and return true; @done runs, with the BQL held, with
  * MEMTX_OK and the data, or an error (the peer completed with UR or CA,
  * not in time, or the link went down): later, or before read_async
  * returns when the data is at hand (the RC's RAM shared by the link's
- * fast path).  False when nothing was
- * started (no link, no Bus Master Enable, a range past 2^64): @done is
- * not called.
+ * fast path).  False when nothing was started (no link, no Bus Master
+ * Enable, a range past 2^64): @done is not called.
  *
  * write: posted; it may wait (BQL released) while the link's transmit
  * queue is full.  MEMTX_OK, or an error when there is no link or the
  * request was refused.  @len is at most DW_EDMA_SLICE bytes.
  */
+#define TYPE_DW_EDMA_PCI_PORT "dw-edma-pci-port"
+typedef struct DwEdmaPciPortClass DwEdmaPciPortClass;
+DECLARE_CLASS_CHECKERS(DwEdmaPciPortClass, DW_EDMA_PCI_PORT,
+                       TYPE_DW_EDMA_PCI_PORT)
+#define DW_EDMA_PCI_PORT(obj) \
+    INTERFACE_CHECK(DwEdmaPciPort, (obj), TYPE_DW_EDMA_PCI_PORT)
+typedef struct DwEdmaPciPort DwEdmaPciPort;
+
 typedef void DwEdmaEmuReadDone(void *opaque, MemTxResult res,
                                const uint8_t *data, uint64_t len);
-typedef struct DwEdmaEmuPciOps {
-    bool (*read_async)(void *opaque, uint64_t addr, uint64_t len,
+struct DwEdmaPciPortClass {
+    InterfaceClass parent_class;
+
+    bool (*read_async)(DwEdmaPciPort *port, uint64_t addr, uint64_t len,
                        DwEdmaEmuReadDone *done, void *done_opaque);
-    MemTxResult (*write)(void *opaque, uint64_t addr, const void *buf,
+    MemTxResult (*write)(DwEdmaPciPort *port, uint64_t addr, const void *buf,
                          uint64_t len);
-} DwEdmaEmuPciOps;
+};
 
 /* Bytes a channel moves before the engine lets the guest run again. */
 #define DW_EDMA_SLICE           (64 * 1024)
@@ -104,26 +116,17 @@ struct DwEdmaEmuState {
     /* Interrupt emulation: asserted by a status write, cleared by int_clear. */
     bool emul_irq;
 
-    /* EP memory, where buffers and linked lists live (default: system). */
-    AddressSpace *as;
+    /* EP memory, where buffers and linked lists live ("memory") */
+    AddressSpace as;
     MemTxAttrs attrs;
-    const DwEdmaEmuPciOps *pci_ops;
-    void *pci_opaque;
     uint8_t *buf;               /* DW_EDMA_SLICE bytes in flight */
 
     /* Properties */
     uint8_t wr_channels;
     uint8_t rd_channels;
+    MemoryRegion *mem;
+    DwEdmaPciPort *pci_port;
+    uint32_t requester_id;
 };
-
-/*
- * dw_edma_emu_set_ports: where the engine's two sides are.  @as is EP
- * memory (linked lists and local buffers) accessed with @attrs; @ops
- * reaches PCI addresses.  Call before realize.  Without @ops every
- * transfer that touches a PCI address aborts.
- */
-void dw_edma_emu_set_ports(DwEdmaEmuState *s, AddressSpace *as,
-                           MemTxAttrs attrs, const DwEdmaEmuPciOps *ops,
-                           void *opaque);
 
 #endif

@@ -130,6 +130,11 @@ struct DwPcieEpState {
     uint64_t rc_ram_size;
     PcieLinkRegion *ob_alias[DW_PCIE_EP_MAX_REGIONS];  /* in addr_space */
 
+    /* EP memory: what inbound requests and the eDMA reach ("memory") */
+    MemoryRegion *ep_mem;
+    AddressSpace ep_mem_as;
+    AddressSpace *ep_as;
+
     /* Not migrated: the link's peer is another QEMU process. */
     Error *migration_blocker;
 
