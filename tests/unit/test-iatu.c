@@ -139,6 +139,36 @@ static void test_reg_table(void)
     g_assert_cmphex(DW_IATU_MIN_REGION_SIZE, ==, 0x1000);
 }
 
+/* The fields Linux 7.2 programs survive a write; the rest reads as 0. */
+static void test_ctrl_fields(void)
+{
+    DwIatuRegion r;
+    uint32_t v;
+
+    dw_iatu_region_reset(&r);
+    wr(&r, A_IATU_CTRL1, ~0u);
+    v = rd(&r, A_IATU_CTRL1);
+    g_assert_cmphex(FIELD_EX32(v, IATU_CTRL1, TYPE), ==, 0x1f);
+    g_assert_cmphex(FIELD_EX32(v, IATU_CTRL1, TD), ==, 1);
+    g_assert_cmphex(FIELD_EX32(v, IATU_CTRL1, INCREASE_REGION_SIZE), ==, 1);
+    g_assert_cmphex(FIELD_EX32(v, IATU_CTRL1, FUNC_NUM), ==, 7);
+    g_assert_cmphex(v, ==, DW_IATU_CTRL1_KEPT);
+    wr(&r, A_IATU_CTRL2, ~0u);
+    v = rd(&r, A_IATU_CTRL2);
+    g_assert_cmphex(FIELD_EX32(v, IATU_CTRL2, MSG_CODE), ==, 0xff);
+    g_assert_cmphex(FIELD_EX32(v, IATU_CTRL2, BAR_NUM), ==, 7);
+    g_assert_cmphex(v, ==, DW_IATU_CTRL2_KEPT);
+    /* dw_pcie_prog_ep_inbound_atu() for function 0, BAR 5 */
+    wr(&r, A_IATU_CTRL2, FIELD_DP32(R_IATU_CTRL2_REGION_EN_MASK |
+                                    R_IATU_CTRL2_FUNC_NUM_MATCH_EN_MASK |
+                                    R_IATU_CTRL2_BAR_MODE_EN_MASK,
+                                    IATU_CTRL2, BAR_NUM, 5));
+    g_assert_cmphex(rd(&r, A_IATU_CTRL2), ==, 0xc0080500);
+    /* a reserved bit alone is dropped */
+    wr(&r, A_IATU_CTRL1, 1u << 31);
+    g_assert_cmphex(rd(&r, A_IATU_CTRL1), ==, 0);
+}
+
 static void test_outbound_edges(void)
 {
     DwIatuRegion r[2];
@@ -239,6 +269,7 @@ int main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/iatu/detect", test_detect);
     g_test_add_func("/iatu/reg-table", test_reg_table);
+    g_test_add_func("/iatu/ctrl-fields", test_ctrl_fields);
     g_test_add_func("/iatu/outbound-edges", test_outbound_edges);
     g_test_add_func("/iatu/above-4g", test_region_above_4g);
     g_test_add_func("/iatu/inbound-bar-then-addr", test_inbound_bar_then_addr);

@@ -77,6 +77,12 @@ static void dw_pcie_ep_atu_write(void *opaque, hwaddr addr, uint64_t val,
                       "register 0x%" HWADDR_PRIx "\n", addr);
         return;
     }
+    if (val & info.rsvd) {
+        qemu_log_mask(LOG_GUEST_ERROR, "dw-pcie-ep: iATU write 0x%08" PRIx64
+                      " to %s at 0x%" HWADDR_PRIx " sets reserved bits 0x%08"
+                      PRIx64 ", ignored\n", val, info.name, addr,
+                      val & info.rsvd);
+    }
     dw_iatu_reg_write(r, reg, val, DW_PCIE_EP_IATU_LIMIT_BITS);
     if (inbound) {
         dw_pcie_ep_map_changed(s, true);    /* inbound: before it completes */

@@ -67,6 +67,24 @@ FIELD(IATU_ADDR, INDEX, 9, 8)
 #define DW_IATU_MIN_REGION_SIZE   (1u << R_IATU_LOWER_BASE_RW_SHIFT)
 
 /*
+ * The bits of CTRL1/CTRL2 the model keeps.  The rest is reserved: it
+ * reads as 0 and a write that sets it is ignored (the device logs it as a
+ * guest error).  That includes databook fields no Linux 7.2 code
+ * programs (traffic class, attributes, tag and header substitution,
+ * invert mode, ...): the model implements none of them.
+ */
+#define DW_IATU_CTRL1_KEPT  (R_IATU_CTRL1_TYPE_MASK | R_IATU_CTRL1_TD_MASK | \
+                             R_IATU_CTRL1_INCREASE_REGION_SIZE_MASK |      \
+                             R_IATU_CTRL1_FUNC_NUM_MASK)
+#define DW_IATU_CTRL2_KEPT  (R_IATU_CTRL2_MSG_CODE_MASK |                  \
+                             R_IATU_CTRL2_BAR_NUM_MASK |                   \
+                             R_IATU_CTRL2_FUNC_NUM_MATCH_EN_MASK |         \
+                             R_IATU_CTRL2_INHIBIT_PAYLOAD_MASK |           \
+                             R_IATU_CTRL2_CFG_SHIFT_MODE_MASK |            \
+                             R_IATU_CTRL2_BAR_MODE_EN_MASK |               \
+                             R_IATU_CTRL2_REGION_EN_MASK)
+
+/*
  * Read-only bits of UPPER_LIMIT for a largest region of 2^@lb bytes: the
  * limit bits at and above @lb read as zero (all of them for @lb <= 32,
  * none for @lb >= 64).  dw_pcie_iatu_detect() writes all ones and reads
@@ -88,8 +106,8 @@ FIELD(IATU_ADDR, INDEX, 9, 8)
  * region alignment); of LOWER_BASE and LOWER_TARGET, as zeros.
  */
 #define DW_IATU_REGS(X, lb)                                               \
-    X(IATU_CTRL1, 0, 0, 0)                                                \
-    X(IATU_CTRL2, 0, 0, 0)                                                \
+    X(IATU_CTRL1, 0, 0, ~(uint32_t)DW_IATU_CTRL1_KEPT)                    \
+    X(IATU_CTRL2, 0, 0, ~(uint32_t)DW_IATU_CTRL2_KEPT)                    \
     X(IATU_LOWER_BASE, 0, R_IATU_LOWER_BASE_HW_MASK, 0)                   \
     X(IATU_UPPER_BASE, 0, 0, 0)                                           \
     X(IATU_LOWER_LIMIT, R_IATU_LOWER_LIMIT_HW_MASK,                       \
