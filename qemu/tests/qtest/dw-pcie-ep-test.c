@@ -13,10 +13,6 @@
 #include "hw/pci-ep/dw-pcie-ep-regs.h"
 #include "hw/pci-ep/dw-pcie-iatu.h"
 
-#define ATU_LOWER_TARGET 0x14
-#define ATU_LIMIT       0x10
-#define ATU_UPPER_LIMIT 0x20
-
 typedef struct {
     QTestState *qts;
     uint64_t dbi, dbi2, atu, dma, app, addr_space;
@@ -177,8 +173,9 @@ static unsigned count_regions(Ep *ep, bool inbound, unsigned max)
     unsigned n;
 
     for (n = 0; n < max; n++) {
-        uint64_t a = ep->atu + (n << 9) + (inbound ? 0x100 : 0) +
-                     ATU_LOWER_TARGET;
+        uint64_t a = ep->atu + ((uint64_t)n << R_IATU_ADDR_INDEX_SHIFT) +
+                     (inbound ? DW_IATU_REGION_BLOCK : 0) +
+                     A_IATU_LOWER_TARGET;
 
         qtest_writel(ep->qts, a, 0x11110000);
         if (qtest_readl(ep->qts, a) != 0x11110000) {
@@ -196,10 +193,12 @@ static void test_iatu_detect(void)
     /* atu region: 8 regions of 0x200 */
     g_assert_cmpuint(count_regions(&ep, false, 8), ==, 8);
     g_assert_cmpuint(count_regions(&ep, true, 8), ==, 4);
-    qtest_writel(ep.qts, ep.atu + ATU_LIMIT, 0);
-    g_assert_cmphex(qtest_readl(ep.qts, ep.atu + ATU_LIMIT), ==, 0xfff);
-    qtest_writel(ep.qts, ep.atu + ATU_UPPER_LIMIT, 0xffffffff);
-    g_assert_cmphex(qtest_readl(ep.qts, ep.atu + ATU_UPPER_LIMIT), ==, 0xf);
+    qtest_writel(ep.qts, ep.atu + A_IATU_LOWER_LIMIT, 0);
+    g_assert_cmphex(qtest_readl(ep.qts, ep.atu + A_IATU_LOWER_LIMIT), ==,
+                    0xfff);
+    qtest_writel(ep.qts, ep.atu + A_IATU_UPPER_LIMIT, 0xffffffff);
+    g_assert_cmphex(qtest_readl(ep.qts, ep.atu + A_IATU_UPPER_LIMIT), ==,
+                    0xf);
     qtest_quit(ep.qts);
 }
 
@@ -347,7 +346,8 @@ static void test_outbound(void)
     ep_start(&ep, NULL);
     r = ep.atu;        /* outbound region 0 */
     iatu_window(ep.qts, r, ep.addr_space, 0x10000, 0x40000000);
-    g_assert_cmphex(qtest_readl(ep.qts, r + 0x04), ==, 0x80000000);
+    g_assert_cmphex(qtest_readl(ep.qts, r + A_IATU_CTRL2), ==,
+                    R_IATU_CTRL2_REGION_EN_MASK);
     /*
      * Without a peer on the link nothing answers, translated or not, so
      * this checks only that both paths complete with all ones and do not
