@@ -7,9 +7,10 @@
  * inbound request (BAR, BAR size, offset in the BAR, PCI address) and of one
  * outbound access (CPU address).  Checked, against a decode written here
  * from the header's description:
- *   - register writes keep the read-only bits of the databook, reads return
- *     what was kept, offsets that are no register are refused and change
- *     nothing; base, limit and target decode as documented;
+ *   - register writes keep the read-only bits at their reset value and
+ *     the reserved ones at 0 as the table DW_IATU_REGS() says, reads
+ *     return what was kept, offsets that are no register are refused and
+ *     change nothing; base, limit and target decode as documented;
  *   - each region matches (address match, inbound and outbound, and BAR
  *     match) exactly when the contract says, and a match gives target +
  *     the offset into the region and, in @room, exactly the bytes left in
@@ -52,10 +53,33 @@
 
 /* The registers in the order of the input (and of DwIatuRegion). */
 static const unsigned reg_offsets[8] = {
-    DW_IATU_REGION_CTRL1, DW_IATU_REGION_CTRL2, DW_IATU_LOWER_BASE,
-    DW_IATU_UPPER_BASE, DW_IATU_LOWER_LIMIT, DW_IATU_LOWER_TARGET,
-    DW_IATU_UPPER_TARGET, DW_IATU_UPPER_LIMIT,
+    A_IATU_CTRL1, A_IATU_CTRL2, A_IATU_LOWER_BASE,
+    A_IATU_UPPER_BASE, A_IATU_LOWER_LIMIT, A_IATU_LOWER_TARGET,
+    A_IATU_UPPER_TARGET, A_IATU_UPPER_LIMIT,
 };
+
+/* A row of the register table DW_IATU_REGS(). */
+typedef struct {
+    unsigned offset;
+    uint32_t reset, ro, rsvd;
+} RegRow;
+
+#define REG_ROW(reg, reset_, ro_, rsvd_) { A_##reg, (reset_), (ro_), (rsvd_) },
+
+/* The table's row for register @offset with limit width @lb, if any. */
+static bool ref_row(unsigned offset, unsigned lb, RegRow *out)
+{
+    const RegRow rows[] = { DW_IATU_REGS(REG_ROW, lb) };
+    size_t i;
+
+    for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        if (rows[i].offset == offset) {
+            *out = rows[i];
+            return true;
+        }
+    }
+    return false;
+}
 
 static bool strict_wrap(void)
 {
@@ -77,7 +101,7 @@ static uint64_t ref_base(const DwIatuRegion *r)
 
 static uint64_t ref_limit(const DwIatuRegion *r)
 {
-    uint64_t hi = (r->ctrl1 & DW_IATU_CTRL1_INCREASE_REGION_SIZE) ?
+    uint64_t hi = FIELD_EX32(r->ctrl1, IATU_CTRL1, INCREASE_REGION_SIZE) ?
                   r->upper_limit : r->upper_base;
 
     return (hi << 32) | r->lower_limit;
@@ -90,8 +114,8 @@ static uint64_t ref_target(const DwIatuRegion *r)
 
 static bool ref_enabled_mem(const DwIatuRegion *r)
 {
-    return (r->ctrl2 & DW_IATU_CTRL2_ENABLE) &&
-           (r->ctrl1 & DW_IATU_CTRL1_TYPE_MASK) == DW_IATU_CTRL1_TYPE_MEM;
+    return FIELD_EX32(r->ctrl2, IATU_CTRL2, REGION_EN) &&
+           FIELD_EX32(r->ctrl1, IATU_CTRL1, TYPE) == DW_IATU_TYPE_MEM;
 }
 
 static bool ref_addr_match(const DwIatuRegion *r, bool inbound, uint64_t addr)
@@ -99,7 +123,7 @@ static bool ref_addr_match(const DwIatuRegion *r, bool inbound, uint64_t addr)
     uint64_t base = ref_base(r), limit = ref_limit(r);
 
     if (!ref_enabled_mem(r) ||
-        (inbound && (r->ctrl2 & DW_IATU_CTRL2_BAR_MODE_ENABLE))) {
+        (inbound && FIELD_EX32(r->ctrl2, IATU_CTRL2, BAR_MODE_EN))) {
         return false;
     }
     return base <= limit && base <= addr && addr <= limit;
@@ -108,10 +132,10 @@ static bool ref_addr_match(const DwIatuRegion *r, bool inbound, uint64_t addr)
 static bool ref_bar_match(const DwIatuRegion *r, unsigned bar,
                           uint64_t bar_size, uint64_t offset)
 {
-    unsigned field = (r->ctrl2 & DW_IATU_CTRL2_BAR_MASK) >>
-                     DW_IATU_CTRL2_BAR_SHIFT;
+    unsigned field = FIELD_EX32(r->ctrl2, IATU_CTRL2, BAR_NUM);
 
-    return ref_enabled_mem(r) && (r->ctrl2 & DW_IATU_CTRL2_BAR_MODE_ENABLE) &&
+    return ref_enabled_mem(r) &&
+           FIELD_EX32(r->ctrl2, IATU_CTRL2, BAR_MODE_EN) &&
            field == bar && offset < bar_size;
 }
 
@@ -183,8 +207,9 @@ static void check_region(const DwIatuRegion *r, unsigned bar,
 static void program_region(FuzzInput *in, DwIatuRegion *r, bool reg_write,
                            unsigned limit_bits)
 {
-    uint32_t upper_mask, want, got;
+    uint32_t want, got;
     uint32_t v[8];
+    RegRow row;
     int i;
 
     for (i = 0; i < 8; i++) {
@@ -202,33 +227,31 @@ static void program_region(FuzzInput *in, DwIatuRegion *r, bool reg_write,
         return;
     }
 
-    /* the upper limit keeps the bits of the limit below limit_bits */
-    if (limit_bits <= 32) {
-        upper_mask = 0;
-    } else if (limit_bits >= 64) {
-        upper_mask = UINT32_MAX;
-    } else {
-        upper_mask = UINT32_MAX >> (64 - limit_bits);
-    }
     dw_iatu_region_reset(r);
-    FUZZ_CHECK(!(r->ctrl2 & DW_IATU_CTRL2_ENABLE));
-    FUZZ_CHECK(dw_iatu_reg_read(r, DW_IATU_LOWER_LIMIT, &got) &&
-               (got & LOW_BITS) == LOW_BITS);
     for (i = 0; i < 8; i++) {
+        FUZZ_CHECK(ref_row(reg_offsets[i], limit_bits, &row));
+        FUZZ_CHECK(dw_iatu_reg_read(r, reg_offsets[i], &got) &&
+                   got == row.reset);
+    }
+    FUZZ_CHECK(!FIELD_EX32(r->ctrl2, IATU_CTRL2, REGION_EN));
+    FUZZ_CHECK((r->lower_limit & LOW_BITS) == LOW_BITS);
+    for (i = 0; i < 8; i++) {
+        FUZZ_CHECK(ref_row(reg_offsets[i], limit_bits, &row));
         FUZZ_CHECK(dw_iatu_reg_write(r, reg_offsets[i], v[i], limit_bits));
+        want = (row.reset & row.ro) | (v[i] & ~(row.ro | row.rsvd));
+        /* the read-only bits the header's description names */
         switch (reg_offsets[i]) {
-        case DW_IATU_LOWER_BASE:
-        case DW_IATU_LOWER_TARGET:
-            want = v[i] & ~LOW_BITS;
+        case A_IATU_LOWER_BASE:
+        case A_IATU_LOWER_TARGET:
+            FUZZ_CHECK((want & LOW_BITS) == 0);
             break;
-        case DW_IATU_LOWER_LIMIT:
-            want = v[i] | LOW_BITS;
+        case A_IATU_LOWER_LIMIT:
+            FUZZ_CHECK((want & LOW_BITS) == LOW_BITS);
             break;
-        case DW_IATU_UPPER_LIMIT:
-            want = v[i] & upper_mask;
-            break;
-        default:
-            want = v[i];
+        case A_IATU_UPPER_LIMIT:
+            FUZZ_CHECK(limit_bits >= 64 ||
+                       (want >> (limit_bits <= 32 ? 0 : limit_bits - 32)) ==
+                       0);
             break;
         }
         got = ~want;

@@ -232,7 +232,7 @@ static void iatu_head(IatuSeed *s, uint8_t flags, uint8_t n, uint8_t bar,
     put_le(s, bar_shift, 1);
     put_le(s, 0, 1);            /* aim_in */
     put_le(s, 0, 1);            /* aim_out */
-    put_le(s, DW_IATU_UPPER_LIMIT, 1);  /* probe */
+    put_le(s, A_IATU_UPPER_LIMIT, 1);   /* probe */
     put_le(s, offset, 8);
     put_le(s, pci_addr, 8);
     put_le(s, cpu_addr, 8);
@@ -243,13 +243,13 @@ static void iatu_addr_region(IatuSeed *s, uint64_t base, uint64_t size,
                              uint64_t target)
 {
     uint64_t limit = base + size - 1;
-    uint32_t ctrl1 = DW_IATU_CTRL1_TYPE_MEM;
+    uint32_t ctrl1 = FIELD_DP32(0, IATU_CTRL1, TYPE, DW_IATU_TYPE_MEM);
 
     if ((limit >> 32) > (base >> 32)) {
-        ctrl1 |= DW_IATU_CTRL1_INCREASE_REGION_SIZE;
+        ctrl1 = FIELD_DP32(ctrl1, IATU_CTRL1, INCREASE_REGION_SIZE, 1);
     }
     put_le(s, ctrl1, 4);
-    put_le(s, DW_IATU_CTRL2_ENABLE, 4);
+    put_le(s, R_IATU_CTRL2_REGION_EN_MASK, 4);
     put_le(s, (uint32_t)base, 4);
     put_le(s, base >> 32, 4);
     put_le(s, (uint32_t)limit, 4);
@@ -261,9 +261,11 @@ static void iatu_addr_region(IatuSeed *s, uint64_t base, uint64_t size,
 /* What dw_pcie_prog_ep_inbound_atu() writes. */
 static void iatu_bar_region(IatuSeed *s, unsigned bar, uint64_t target)
 {
-    put_le(s, DW_IATU_CTRL1_TYPE_MEM, 4);
-    put_le(s, DW_IATU_CTRL2_ENABLE | DW_IATU_CTRL2_FUNC_NUM_MATCH_EN |
-           DW_IATU_CTRL2_BAR_MODE_ENABLE | (bar << DW_IATU_CTRL2_BAR_SHIFT), 4);
+    put_le(s, FIELD_DP32(0, IATU_CTRL1, TYPE, DW_IATU_TYPE_MEM), 4);
+    put_le(s, FIELD_DP32(R_IATU_CTRL2_REGION_EN_MASK |
+                         R_IATU_CTRL2_FUNC_NUM_MATCH_EN_MASK |
+                         R_IATU_CTRL2_BAR_MODE_EN_MASK,
+                         IATU_CTRL2, BAR_NUM, bar), 4);
     put_le(s, 0, 4);
     put_le(s, 0, 4);
     put_le(s, DW_IATU_MIN_REGION_SIZE - 1, 4);

@@ -23,14 +23,20 @@
 
 /* ---- iATU ---- */
 
+/*
+ * The region that atu offset @addr falls in, or NULL past the configured
+ * regions; @reg gets the register's offset in the region's block.
+ */
 static DwIatuRegion *dw_pcie_ep_atu_region(DwPcieEpState *s, hwaddr addr,
                                            unsigned *reg)
 {
-    unsigned index = addr / DW_IATU_REGION_STRIDE;
-    bool inbound = addr & DW_IATU_REGION_BLOCK;
+    unsigned index = FIELD_EX64(addr, IATU_ADDR, INDEX);
 
-    *reg = addr & (DW_IATU_REGION_BLOCK - 1);
-    if (inbound) {
+    *reg = FIELD_EX64(addr, IATU_ADDR, OFFSET);
+    if (addr >= (hwaddr)DW_PCIE_EP_MAX_REGIONS * DW_IATU_REGION_STRIDE) {
+        return NULL;
+    }
+    if (FIELD_EX64(addr, IATU_ADDR, INBOUND)) {
         return index < s->num_ib ? &s->ib[index] : NULL;
     }
     return index < s->num_ob ? &s->ob[index] : NULL;
@@ -58,17 +64,27 @@ static void dw_pcie_ep_atu_write(void *opaque, hwaddr addr, uint64_t val,
     DwPcieEpState *s = opaque;
     unsigned reg;
     DwIatuRegion *r = dw_pcie_ep_atu_region(s, addr, &reg);
+    bool inbound = FIELD_EX64(addr, IATU_ADDR, INBOUND);
+    DwIatuRegInfo info;
 
-    trace_dw_pcie_ep_atu_write(addr / DW_IATU_REGION_STRIDE,
-                               !!(addr & DW_IATU_REGION_BLOCK), reg, val);
+    trace_dw_pcie_ep_atu_write(FIELD_EX64(addr, IATU_ADDR, INDEX), inbound,
+                               reg, val);
     if (!r) {
         return;
     }
-    if (!dw_iatu_reg_write(r, reg, val, DW_PCIE_EP_IATU_LIMIT_BITS)) {
+    if (!dw_iatu_reg_info(reg, DW_PCIE_EP_IATU_LIMIT_BITS, &info)) {
         qemu_log_mask(LOG_GUEST_ERROR, "dw-pcie-ep: iATU write of unknown "
                       "register 0x%" HWADDR_PRIx "\n", addr);
+        return;
     }
-    if (addr & DW_IATU_REGION_BLOCK) {
+    if (val & info.rsvd) {
+        qemu_log_mask(LOG_GUEST_ERROR, "dw-pcie-ep: iATU write 0x%08" PRIx64
+                      " to %s at 0x%" HWADDR_PRIx " sets reserved bits 0x%08"
+                      PRIx64 ", ignored\n", val, info.name, addr,
+                      val & info.rsvd);
+    }
+    dw_iatu_reg_write(r, reg, val, DW_PCIE_EP_IATU_LIMIT_BITS);
+    if (inbound) {
         dw_pcie_ep_map_changed(s, true);    /* inbound: before it completes */
     } else {
         dw_pcie_ep_outbound_sync(s);

@@ -11,86 +11,86 @@
 #include "qemu/osdep.h"
 #include "hw/pci-ep/dw-pcie-iatu.h"
 
-#define LOW_MASK (DW_IATU_MIN_REGION_SIZE - 1)
+/*
+ * Where register @offset (an A_IATU_*) lives in DwIatuRegion, in bytes;
+ * -1 for an offset that is no register.
+ */
+static int reg_slot(unsigned offset)
+{
+    switch (offset) {
+    case A_IATU_CTRL1:
+        return offsetof(DwIatuRegion, ctrl1);
+    case A_IATU_CTRL2:
+        return offsetof(DwIatuRegion, ctrl2);
+    case A_IATU_LOWER_BASE:
+        return offsetof(DwIatuRegion, lower_base);
+    case A_IATU_UPPER_BASE:
+        return offsetof(DwIatuRegion, upper_base);
+    case A_IATU_LOWER_LIMIT:
+        return offsetof(DwIatuRegion, lower_limit);
+    case A_IATU_LOWER_TARGET:
+        return offsetof(DwIatuRegion, lower_target);
+    case A_IATU_UPPER_TARGET:
+        return offsetof(DwIatuRegion, upper_target);
+    case A_IATU_UPPER_LIMIT:
+        return offsetof(DwIatuRegion, upper_limit);
+    default:
+        return -1;
+    }
+}
+
+#define IATU_REG_ROW(reg, reset_, ro_, rsvd_) \
+    { A_##reg, #reg, (reset_), (ro_), (rsvd_) },
+
+bool dw_iatu_reg_info(unsigned offset, unsigned limit_bits,
+                      DwIatuRegInfo *info)
+{
+    const DwIatuRegInfo rows[] = { DW_IATU_REGS(IATU_REG_ROW, limit_bits) };
+    size_t i;
+
+    for (i = 0; i < G_N_ELEMENTS(rows); i++) {
+        if (rows[i].offset == offset) {
+            *info = rows[i];
+            return true;
+        }
+    }
+    return false;
+}
 
 void dw_iatu_region_reset(DwIatuRegion *r)
 {
-    memset(r, 0, sizeof(*r));
-    r->lower_limit = LOW_MASK;
+    /* reset values do not depend on the limit width */
+    const DwIatuRegInfo rows[] = { DW_IATU_REGS(IATU_REG_ROW, 64) };
+    size_t i;
+
+    for (i = 0; i < G_N_ELEMENTS(rows); i++) {
+        *(uint32_t *)((char *)r + reg_slot(rows[i].offset)) = rows[i].reset;
+    }
 }
 
 bool dw_iatu_reg_read(const DwIatuRegion *r, unsigned offset, uint32_t *val)
 {
-    switch (offset) {
-    case DW_IATU_REGION_CTRL1:
-        *val = r->ctrl1;
-        return true;
-    case DW_IATU_REGION_CTRL2:
-        *val = r->ctrl2;
-        return true;
-    case DW_IATU_LOWER_BASE:
-        *val = r->lower_base;
-        return true;
-    case DW_IATU_UPPER_BASE:
-        *val = r->upper_base;
-        return true;
-    case DW_IATU_LOWER_LIMIT:
-        *val = r->lower_limit;
-        return true;
-    case DW_IATU_LOWER_TARGET:
-        *val = r->lower_target;
-        return true;
-    case DW_IATU_UPPER_TARGET:
-        *val = r->upper_target;
-        return true;
-    case DW_IATU_UPPER_LIMIT:
-        *val = r->upper_limit;
-        return true;
-    default:
+    int slot = reg_slot(offset);
+
+    if (slot < 0) {
         return false;
     }
+    *val = *(const uint32_t *)((const char *)r + slot);
+    return true;
 }
 
 bool dw_iatu_reg_write(DwIatuRegion *r, unsigned offset, uint32_t val,
                        unsigned limit_bits)
 {
-    uint32_t upper_mask;
+    int slot = reg_slot(offset);
+    DwIatuRegInfo info;
 
-    switch (offset) {
-    case DW_IATU_REGION_CTRL1:
-        r->ctrl1 = val;
-        return true;
-    case DW_IATU_REGION_CTRL2:
-        r->ctrl2 = val;
-        return true;
-    case DW_IATU_LOWER_BASE:
-        r->lower_base = val & ~LOW_MASK;
-        return true;
-    case DW_IATU_UPPER_BASE:
-        r->upper_base = val;
-        return true;
-    case DW_IATU_LOWER_LIMIT:
-        r->lower_limit = val | LOW_MASK;
-        return true;
-    case DW_IATU_LOWER_TARGET:
-        r->lower_target = val & ~LOW_MASK;
-        return true;
-    case DW_IATU_UPPER_TARGET:
-        r->upper_target = val;
-        return true;
-    case DW_IATU_UPPER_LIMIT:
-        if (limit_bits <= 32) {
-            upper_mask = 0;
-        } else if (limit_bits >= 64) {
-            upper_mask = UINT32_MAX;
-        } else {
-            upper_mask = (uint32_t)((1ull << (limit_bits - 32)) - 1);
-        }
-        r->upper_limit = val & upper_mask;
-        return true;
-    default:
+    if (slot < 0 || !dw_iatu_reg_info(offset, limit_bits, &info)) {
         return false;
     }
+    *(uint32_t *)((char *)r + slot) = (info.reset & info.ro) |
+                                      (val & ~(info.ro | info.rsvd));
+    return true;
 }
 
 uint64_t dw_iatu_base(const DwIatuRegion *r)
@@ -100,7 +100,7 @@ uint64_t dw_iatu_base(const DwIatuRegion *r)
 
 uint64_t dw_iatu_limit(const DwIatuRegion *r)
 {
-    uint32_t hi = (r->ctrl1 & DW_IATU_CTRL1_INCREASE_REGION_SIZE) ?
+    uint32_t hi = FIELD_EX32(r->ctrl1, IATU_CTRL1, INCREASE_REGION_SIZE) ?
                   r->upper_limit : r->upper_base;
 
     return ((uint64_t)hi << 32) | r->lower_limit;
@@ -113,8 +113,8 @@ uint64_t dw_iatu_target(const DwIatuRegion *r)
 
 static bool region_is_mem(const DwIatuRegion *r)
 {
-    return (r->ctrl2 & DW_IATU_CTRL2_ENABLE) &&
-           (r->ctrl1 & DW_IATU_CTRL1_TYPE_MASK) == DW_IATU_CTRL1_TYPE_MEM;
+    return FIELD_EX32(r->ctrl2, IATU_CTRL2, REGION_EN) &&
+           FIELD_EX32(r->ctrl1, IATU_CTRL1, TYPE) == DW_IATU_TYPE_MEM;
 }
 
 bool dw_iatu_match_addr(const DwIatuRegion *r, bool inbound, uint64_t addr,
@@ -124,7 +124,7 @@ bool dw_iatu_match_addr(const DwIatuRegion *r, bool inbound, uint64_t addr,
     uint64_t limit = dw_iatu_limit(r);
 
     if (!region_is_mem(r) ||
-        (inbound && (r->ctrl2 & DW_IATU_CTRL2_BAR_MODE_ENABLE))) {
+        (inbound && FIELD_EX32(r->ctrl2, IATU_CTRL2, BAR_MODE_EN))) {
         return false;
     }
     if (limit < base || addr < base || addr > limit) {
@@ -139,10 +139,10 @@ bool dw_iatu_match_addr(const DwIatuRegion *r, bool inbound, uint64_t addr,
 bool dw_iatu_match_bar(const DwIatuRegion *r, unsigned bar, uint64_t bar_size,
                        uint64_t offset, uint64_t *out, uint64_t *room)
 {
-    if (!region_is_mem(r) || !(r->ctrl2 & DW_IATU_CTRL2_BAR_MODE_ENABLE)) {
+    if (!region_is_mem(r) || !FIELD_EX32(r->ctrl2, IATU_CTRL2, BAR_MODE_EN)) {
         return false;
     }
-    if (((r->ctrl2 & DW_IATU_CTRL2_BAR_MASK) >> DW_IATU_CTRL2_BAR_SHIFT) != bar ||
+    if (FIELD_EX32(r->ctrl2, IATU_CTRL2, BAR_NUM) != bar ||
         offset >= bar_size) {
         return false;
     }

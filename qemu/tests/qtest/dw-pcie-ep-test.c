@@ -12,10 +12,7 @@
 #include "dw-pcie-ep-qtest.h"
 #include "hw/pci-ep/dw-edma-regs.h"
 #include "hw/pci-ep/dw-pcie-ep-regs.h"
-
-#define ATU_LOWER_TARGET 0x14
-#define ATU_LIMIT       0x10
-#define ATU_UPPER_LIMIT 0x20
+#include "hw/pci-ep/dw-pcie-iatu.h"
 
 typedef struct {
     QTestState *qts;
@@ -177,8 +174,9 @@ static unsigned count_regions(Ep *ep, bool inbound, unsigned max)
     unsigned n;
 
     for (n = 0; n < max; n++) {
-        uint64_t a = ep->atu + (n << 9) + (inbound ? 0x100 : 0) +
-                     ATU_LOWER_TARGET;
+        uint64_t a = ep->atu + ((uint64_t)n << R_IATU_ADDR_INDEX_SHIFT) +
+                     (inbound ? DW_IATU_REGION_BLOCK : 0) +
+                     A_IATU_LOWER_TARGET;
 
         qtest_writel(ep->qts, a, 0x11110000);
         if (qtest_readl(ep->qts, a) != 0x11110000) {
@@ -196,10 +194,148 @@ static void test_iatu_detect(void)
     /* atu region: 8 regions of 0x200 */
     g_assert_cmpuint(count_regions(&ep, false, 8), ==, 8);
     g_assert_cmpuint(count_regions(&ep, true, 8), ==, 4);
-    qtest_writel(ep.qts, ep.atu + ATU_LIMIT, 0);
-    g_assert_cmphex(qtest_readl(ep.qts, ep.atu + ATU_LIMIT), ==, 0xfff);
-    qtest_writel(ep.qts, ep.atu + ATU_UPPER_LIMIT, 0xffffffff);
-    g_assert_cmphex(qtest_readl(ep.qts, ep.atu + ATU_UPPER_LIMIT), ==, 0xf);
+    qtest_writel(ep.qts, ep.atu + A_IATU_LOWER_LIMIT, 0);
+    g_assert_cmphex(qtest_readl(ep.qts, ep.atu + A_IATU_LOWER_LIMIT), ==,
+                    0xfff);
+    qtest_writel(ep.qts, ep.atu + A_IATU_UPPER_LIMIT, 0xffffffff);
+    g_assert_cmphex(qtest_readl(ep.qts, ep.atu + A_IATU_UPPER_LIMIT), ==,
+                    0xf);
+    qtest_quit(ep.qts);
+}
+
+/*
+ * The iATU registers as data: the table DW_IATU_REGS() (dw-pcie-iatu.h)
+ * drives the checks, on dw-pcie-ep's limit width (its
+ * DW_PCIE_EP_IATU_LIMIT_BITS: a largest region of 64 GiB, which
+ * /dw-pcie-ep/iatu-detect reads back).
+ */
+#define IATU_REGS_LIMIT_BITS    36
+#define IATU_REGS_OB            8
+#define IATU_REGS_IB            4
+
+typedef struct {
+    const char *name;
+    uint32_t addr, reset, ro, rsvd;
+} IatuRegCheck;
+
+#define IATU_REG_CHECK(n, rst, ro_, rsvd_) \
+    { #n, A_##n, (rst), (ro_), (rsvd_) },
+
+static const IatuRegCheck iatu_regs[] = {
+    DW_IATU_REGS(IATU_REG_CHECK, IATU_REGS_LIMIT_BITS)
+};
+
+/* The atu address of region @index's outbound or inbound block. */
+static uint64_t iatu_regs_block(Ep *ep, unsigned index, bool inbound)
+{
+    return ep->atu + ((uint64_t)index << R_IATU_ADDR_INDEX_SHIFT) +
+           (inbound ? DW_IATU_REGION_BLOCK : 0);
+}
+
+/*
+ * Each register of the first and last outbound and inbound regions, from
+ * the table: its reset value; read-only bits that a write of their
+ * complement leaves alone; reserved bits that a write of ones leaves at
+ * 0 (and the other bits as written); then all ones, which stores every
+ * bit that is neither.  The registers keep those all-ones values until
+ * system_reset, after which each is back at its reset value.
+ */
+static void test_iatu_regs(void)
+{
+    static const struct {
+        unsigned index;
+        bool inbound;
+    } blocks[] = {
+        { 0, false }, { IATU_REGS_OB - 1, false },
+        { 0, true }, { IATU_REGS_IB - 1, true },
+    };
+    Ep ep;
+    unsigned round, b, i;
+
+    ep_start(&ep, ",num-ob-windows=8,num-ib-windows=4");
+    for (round = 0; round < 2; round++) {
+        for (b = 0; b < ARRAY_SIZE(blocks); b++) {
+            uint64_t blk = iatu_regs_block(&ep, blocks[b].index,
+                                           blocks[b].inbound);
+
+            g_test_message("round %u: %s region %u", round,
+                           blocks[b].inbound ? "inbound" : "outbound",
+                           blocks[b].index);
+            for (i = 0; i < ARRAY_SIZE(iatu_regs); i++) {
+                const IatuRegCheck *r = &iatu_regs[i];
+                uint64_t a = blk + r->addr;
+                uint32_t fixed = r->reset & r->ro;
+                uint32_t v = qtest_readl(ep.qts, a);
+
+                g_test_message("%s: 0x%08x", r->name, v);
+                g_assert_cmphex(v, ==, r->reset);
+                qtest_writel(ep.qts, a, v ^ r->ro);
+                g_assert_cmphex(qtest_readl(ep.qts, a), ==, v);
+                qtest_writel(ep.qts, a, v | r->rsvd);
+                g_assert_cmphex(qtest_readl(ep.qts, a), ==, v);
+                qtest_writel(ep.qts, a, 0xffffffff);
+                g_assert_cmphex(qtest_readl(ep.qts, a), ==,
+                                fixed | ~(r->ro | r->rsvd));
+            }
+        }
+        /* past the last inbound region: no registers, all read 0 */
+        for (i = 0; i < ARRAY_SIZE(iatu_regs); i++) {
+            uint64_t a = iatu_regs_block(&ep, IATU_REGS_IB, true) +
+                         iatu_regs[i].addr;
+
+            qtest_writel(ep.qts, a, 0xffffffff);
+            g_assert_cmphex(qtest_readl(ep.qts, a), ==, 0);
+        }
+        qtest_system_reset(ep.qts);
+    }
+    qtest_quit(ep.qts);
+}
+
+/*
+ * What Linux 7.2 writes to CTRL1/CTRL2 reads back as written: an
+ * outbound message region (dw_pcie_prog_outbound_atu() with
+ * PCIE_ATU_TYPE_MSG, TD and a region above 4 GiB) and a BAR-match
+ * inbound region (dw_pcie_prog_ep_inbound_atu()); a reserved bit alone
+ * is dropped.
+ */
+static void test_iatu_ctrl_fields(void)
+{
+    Ep ep;
+    uint64_t ob, ib;
+    uint32_t ctrl1, ctrl2;
+
+    ep_start(&ep, NULL);
+    ob = iatu_regs_block(&ep, 1, false);
+    ib = iatu_regs_block(&ep, 1, true);
+    ctrl1 = FIELD_DP32(0, IATU_CTRL1, TYPE, 0x10 | 0x4);   /* Msg, local */
+    ctrl1 = FIELD_DP32(ctrl1, IATU_CTRL1, TD, 1);
+    ctrl1 = FIELD_DP32(ctrl1, IATU_CTRL1, INCREASE_REGION_SIZE, 1);
+    ctrl1 = FIELD_DP32(ctrl1, IATU_CTRL1, FUNC_NUM, 2);
+    g_assert_cmphex(ctrl1, ==, 0x00202114);
+    ctrl2 = FIELD_DP32(R_IATU_CTRL2_REGION_EN_MASK |
+                       R_IATU_CTRL2_INHIBIT_PAYLOAD_MASK, IATU_CTRL2,
+                       MSG_CODE, 0x20);                     /* Assert_INTA */
+    g_assert_cmphex(ctrl2, ==, 0x80400020);
+    qtest_writel(ep.qts, ob + A_IATU_CTRL1, ctrl1);
+    qtest_writel(ep.qts, ob + A_IATU_CTRL2, ctrl2);
+    g_assert_cmphex(qtest_readl(ep.qts, ob + A_IATU_CTRL1), ==, ctrl1);
+    g_assert_cmphex(qtest_readl(ep.qts, ob + A_IATU_CTRL2), ==, ctrl2);
+
+    ctrl1 = FIELD_DP32(0, IATU_CTRL1, TYPE, DW_IATU_TYPE_MEM);
+    ctrl2 = R_IATU_CTRL2_REGION_EN_MASK | R_IATU_CTRL2_BAR_MODE_EN_MASK |
+            R_IATU_CTRL2_FUNC_NUM_MATCH_EN_MASK;
+    ctrl2 = FIELD_DP32(ctrl2, IATU_CTRL2, BAR_NUM, 5);
+    g_assert_cmphex(ctrl2, ==, 0xc0080500);
+    qtest_writel(ep.qts, ib + A_IATU_LOWER_TARGET, 0x40100000);
+    qtest_writel(ep.qts, ib + A_IATU_CTRL1, ctrl1);
+    qtest_writel(ep.qts, ib + A_IATU_CTRL2, ctrl2);
+    g_assert_cmphex(qtest_readl(ep.qts, ib + A_IATU_CTRL2), ==, ctrl2);
+    qtest_writel(ep.qts, ib + A_IATU_CTRL2, 0);             /* disable */
+    g_assert_cmphex(qtest_readl(ep.qts, ib + A_IATU_CTRL2), ==, 0);
+
+    /* traffic class (CTRL1[7:5]), not modelled: reserved, reads 0 */
+    qtest_writel(ep.qts, ob + A_IATU_CTRL1, 0x7u << 5);
+    g_assert_cmphex(qtest_readl(ep.qts, ob + A_IATU_CTRL1), ==, 0);
     qtest_quit(ep.qts);
 }
 
@@ -211,7 +347,8 @@ static void test_outbound(void)
     ep_start(&ep, NULL);
     r = ep.atu;        /* outbound region 0 */
     iatu_window(ep.qts, r, ep.addr_space, 0x10000, 0x40000000);
-    g_assert_cmphex(qtest_readl(ep.qts, r + 0x04), ==, 0x80000000);
+    g_assert_cmphex(qtest_readl(ep.qts, r + A_IATU_CTRL2), ==,
+                    R_IATU_CTRL2_REGION_EN_MASK);
     /*
      * Without a peer on the link nothing answers, translated or not, so
      * this checks only that both paths complete with all ones and do not
@@ -562,6 +699,8 @@ int main(int argc, char **argv)
     qtest_add_func("/dw-pcie-ep/rebar", test_rebar);
     qtest_add_func("/dw-pcie-ep/dbi2-bar-mask", test_dbi2_bar_mask);
     qtest_add_func("/dw-pcie-ep/iatu-detect", test_iatu_detect);
+    qtest_add_func("/dw-pcie-ep/iatu-regs", test_iatu_regs);
+    qtest_add_func("/dw-pcie-ep/iatu-ctrl-fields", test_iatu_ctrl_fields);
     qtest_add_func("/dw-pcie-ep/outbound", test_outbound);
     qtest_add_func("/dw-pcie-ep/app-link-irq", test_app_link_irq);
     qtest_add_func("/dw-pcie-ep/app-regs", test_app_regs);
