@@ -1957,7 +1957,7 @@ static void test_rebar_hostile(void)
 
     ep_start(&ep, "", true, true);
     /* dw_pcie_ep_set_bar(): BAR0 enabled, 32-bit memory */
-    qtest_writel(ep.qts, ep.dbi2 + 0x10, 1);
+    qtest_writel(ep.qts, ep.dbi2 + PCI_BASE_ADDRESS_0, 1);
     g_assert_cmphex(qtest_readl(ep.qts, ep.dbi + REBAR_CAP0), ==, 0x3ff0);
     g_assert_cmpuint(rebar_sel(&ep), ==, 0);
     g_assert_cmphex(rc_probe_bar0(&ep), ==, 0xfff00000);
@@ -2131,7 +2131,7 @@ static void test_wrap(void)
      * -> EP 2^64 - 4K: a request past the first 4 KiB would wrap to EP
      * address 0 and must complete with UR, touching nothing.
      */
-    qtest_writel(ep.qts, ep.dbi2 + 0x10, 1);
+    qtest_writel(ep.qts, ep.dbi2 + PCI_BASE_ADDRESS_0, 1);
     rc_cfg_write(&ep, 0x10, 0x20000000);
     r = ep.atu + 0x100;
     iatu_window(ep.qts, r, 0x20000000, 0x10000, 0xfffffffffffff000ULL);
@@ -3010,12 +3010,13 @@ static void test_fast_path(void)
     rc_sees(&ep, bar0 + 0x104, true, 0x12345678);
 
     /* the region disabled: unmapped before the write completed */
-    qtest_writel(ep.qts, ep.atu + ib + 0x04, 0);
+    qtest_writel(ep.qts, ep.atu + ib + A_IATU_CTRL2, 0);
     check_maps(&ep, false, 1, 1);
     g_assert_false(peer_slot(ep.peer, 0).on);
     rc_sees(&ep, bar0 + 0x104, false, 0);
     /* and enabled again */
-    qtest_writel(ep.qts, ep.atu + ib + 0x04, IATU_ENABLE | IATU_BAR_MATCH);
+    qtest_writel(ep.qts, ep.atu + ib + A_IATU_CTRL2,
+                 IATU_ENABLE | IATU_BAR_MATCH);
     check_maps(&ep, false, 2, 1);
     check_last_map(&ep, size, 0);
     g_assert_true(peer_slot(ep.peer, 0).on);
@@ -3066,13 +3067,15 @@ static void test_fast_path(void)
 
     /* refused by the RC side: asked once, and the BAR stays on messages */
     peer_map_status(ep.peer, PL_STATUS_UR);
-    qtest_writel(ep.qts, ep.atu + ib + 0x04, 0);
+    qtest_writel(ep.qts, ep.atu + ib + A_IATU_CTRL2, 0);
     check_maps(&ep, false, 7, 7);
-    qtest_writel(ep.qts, ep.atu + ib + 0x04, IATU_ENABLE | IATU_BAR_MATCH);
+    qtest_writel(ep.qts, ep.atu + ib + A_IATU_CTRL2,
+                 IATU_ENABLE | IATU_BAR_MATCH);
     check_maps(&ep, false, 8, 7);
     g_assert_false(peer_slot(ep.peer, 0).on);
     qtest_writeb(ep.qts, ep.dbi + PCI_CACHE_LINE_SIZE, 0x20);
-    qtest_writel(ep.qts, ep.atu + ib + 0x04, IATU_ENABLE | IATU_BAR_MATCH);
+    qtest_writel(ep.qts, ep.atu + ib + A_IATU_CTRL2,
+                 IATU_ENABLE | IATU_BAR_MATCH);
     check_maps(&ep, false, 8, 7);
     rc_sees(&ep, bar0 + 0x10, true, 0x600df00d);
     /* what it would map changes: offered again, and taken */
@@ -3549,7 +3552,7 @@ static void test_rc_ram(void)
                     0xffffffff);
     st = peer_take(ep.peer);
     g_assert_cmpuint(st.urs, ==, 1);
-    qtest_writel(ep.qts, ep.atu + IATU_REGION(0) + 0x04, 0);   /* off */
+    qtest_writel(ep.qts, ep.atu + IATU_REGION(0) + A_IATU_CTRL2, 0);   /* off */
     g_assert_cmphex(qtest_readl(ep.qts, ep.addr_space + 0x104), ==,
                     0x0dd5ea11);
 

@@ -9,6 +9,7 @@
 #define DW_PCIE_EP_QTEST_H
 
 #include "libqtest.h"
+#include "hw/pci-ep/dw-pcie-iatu.h"
 
 /*
  * The base address of memory region @name (e.g. "dw-edma",
@@ -38,16 +39,14 @@ static inline uint64_t region_base(QTestState *qts, const char *name)
 }
 
 /*
- * Unrolled iATU (databook "iATU unroll"; Linux pcie-designware.h): region
- * @i's outbound registers at @atu + (@i << 9), its inbound ones 0x100
- * above.  Each region: 0x00 CTRL1, 0x04 CTRL2 (bit 31 enable, bit 30 BAR
- * match, BAR number in [10:8]), 0x08/0x0c base, 0x10 limit, 0x14/0x18
- * target.
+ * Unrolled iATU (databook "iATU unroll"; Linux pcie-designware.h), as
+ * dw-pcie-iatu.h declares it: region @i's outbound registers at @atu +
+ * IATU_REGION(@i), its inbound ones IATU_INBOUND above.
  */
-#define IATU_REGION(i)      ((uint64_t)(i) << 9)
-#define IATU_INBOUND        0x100
-#define IATU_ENABLE         0x80000000u
-#define IATU_BAR_MATCH      0x40000000u
+#define IATU_REGION(i)      ((uint64_t)(i) << R_IATU_ADDR_INDEX_SHIFT)
+#define IATU_INBOUND        R_IATU_ADDR_INBOUND_MASK
+#define IATU_ENABLE         R_IATU_CTRL2_REGION_EN_MASK
+#define IATU_BAR_MATCH      R_IATU_CTRL2_BAR_MODE_EN_MASK
 
 /*
  * iatu_window: program and enable the address-match region at @reg (an
@@ -58,13 +57,13 @@ static inline uint64_t region_base(QTestState *qts, const char *name)
 static inline void iatu_window(QTestState *qts, uint64_t reg, uint64_t base,
                                uint32_t size, uint64_t target)
 {
-    qtest_writel(qts, reg + 0x08, (uint32_t)base);
-    qtest_writel(qts, reg + 0x0c, base >> 32);
-    qtest_writel(qts, reg + 0x10, (uint32_t)base + size - 1);
-    qtest_writel(qts, reg + 0x14, (uint32_t)target);
-    qtest_writel(qts, reg + 0x18, target >> 32);
-    qtest_writel(qts, reg + 0x00, 0);
-    qtest_writel(qts, reg + 0x04, IATU_ENABLE);
+    qtest_writel(qts, reg + A_IATU_LOWER_BASE, (uint32_t)base);
+    qtest_writel(qts, reg + A_IATU_UPPER_BASE, base >> 32);
+    qtest_writel(qts, reg + A_IATU_LOWER_LIMIT, (uint32_t)base + size - 1);
+    qtest_writel(qts, reg + A_IATU_LOWER_TARGET, (uint32_t)target);
+    qtest_writel(qts, reg + A_IATU_UPPER_TARGET, target >> 32);
+    qtest_writel(qts, reg + A_IATU_CTRL1, 0);
+    qtest_writel(qts, reg + A_IATU_CTRL2, IATU_ENABLE);
 }
 
 /*
@@ -74,10 +73,11 @@ static inline void iatu_window(QTestState *qts, uint64_t reg, uint64_t base,
 static inline void iatu_bar_match(QTestState *qts, uint64_t reg,
                                   unsigned bar, uint64_t target)
 {
-    qtest_writel(qts, reg + 0x14, (uint32_t)target);
-    qtest_writel(qts, reg + 0x18, target >> 32);
-    qtest_writel(qts, reg + 0x00, 0);
-    qtest_writel(qts, reg + 0x04, IATU_ENABLE | IATU_BAR_MATCH | bar << 8);
+    qtest_writel(qts, reg + A_IATU_LOWER_TARGET, (uint32_t)target);
+    qtest_writel(qts, reg + A_IATU_UPPER_TARGET, target >> 32);
+    qtest_writel(qts, reg + A_IATU_CTRL1, 0);
+    qtest_writel(qts, reg + A_IATU_CTRL2, IATU_ENABLE | IATU_BAR_MATCH |
+                 bar << R_IATU_CTRL2_BAR_NUM_SHIFT);
 }
 
 #endif

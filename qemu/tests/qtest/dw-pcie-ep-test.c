@@ -12,6 +12,10 @@
 #include "dw-pcie-ep-qtest.h"
 #include "hw/pci-ep/dw-edma-regs.h"
 #include "hw/pci-ep/dw-pcie-ep-regs.h"
+
+#define MSI_FLAGS   (DW_PCIE_EP_CAP_MSI + PCI_MSI_FLAGS)
+#define MSIX_FLAGS  (DW_PCIE_EP_CAP_MSIX + PCI_MSIX_FLAGS)
+#define MSIX_TABLE  (DW_PCIE_EP_CAP_MSIX + PCI_MSIX_TABLE)
 #include "hw/pci-ep/dw-pcie-iatu.h"
 
 typedef struct {
@@ -45,30 +49,32 @@ static void test_header_ro(void)
     Ep ep;
 
     ep_start(&ep, NULL);
-    g_assert_cmphex(qtest_readb(ep.qts, ep.dbi + 0x0e) & 0x7f, ==, 0);
-    g_assert_cmphex(qtest_readw(ep.qts, ep.dbi + 0x00), ==, 0x16c3);
+    g_assert_cmphex(qtest_readb(ep.qts, ep.dbi + PCI_HEADER_TYPE) & 0x7f,
+                    ==, 0);
+    g_assert_cmphex(qtest_readw(ep.qts, ep.dbi + PCI_VENDOR_ID), ==, 0x16c3);
     /* read-only without DBI_RO_WR_EN */
-    qtest_writew(ep.qts, ep.dbi + 0x00, 0x1234);
-    qtest_writel(ep.qts, ep.dbi + 0x08, 0x05800001);
-    g_assert_cmphex(qtest_readw(ep.qts, ep.dbi + 0x00), ==, 0x16c3);
-    g_assert_cmphex(qtest_readl(ep.qts, ep.dbi + 0x08), ==, 0);
+    qtest_writew(ep.qts, ep.dbi + PCI_VENDOR_ID, 0x1234);
+    qtest_writel(ep.qts, ep.dbi + PCI_CLASS_REVISION, 0x05800001);
+    g_assert_cmphex(qtest_readw(ep.qts, ep.dbi + PCI_VENDOR_ID), ==, 0x16c3);
+    g_assert_cmphex(qtest_readl(ep.qts, ep.dbi + PCI_CLASS_REVISION), ==, 0);
     /* writable with it, as dw_pcie_ep_write_header() does */
     ro_wr(&ep, true);
-    qtest_writew(ep.qts, ep.dbi + 0x00, 0x1234);
-    qtest_writeb(ep.qts, ep.dbi + 0x08, 0x01);
-    qtest_writew(ep.qts, ep.dbi + 0x0a, 0x0580);
+    qtest_writew(ep.qts, ep.dbi + PCI_VENDOR_ID, 0x1234);
+    qtest_writeb(ep.qts, ep.dbi + PCI_CLASS_REVISION, 0x01);
+    qtest_writew(ep.qts, ep.dbi + PCI_CLASS_DEVICE, 0x0580);
     ro_wr(&ep, false);
-    g_assert_cmphex(qtest_readw(ep.qts, ep.dbi + 0x00), ==, 0x1234);
-    g_assert_cmphex(qtest_readl(ep.qts, ep.dbi + 0x08), ==, 0x05800001);
+    g_assert_cmphex(qtest_readw(ep.qts, ep.dbi + PCI_VENDOR_ID), ==, 0x1234);
+    g_assert_cmphex(qtest_readl(ep.qts, ep.dbi + PCI_CLASS_REVISION),
+                    ==, 0x05800001);
     /* header type stays 0 even with RO_WR_EN */
     ro_wr(&ep, true);
-    qtest_writeb(ep.qts, ep.dbi + 0x0e, 0x80);
+    qtest_writeb(ep.qts, ep.dbi + PCI_HEADER_TYPE, 0x80);
     ro_wr(&ep, false);
-    g_assert_cmphex(qtest_readb(ep.qts, ep.dbi + 0x0e), ==, 0);
+    g_assert_cmphex(qtest_readb(ep.qts, ep.dbi + PCI_HEADER_TYPE), ==, 0);
     /* command register is writable; status error bits are W1C */
-    qtest_writew(ep.qts, ep.dbi + 0x04, 0x0006);
-    g_assert_cmphex(qtest_readw(ep.qts, ep.dbi + 0x04), ==, 0x0006);
-    g_assert_cmphex(qtest_readw(ep.qts, ep.dbi + 0x06) & 0x10, ==, 0x10);
+    qtest_writew(ep.qts, ep.dbi + PCI_COMMAND, 0x0006);
+    g_assert_cmphex(qtest_readw(ep.qts, ep.dbi + PCI_COMMAND), ==, 0x0006);
+    g_assert_cmphex(qtest_readw(ep.qts, ep.dbi + PCI_STATUS) & 0x10, ==, 0x10);
     qtest_quit(ep.qts);
 }
 
@@ -82,7 +88,7 @@ static void test_capabilities(void)
 
     ep_start(&ep, NULL);
     /* the walk of the kernel's PCI_FIND_NEXT_CAP: byte ptr, word per cap */
-    pos = qtest_readb(ep.qts, ep.dbi + 0x34);
+    pos = qtest_readb(ep.qts, ep.dbi + PCI_CAPABILITY_LIST);
     while (pos >= 0x40) {
         uint16_t ent = qtest_readw(ep.qts, ep.dbi + pos);
 
@@ -92,30 +98,34 @@ static void test_capabilities(void)
     }
     g_assert_cmpint(n, ==, sizeof(want));
     /* MSI: 64-bit, 32 vectors capable; set_msi() writes MMC under RO_WR_EN */
-    g_assert_cmphex(qtest_readw(ep.qts, ep.dbi + 0x52) & 0x8e, ==, 0x8a);
+    g_assert_cmphex(qtest_readw(ep.qts, ep.dbi + MSI_FLAGS) & 0x8e, ==, 0x8a);
     ro_wr(&ep, true);
-    qtest_writew(ep.qts, ep.dbi + 0x52, 0x0084);
+    qtest_writew(ep.qts, ep.dbi + MSI_FLAGS, 0x0084);
     ro_wr(&ep, false);
-    g_assert_cmphex(qtest_readw(ep.qts, ep.dbi + 0x52) & 0x8e, ==, 0x84);
+    g_assert_cmphex(qtest_readw(ep.qts, ep.dbi + MSI_FLAGS) & 0x8e, ==, 0x84);
     /* MSI-X table size and BIR/offset are DBI-writable with RO_WR_EN only */
-    qtest_writel(ep.qts, ep.dbi + 0xb4, 0x2003);
-    g_assert_cmphex(qtest_readl(ep.qts, ep.dbi + 0xb4), ==, 0);
+    qtest_writel(ep.qts, ep.dbi + MSIX_TABLE, 0x2003);
+    g_assert_cmphex(qtest_readl(ep.qts, ep.dbi + MSIX_TABLE), ==, 0);
     ro_wr(&ep, true);
-    qtest_writew(ep.qts, ep.dbi + 0xb2, 31);
-    qtest_writel(ep.qts, ep.dbi + 0xb4, 0x2003);
+    qtest_writew(ep.qts, ep.dbi + MSIX_FLAGS, 31);
+    qtest_writel(ep.qts, ep.dbi + MSIX_TABLE, 0x2003);
     ro_wr(&ep, false);
-    g_assert_cmphex(qtest_readw(ep.qts, ep.dbi + 0xb2), ==, 31);
-    g_assert_cmphex(qtest_readl(ep.qts, ep.dbi + 0xb4), ==, 0x2003);
+    g_assert_cmphex(qtest_readw(ep.qts, ep.dbi + MSIX_FLAGS), ==, 31);
+    g_assert_cmphex(qtest_readl(ep.qts, ep.dbi + MSIX_TABLE), ==, 0x2003);
     /* extended capabilities: Resizable BAR, last in the chain */
-    hdr = qtest_readl(ep.qts, ep.dbi + 0x100);
+    hdr = qtest_readl(ep.qts, ep.dbi + DW_PCIE_EP_EXT_CAP_REBAR);
     g_assert_cmphex(hdr & 0xffff, ==, 0x0015);
     g_assert_cmphex(hdr >> 20, ==, 0);
     /* port logic the core reads */
-    g_assert_cmphex(qtest_readl(ep.qts, ep.dbi + A_VERSION_NUMBER), ==, 0x3532302a);
-    g_assert_cmphex(qtest_readl(ep.qts, ep.dbi + A_ATU_VIEWPORT), ==, 0xffffffff);
-    g_assert_cmphex(qtest_readl(ep.qts, ep.dbi + A_EDMA_VIEWPORT_CTRL), ==, 0xffffffff);
+    g_assert_cmphex(qtest_readl(ep.qts, ep.dbi + A_VERSION_NUMBER),
+                    ==, 0x3532302a);
+    g_assert_cmphex(qtest_readl(ep.qts, ep.dbi + A_ATU_VIEWPORT),
+                    ==, 0xffffffff);
+    g_assert_cmphex(qtest_readl(ep.qts, ep.dbi + A_EDMA_VIEWPORT_CTRL),
+                    ==, 0xffffffff);
     qtest_writel(ep.qts, ep.dbi + A_ATU_VIEWPORT, 0);
-    g_assert_cmphex(qtest_readl(ep.qts, ep.dbi + A_ATU_VIEWPORT), ==, 0xffffffff);
+    g_assert_cmphex(qtest_readl(ep.qts, ep.dbi + A_ATU_VIEWPORT),
+                    ==, 0xffffffff);
     qtest_quit(ep.qts);
 }
 
@@ -126,7 +136,7 @@ static void test_rebar(void)
 
     ep_start(&ep, NULL);
     for (i = 0; i < 2; i++) {
-        uint64_t cap = ep.dbi + 0x104 + 8 * i, ctrl = cap + 4;
+        uint64_t cap = ep.dbi + DW_PCIE_EP_REBAR_CAP(0) + 8 * i, ctrl = cap + 4;
 
         g_assert_cmphex(qtest_readl(ep.qts, ctrl) & 7, ==, i * 2);  /* BAR */
         g_assert_cmphex((qtest_readl(ep.qts, ctrl) >> 5) & 7, ==, 2);
@@ -150,21 +160,23 @@ static void test_dbi2_bar_mask(void)
     ep_start(&ep, NULL);
     /* dw_pcie_ep_set_bar_programmable(): mask, then flags via the DBI */
     ro_wr(&ep, true);
-    qtest_writel(ep.qts, ep.dbi2 + 0x14, 0x7f);
-    qtest_writel(ep.qts, ep.dbi + 0x14, 0x0);
-    qtest_writel(ep.qts, ep.dbi2 + 0x18, 0xfffff);
-    qtest_writel(ep.qts, ep.dbi + 0x18, 0xc);
-    qtest_writel(ep.qts, ep.dbi2 + 0x1c, 0x1);
+    qtest_writel(ep.qts, ep.dbi2 + PCI_BASE_ADDRESS_1, 0x7f);
+    qtest_writel(ep.qts, ep.dbi + PCI_BASE_ADDRESS_1, 0x0);
+    qtest_writel(ep.qts, ep.dbi2 + PCI_BASE_ADDRESS_2, 0xfffff);
+    qtest_writel(ep.qts, ep.dbi + PCI_BASE_ADDRESS_2, 0xc);
+    qtest_writel(ep.qts, ep.dbi2 + PCI_BASE_ADDRESS_3, 0x1);
     ro_wr(&ep, false);
-    g_assert_cmphex(qtest_readl(ep.qts, ep.dbi2 + 0x14), ==, 0x7f);
-    g_assert_cmphex(qtest_readl(ep.qts, ep.dbi2 + 0x18), ==, 0xfffff);
-    g_assert_cmphex(qtest_readl(ep.qts, ep.dbi + 0x18), ==, 0xc);
+    g_assert_cmphex(qtest_readl(ep.qts, ep.dbi2 + PCI_BASE_ADDRESS_1),
+                    ==, 0x7f);
+    g_assert_cmphex(qtest_readl(ep.qts, ep.dbi2 + PCI_BASE_ADDRESS_2),
+                    ==, 0xfffff);
+    g_assert_cmphex(qtest_readl(ep.qts, ep.dbi + PCI_BASE_ADDRESS_2), ==, 0xc);
     /* dw_pcie_ep_reset_bar(): disable */
-    qtest_writel(ep.qts, ep.dbi2 + 0x14, 0);
-    g_assert_cmphex(qtest_readl(ep.qts, ep.dbi2 + 0x14), ==, 0);
+    qtest_writel(ep.qts, ep.dbi2 + PCI_BASE_ADDRESS_1, 0);
+    g_assert_cmphex(qtest_readl(ep.qts, ep.dbi2 + PCI_BASE_ADDRESS_1), ==, 0);
     /* flags are read-only without RO_WR_EN */
-    qtest_writel(ep.qts, ep.dbi + 0x18, 0x0);
-    g_assert_cmphex(qtest_readl(ep.qts, ep.dbi + 0x18), ==, 0xc);
+    qtest_writel(ep.qts, ep.dbi + PCI_BASE_ADDRESS_2, 0x0);
+    g_assert_cmphex(qtest_readl(ep.qts, ep.dbi + PCI_BASE_ADDRESS_2), ==, 0xc);
     qtest_quit(ep.qts);
 }
 
@@ -379,8 +391,10 @@ static void test_app_link_irq(void)
     g_assert_cmphex(qtest_readl(ep.qts, ep.app + A_APP_IRQ_STATUS), ==, 1);
     g_assert_true(qtest_get_irq(ep.qts, 1));
     /* the DWC debug registers follow the link */
-    g_assert_cmphex(qtest_readl(ep.qts, ep.dbi + A_PORT_DEBUG1) & 0x10, ==, 0x10);
-    g_assert_cmphex(qtest_readl(ep.qts, ep.dbi + A_PORT_DEBUG0) & 0x3f, ==, 0x11);
+    g_assert_cmphex(qtest_readl(ep.qts, ep.dbi + A_PORT_DEBUG1) & 0x10,
+                    ==, 0x10);
+    g_assert_cmphex(qtest_readl(ep.qts, ep.dbi + A_PORT_DEBUG0) & 0x3f,
+                    ==, 0x11);
     qtest_writel(ep.qts, ep.app + A_APP_IRQ_STATUS, 1);     /* W1C */
     g_assert_false(qtest_get_irq(ep.qts, 1));
     qtest_writel(ep.qts, ep.app + A_APP_CTRL, 0);           /* link down */
