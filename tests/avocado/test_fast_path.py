@@ -24,7 +24,7 @@ buffer in RC RAM that the RC's ntb_tool set up: with the fast path on the
 RC hands its RAM to the EP QEMU (the function has Bus Master Enable set
 and no IOMMU), the EP's window is that RAM (a dw-pcie-ep.rc-ram-window
 region in the EP QEMU's memory tree) and the RC QEMU serves none of the
-copy's requests (pci_ep_remote_dma, switched on over QMP); off, it serves
+copy's requests (pci_ep_link_dma, switched on over QMP); off, it serves
 them all.
 """
 
@@ -36,7 +36,7 @@ from test_ntb_tool import MW_SIZE, NtbToolPair
 MAP_REGION = 'pci-ep-link.bar2-map'
 WINDOW_REGION = 'dw-pcie-ep.rc-ram-window'
 BAR2_INBOUND = re.compile(r'dw_pcie_ep_inbound BAR2 ')
-RC_DMA = re.compile(r'pci_ep_remote_dma ')
+RC_DMA = re.compile(r'pci_ep_link_dma ')
 
 
 class FastPathBase(NtbToolPair):
@@ -68,7 +68,7 @@ class FastPathBase(NtbToolPair):
         RC RAM in the EP QEMU while it is up, RC DMA requests served)."""
         self.load_tool()
         self.qmp('rc', ('trace-event-set-state',
-                        {'name': 'pci_ep_remote_dma', 'enable': True}))
+                        {'name': 'pci_ep_link_dma', 'enable': True}))
         before = self.traced('rc', RC_DMA)
         self.mw_transfer('ep', 'rc', 'ep2rc')
         windows = self.regions('ep', WINDOW_REGION)

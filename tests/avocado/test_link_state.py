@@ -33,7 +33,7 @@ class LinkState(SelftestBase):
     """
 
     run_pair_args = ['--function', 'test',
-                     '--rc-arg', '-trace pci_ep_remote_unplug']
+                     '--rc-arg', '-trace pci_ep_link_unplug']
 
     def assert_rc_alive(self):
         pid = self.qemu_pid('rc')

@@ -41,7 +41,7 @@ static void map_drop(PciEpLink *l, unsigned slot)
     if (m) {
         l->maps[slot] = NULL;
         pci_ep_remote_detach_map(m);
-        trace_pci_ep_remote_unmap(slot);
+        trace_pci_ep_link_unmap(slot);
         object_unref(OBJECT(m->ram));
         g_free(m);
     }
@@ -106,7 +106,7 @@ static PlStatus link_map(PciEpLink *l, const PlMsg *msg)
         return PL_STATUS_UR;
     }
     l->maps[msg->u.map.slot] = m;
-    trace_pci_ep_remote_map(msg->u.map.slot, m->bar, m->offset,
+    trace_pci_ep_link_map(msg->u.map.slot, m->bar, m->offset,
                             msg->u.map.size);
     pci_ep_remote_attach_map(l->fn, m);
     return PL_STATUS_SC;
@@ -159,7 +159,7 @@ void pci_ep_link_ram_sync(PciEpLink *l)
     if (l->ram_shared && !want) {
         l->ram_shared = false;
         st = pcie_link_map(&l->link, &m, -1);
-        trace_pci_ep_remote_ram(false, st);
+        trace_pci_ep_link_ram(false, st);
         if (st != PL_STATUS_SC && pcie_link_shm(&l->link)) {
             pcie_link_fail(&l->link, "the endpoint did not confirm that it "
                            "gave up this QEMU's RAM");
@@ -170,7 +170,7 @@ void pci_ep_link_ram_sync(PciEpLink *l)
         m.u.map.size = size;
         m.u.map.fd_offset = fd_offset;
         st = pcie_link_map(&l->link, &m, fd);
-        trace_pci_ep_remote_ram(true, st);
+        trace_pci_ep_link_ram(true, st);
         l->ram_shared = st == PL_STATUS_SC;
     }
     l->ram_syncing = false;
@@ -195,7 +195,7 @@ static void link_unplug(PciEpLink *l, const char *why)
     if (!l->fn && !l->slot_off) {
         return;
     }
-    trace_pci_ep_remote_unplug(why);
+    trace_pci_ep_link_unplug(why);
     timer_del(l->intx_timer);
     pcie_cap_slot_surprise_remove(port);     /* remote_exit forgets fn */
     l->fn = NULL;
@@ -283,10 +283,10 @@ static void link_slot_power(PCIDevice *port, bool powered, void *opaque)
             pci_word_test_and_set_mask(sltsta, PCI_EXP_SLTSTA_PDS);
             pci_word_test_and_clear_mask(sltsta, PCI_EXP_SLTSTA_PDC);
         }
-        trace_pci_ep_remote_slot_power(false, l->slot_off);
+        trace_pci_ep_link_slot_power(false, l->slot_off);
     } else if (powered && l->slot_off) {
         l->slot_off = false;
-        trace_pci_ep_remote_slot_power(true, false);
+        trace_pci_ep_link_slot_power(true, false);
         qemu_bh_schedule(l->bh);
     }
 }
@@ -326,7 +326,7 @@ static PlStatus link_request(void *opaque, const PlMsg *m, uint8_t *data)
                                      m->u.mem.addr, attrs, data,
                                      m->u.mem.size);
         }
-        trace_pci_ep_remote_dma(m->u.mem.addr, m->u.mem.size,
+        trace_pci_ep_link_dma(m->u.mem.addr, m->u.mem.size,
                                 m->type == PL_MSG_MEM_WR, res);
         return res == MEMTX_OK ? PL_STATUS_SC : PL_STATUS_CA;
     case PL_MSG_INTX:
