@@ -3,8 +3,11 @@
 
 The guest's serial console is a unix socket in the run directory
 (<run-dir>/<guest>-console.sock).  A command is typed at the guest's shell
-between two marker lines; what the shell prints between them is the
-command's output, and the second marker carries its exit status.  The
+between two marker lines; its output goes to a file first and is then
+printed with a tag at the start of every line, and the second marker
+carries its exit status.  The output is the tagged lines between the
+markers: the shell's echo of the typed lines and the kernel's console
+messages (a hot-plug, say) that the console mixes in are not.  The
 console stays logged in <run-dir>/<guest>-console.log, as with any other
 console traffic.
 
@@ -28,19 +31,21 @@ import time
 _counter = itertools.count(1)
 
 
-def strip_typed_echo(out, n):
-    """@out without the shell's echo of the end-marker line of command @n.
-
-    The shell shows that typed line while the command runs or after it:
-    whole ("ep# echo @@DWCE""ND-<n>-$?@@"), or, when ash's line editor
-    redraws it, in pieces ("DWCE""ND-<n>-$?@@", or a tail such as "@").
-    The typed line has the marker split by "", which the command's own
-    output never shows, and no output line is a tail of it.
+def command_output(raw, n):
+    """The output of command @n in @raw, the console text between its
+    markers: the lines that carry the command's tag ("@@DWCO-<n>@@"), from
+    after the tag.  The typed lines hold the tag split by "", so their
+    echo never matches; a kernel message is a line of its own, or comes
+    before the tag on a line.  Carriage returns are dropped; every line of
+    the result ends in a newline.
     """
-    typed = 'echo @@DWCE""ND-%s-$?@@' % n
-    return ''.join(l for l in out.splitlines(True)
-                   if 'DWCE""ND-%s-' % n not in l and
-                   not (l.strip() and typed.endswith(l.strip())))
+    tag = '@@DWCO-%s@@' % n
+    lines = []
+    for line in raw.replace('\r', '').split('\n'):
+        i = line.find(tag)
+        if i >= 0:
+            lines.append(line[i + len(tag):] + '\n')
+    return ''.join(lines)
 
 
 class ConsoleError(Exception):
@@ -107,18 +112,19 @@ class GuestConsole:
         ConsoleError on a timeout; the command may still be running then.
         """
         n = '%d-%d' % (os.getpid(), next(_counter))
-        # The typed line holds the markers split by "", so only the shell's
-        # own output of echo matches them.
-        line = ('echo @@DWCB""EGIN-%s@@; %s\necho @@DWCE""ND-%s-$?@@\n'
-                % (n, command, n))
+        tmp = '/tmp/.dwc-out-%s' % n
+        # The typed lines hold the markers and the tag split by "", so only
+        # what the shell runs prints them whole.
+        line = ('echo @@DWCB""EGIN-%s@@; { %s\n} >%s 2>&1; dwc_s=$?; '
+                'sed "s/^/@@DWC""O-%s@@/" %s; rm -f %s; '
+                'echo @@DWCE""ND-%s-$dwc_s@@\n' % (n, command, tmp, n, tmp, tmp, n))
         self.buf = b''
         self.sock.sendall(line.encode())
         deadline = time.monotonic() + timeout
         begin = self._read_until(rb'@@DWCBEGIN-%s@@\r?\n' % n.encode(), deadline)
         end = self._read_until(rb'@@DWCEND-%s-(\d+)@@' % n.encode(), deadline)
-        out = self.buf[begin.end():end.start()].decode(errors='replace')
-        out = out.replace('\r', '')
-        out = strip_typed_echo(out, n)
+        out = command_output(self.buf[begin.end():end.start()]
+                             .decode(errors='replace'), n)
         self.buf = self.buf[end.end():]
         return int(end.group(1)), out
 

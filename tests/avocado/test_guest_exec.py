@@ -1,5 +1,7 @@
 """The console helper takes a command's output as the command printed it,
-whatever the shell echoed of the typed marker lines (seen in CI logs)."""
+whatever the console mixed in: the shell's echo of the typed lines (whole
+or redrawn in pieces) and the kernel's console messages (both seen in CI
+logs)."""
 
 import os
 import sys
@@ -8,25 +10,40 @@ from avocado import Test
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', '..', 'scripts'))
 
-from guest_exec import strip_typed_echo  # noqa: E402
+from guest_exec import command_output  # noqa: E402
 
 
-class TypedEcho(Test):
+class ConsoleOutput(Test):
     """
     :avocado: tags=console
     """
 
-    def test_whole_echo(self):
-        out = 'line 1\nep# echo @@DWCE""ND-12-3-$?@@\nline 2\n'
-        self.assertEqual(strip_typed_echo(out, '12-3'), 'line 1\nline 2\n')
+    def test_typed_echo(self):
+        raw = ('@@DWCO-12-3@@line 1\r\n'
+               'ep# } >/tmp/.dwc-out-12-3 2>&1; dwc_s=$?; sed "s/^/@@DWC""O-'
+               '12-3@@/" /tmp/.dwc-out-12-3; rm -f /tmp/.dwc-out-12-3; echo '
+               '@@DWCE""ND-12-3-$dwc_s@@\r\n'
+               '@@DWCO-12-3@@line 2\r\n')
+        self.assertEqual(command_output(raw, '12-3'), 'line 1\nline 2\n')
 
     def test_redrawn_pieces(self):
         # ash redrew the typed-ahead line: only its tail, or a stray "@"
-        self.assertEqual(strip_typed_echo('DWCE""ND-3543-5-$?@@\n4\n', '3543-5'), '4\n')
-        self.assertEqual(strip_typed_echo('@\n0xfeedface\n', '9-1'), '0xfeedface\n')
+        raw = 'DWCE""ND-3543-5-$dwc_s@@\n@@DWCO-3543-5@@4\n@\n'
+        self.assertEqual(command_output(raw, '3543-5'), '4\n')
+
+    def test_kernel_messages(self):
+        # seen on the RC while the function was plugged (2026-12-06)
+        raw = ('@@DWCO-9-1@@alive\n'
+               'rc# echopci 0000:01:00.0: ROM [mem 0x10000000-0x100007ff '
+               'pref]: assigned\n'
+               'pcieport 0000:00:01.0: PCI bridge to [bus 01]\n'
+               'pcieport 0000:00:01.0: pciehp: Slot(0): Card present'
+               '@@DWCO-9-1@@second\n')
+        self.assertEqual(command_output(raw, '9-1'), 'alive\nsecond\n')
 
     def test_output_kept(self):
-        out = '0\n@@\nDWCEND\nND-9-1\n$?\n'
-        # "@@" is a tail of the typed line, so it goes; the rest is output
-        # (no other line is a whole tail of 'echo @@DWCE""ND-9-1-$?@@')
-        self.assertEqual(strip_typed_echo(out, '9-1'), '0\nDWCEND\nND-9-1\n$?\n')
+        # output that looks like markers, or another command's tag, is the
+        # command's own when it carries this command's tag
+        raw = ('@@DWCO-9-1@@0\n@@DWCO-9-1@@@@\n@@DWCO-9-1@@DWCEND\n'
+               '@@DWCO-9-2@@not this one\n@@DWCO-9-1@@\n')
+        self.assertEqual(command_output(raw, '9-1'), '0\n@@\nDWCEND\n\n')

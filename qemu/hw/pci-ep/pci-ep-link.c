@@ -83,11 +83,11 @@ static PlStatus link_map(PciEpLink *l, const PlMsg *msg)
     }
     if ((msg->u.map.offset | msg->u.map.size | msg->u.map.fd_offset) &
         (page - 1) || msg->u.map.size > MAP_MAX_SIZE) {
-        qemu_log_mask(LOG_GUEST_ERROR, "pci-ep-link: MAP of BAR%u "
-                      "+0x%" PRIx64 " (0x%" PRIx64 " bytes at file offset "
-                      "0x%" PRIx64 ") not in host pages or over 0x%llx "
-                      "bytes: refused\n", msg->u.map.bar, msg->u.map.offset,
-                      msg->u.map.size, msg->u.map.fd_offset, MAP_MAX_SIZE);
+        warn_report("pci-ep-link: MAP of BAR%u +0x%" PRIx64 " (0x%" PRIx64
+                    " bytes at file offset 0x%" PRIx64 ") not in host pages "
+                    "or over 0x%llx bytes: refused", msg->u.map.bar,
+                    msg->u.map.offset, msg->u.map.size, msg->u.map.fd_offset,
+                    MAP_MAX_SIZE);
         close(fd);
         return PL_STATUS_UR;
     }
@@ -332,8 +332,8 @@ static PlStatus link_request(void *opaque, const PlMsg *m, uint8_t *data)
     case PL_MSG_INTX:
         if (!pd->config[PCI_INTERRUPT_PIN]) {
             /* The endpoint said it has no INTx pin; QEMU cannot raise one. */
-            qemu_log_mask(LOG_GUEST_ERROR, "pci-ep-remote: INTx from an "
-                          "endpoint whose Interrupt Pin is 0: ignored\n");
+            warn_report("pci-ep-link: INTx from an endpoint whose "
+                        "Interrupt Pin is 0: ignored");
             return PL_STATUS_SC;
         }
         /* A function in a slot that is powered off signals nothing. */

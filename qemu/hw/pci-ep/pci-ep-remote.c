@@ -257,9 +257,8 @@ static void remote_realize(PCIDevice *pd, Error **errp)
             continue;
         }
         if (!is_power_of_2(sizes[i])) {
-            qemu_log_mask(LOG_GUEST_ERROR, "pci-ep-remote: endpoint BAR%u "
-                          "size 0x%" PRIx64 " is not a power of two\n", i,
-                          sizes[i]);
+            warn_report("pci-ep-remote: endpoint BAR%u size 0x%" PRIx64
+                        " is not a power of two: BAR left out", i, sizes[i]);
             sizes[i] = 0;
             continue;
         }

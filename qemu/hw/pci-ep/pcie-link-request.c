@@ -144,13 +144,12 @@ static PlStatus pcie_link_transact_fd(PcieLink *link, PlMsg *m,
         bql_lock();
     }
     if (timed_out) {
-        qemu_log_mask(LOG_GUEST_ERROR, "%s: no completion for %u %s in %"
-                      PRId64 " ms%s\n", link->name, timed_out,
-                      pl_msg_name(m[0].type),
-                      stalled ? (int64_t)MIN(PL_STALL_MS, link->timeout_ms)
-                              : (int64_t)link->timeout_ms,
-                      stalled ? " (the peer has been silent since an "
-                                "earlier request timed out)" : "");
+        warn_report("%s: no completion for %u %s in %" PRId64 " ms%s",
+                    link->name, timed_out, pl_msg_name(m[0].type),
+                    stalled ? (int64_t)MIN(PL_STALL_MS, link->timeout_ms)
+                            : (int64_t)link->timeout_ms,
+                    stalled ? " (the peer has been silent since an "
+                              "earlier request timed out)" : "");
     }
     return st;
 }
@@ -246,9 +245,8 @@ static void pcie_link_reads_run(PcieLink *link)
     }
     qemu_mutex_unlock(&link->lock);
     if (timed_out) {
-        qemu_log_mask(LOG_GUEST_ERROR, "%s: no completion for %u MEM_RD of "
-                      "an asynchronous read in time\n", link->name,
-                      timed_out);
+        warn_report("%s: no completion for %u MEM_RD of an asynchronous "
+                    "read in time", link->name, timed_out);
     }
 
     if (QLIST_EMPTY(&over)) {

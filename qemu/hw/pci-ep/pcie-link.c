@@ -171,8 +171,9 @@ void pcie_link_fail(PcieLink *link, const char *why)
     if (!was_open) {
         return;         /* already cut */
     }
-    qemu_log_mask(LOG_GUEST_ERROR, "%s: link taken down: %s (%" PRIu64
-                  " so far)\n", link->name, why, link->malformed);
+    /* the peer's fault: for the host's log, not the guest's */
+    warn_report("%s: link taken down: %s (%" PRIu64 " so far)", link->name,
+                why, link->malformed);
     trace_pcie_link_fail(link->name, why);
     qemu_bh_schedule(link->cut_bh);
     pcie_link_report_any(link);
