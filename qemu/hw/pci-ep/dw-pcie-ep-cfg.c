@@ -310,7 +310,8 @@ static void dw_pcie_ep_cfg_write(DwPcieEpState *s, unsigned addr,
                    s->config + DW_PCIE_EP_REBAR_CTRL(i), 4);
         }
     }
-    if (dw_pcie_ep_is_bar(addr)) {
+    if (dbi && dw_pcie_ep_is_bar(addr)) {
+        /* the EP's setting of a BAR (the RC's address is not traced) */
         unsigned bar = (addr - PCI_BASE_ADDRESS_0) / 4;
 
         trace_dw_pcie_ep_bar(bar, dw_pcie_ep_bar_reg(s, bar),
