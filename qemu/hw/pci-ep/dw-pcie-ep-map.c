@@ -26,7 +26,6 @@
 #include "exec/memory.h"
 #include "exec/ramblock.h"
 #include "qemu/main-loop.h"
-#include "qemu/log.h"
 #include "qemu/error-report.h"
 #include "qapi/error.h"
 #include "qemu/range.h"
@@ -220,13 +219,14 @@ PlStatus dw_pcie_ep_map_rc_ram(DwPcieEpState *s, const PlMsg *m)
     if (!s->fast_path || fd < 0 || m->u.map.slot || m->u.map.bar ||
         ((m->u.map.offset | m->u.map.size | m->u.map.fd_offset) &
          (page - 1)) || m->u.map.size > RC_RAM_MAX) {
-        qemu_log_mask(LOG_GUEST_ERROR, "dw-pcie-ep: the RC's MAP of its "
-                      "RAM (PCI 0x%" PRIx64 ", 0x%" PRIx64 " bytes, slot %u, "
-                      "BAR%u, %s) refused: fast path %s, or not slot 0 and "
-                      "BAR0 in host pages under 64 GiB\n", m->u.map.offset,
-                      m->u.map.size, m->u.map.slot, m->u.map.bar,
-                      fd < 0 ? "no descriptor" : "a descriptor",
-                      s->fast_path ? "on" : "off");
+        /* a peer's fault: the host's to hear of, once (a peer can repeat) */
+        warn_report_once("dw-pcie-ep: the RC's MAP of its RAM (PCI 0x%"
+                         PRIx64 ", 0x%" PRIx64 " bytes, slot %u, BAR%u, %s) "
+                         "refused: fast path %s, or not slot 0 and BAR0 in "
+                         "host pages under 64 GiB", m->u.map.offset,
+                         m->u.map.size, m->u.map.slot, m->u.map.bar,
+                         fd < 0 ? "no descriptor" : "a descriptor",
+                         s->fast_path ? "on" : "off");
         if (fd >= 0) {
             close(fd);
         }

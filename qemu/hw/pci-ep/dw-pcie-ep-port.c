@@ -14,6 +14,7 @@
 #include "hw/pci-ep/dw-pcie-ep.h"
 #include "hw/pci/pci_regs.h"
 #include "qemu/log.h"
+#include "qemu/error-report.h"
 #include "trace.h"
 #include "dw-pcie-ep-internal.h"
 #include "exec/address-spaces.h"
@@ -346,8 +347,9 @@ static PlStatus dw_pcie_ep_link_request(void *opaque, const PlMsg *m,
     case PL_MSG_MEM_WR:
         return dw_pcie_ep_inbound(s, m, data);
     default:
-        qemu_log_mask(LOG_GUEST_ERROR, "dw-pcie-ep: peer sent %s, which an "
-                      "endpoint does not take\n", pl_msg_name(m->type));
+        /* a peer's fault (answered UR): warned of once, a peer can repeat */
+        warn_report_once("dw-pcie-ep: peer sent %s, which an endpoint does "
+                         "not take: answered UR", pl_msg_name(m->type));
         return PL_STATUS_UR;
     }
 }

@@ -168,6 +168,13 @@ static void dw_pcie_ep_realize(DeviceState *dev, Error **errp)
                             s->link_timeout_ms,
                             s->fast_path ? PL_FEAT_SHM : 0,
                             &dw_pcie_ep_link_ops, s, errp)) {
+            /* undo what realize did, so that nothing is left half made */
+            qemu_bh_delete(s->map_bh);
+            s->map_bh = NULL;
+            qdev_unrealize(DEVICE(&s->edma));
+            if (s->ep_mem) {
+                address_space_destroy(&s->ep_mem_as);
+            }
             migrate_del_blocker(&s->migration_blocker);
             return;
         }

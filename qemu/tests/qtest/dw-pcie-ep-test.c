@@ -633,13 +633,9 @@ static void test_migration_blocked(void)
 }
 
 /*
- * msi-doorbell=on without a GICv3 ITS is refused in realize, with a
- * message that says the fix (it used to surface only when the device
- * tree was written).
- */
-/*
  * QEMU on virt with @gic (2 or 3) and the devices of @devices (-device
- * arguments, NULL-terminated) must fail to start, saying @want on stderr.
+ * arguments, NULL-terminated; an entry "-chardev <opts>" is a chardev
+ * instead) must fail to start, saying @want on stderr.
  */
 static void assert_start_fails(const char *gic, const char *const *devices,
                                const char *want)
@@ -662,6 +658,11 @@ static void assert_start_fails(const char *gic, const char *const *devices,
     g_ptr_array_add(argv, (char *)"-display");
     g_ptr_array_add(argv, (char *)"none");
     for (; *devices; devices++) {
+        if (g_str_has_prefix(*devices, "-chardev ")) {
+            g_ptr_array_add(argv, (char *)"-chardev");
+            g_ptr_array_add(argv, (char *)*devices + strlen("-chardev "));
+            continue;
+        }
         g_ptr_array_add(argv, (char *)"-device");
         g_ptr_array_add(argv, (char *)*devices);
     }
@@ -674,6 +675,25 @@ static void assert_start_fails(const char *gic, const char *const *devices,
     g_assert_nonnull(strstr(err, want));
 }
 
+/*
+ * A link chardev the I/O thread cannot serve fails realize with the fix,
+ * after the eDMA was realized (realize undoes it: run under ASan too).
+ */
+static void test_link_chardev_checked(void)
+{
+    static const char *const devs[] = {
+        "-chardev null,id=c0", "dw-pcie-ep,chardev=c0", NULL
+    };
+
+    assert_start_fails("3", devs, "chardev 'c0' cannot be served from an "
+                       "I/O thread");
+}
+
+/*
+ * msi-doorbell=on without a GICv3 ITS is refused in realize, with a
+ * message that says the fix (it used to surface only when the device
+ * tree was written).
+ */
 static void test_msi_doorbell_needs_its(void)
 {
     static const char *const devs[] = { "dw-pcie-ep,msi-doorbell=on", NULL };
@@ -724,6 +744,8 @@ int main(int argc, char **argv)
     qtest_add_func("/dw-pcie-ep/migration-blocked", test_migration_blocked);
     qtest_add_func("/dw-pcie-ep/msi-doorbell-needs-its",
                    test_msi_doorbell_needs_its);
+    qtest_add_func("/dw-pcie-ep/link-chardev-checked",
+                   test_link_chardev_checked);
     qtest_add_func("/pci-ep-link/port-checks", test_link_port_checks);
     return g_test_run();
 }
