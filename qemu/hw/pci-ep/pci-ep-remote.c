@@ -60,6 +60,14 @@
 #include "hw/pci-ep/pcie-link.h"
 #include "migration/blocker.h"
 #include "trace.h"
+
+/*
+ * QEMU's local view of the function (the guest reads the endpoint's own
+ * config space over the link): its IDs, and where its Express capability
+ * sits (QEMU's PCIe code needs one; past the type 0 header).
+ */
+#define PCI_EP_REMOTE_DEVICE_ID   0xabcd
+#define PCI_EP_REMOTE_EXP_CAP     0x70
 #include "pci-ep-link.h"
 
 /* ---- the function ---- */
@@ -274,7 +282,7 @@ static void remote_realize(PCIDevice *pd, Error **errp)
     pcie_link_cfg_read(link, PCI_INTERRUPT_PIN, 1, &pin);
     pci_config_set_interrupt_pin(pd->config, pin <= 4 ? pin : 0);
     /* QEMU's own view needs an Express capability; the guest sees the EP's */
-    if (pcie_endpoint_cap_init(pd, 0x70) < 0) {
+    if (pcie_endpoint_cap_init(pd, PCI_EP_REMOTE_EXP_CAP) < 0) {
         error_setg(errp, "pci-ep-remote: cannot add the PCIe capability");
         return;
     }
@@ -334,8 +342,8 @@ static void remote_class_init(ObjectClass *klass, void *data)
     k->config_read = remote_config_read;
     k->config_write = remote_config_write;
     /* QEMU's local view only: the guest reads the endpoint's IDs */
-    k->vendor_id = 0x16c3;
-    k->device_id = 0xabcd;
+    k->vendor_id = PCI_VENDOR_ID_SYNOPSYS;
+    k->device_id = PCI_EP_REMOTE_DEVICE_ID;
     k->class_id = PCI_CLASS_OTHERS;
     dc->desc = "PCIe function of an endpoint in another QEMU (via pci-ep-link)";
     dc->user_creatable = false;
