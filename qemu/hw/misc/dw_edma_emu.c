@@ -36,7 +36,7 @@
  * it has taken since the last doorbell with the same CCS (a loop, through
  * link or data elements alike).
  *
- * The registers are data: hw/pci-ep/dw-edma-regs.h declares each one
+ * The registers are data: hw/misc/dw_edma_emu_regs.h declares each one
  * (offset, reset value, read-only, reserved and write-only bits) and the
  * register API (hw/register.h) applies that; the hooks here give the
  * doorbells, int_status, int_mask and int_clear their effects.  The other
@@ -53,7 +53,7 @@
  */
 
 #include "qemu/osdep.h"
-#include "hw/pci-ep/dw-edma-emu.h"
+#include "hw/misc/dw_edma_emu.h"
 #include "exec/address-spaces.h"
 #include "hw/irq.h"
 #include "hw/qdev-properties.h"
@@ -110,7 +110,7 @@ static void dw_edma_emu_doorbell(DwEdmaEmuState *s, int dir, uint32_t val)
     qemu_bh_schedule(s->bh);
 }
 
-/* ---- the registers, as data (dw-edma-regs.h) ---- */
+/* ---- the registers, as data (dw_edma_emu_regs.h) ---- */
 
 /*
  * The direction of a per-direction register with a hook: the read one if

@@ -1,7 +1,7 @@
 /*
  * DesignWare eDMA (v0, unrolled) engine: what its two files share,
  * dw_edma_emu.c (the registers and the device) and dw_edma_emu_xfer.c
- * (the transfers).  Not for other devices: see hw/pci-ep/dw-edma-emu.h.
+ * (the transfers).  Not for other devices: see hw/misc/dw_edma_emu.h.
  *
  * Copyright (c) 2026 The dwc-pcie-ep authors
  * SPDX-License-Identifier: GPL-2.0-or-later
@@ -10,7 +10,7 @@
 #ifndef HW_MISC_DW_EDMA_EMU_INTERNAL_H
 #define HW_MISC_DW_EDMA_EMU_INTERNAL_H
 
-#include "hw/pci-ep/dw-edma-emu.h"
+#include "hw/misc/dw_edma_emu.h"
 
 /*
  * Link elements followed in a row in one fetch: a longer run counts as a

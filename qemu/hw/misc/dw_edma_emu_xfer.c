@@ -9,7 +9,7 @@
  */
 
 #include "qemu/osdep.h"
-#include "hw/pci-ep/dw-edma-emu.h"
+#include "hw/misc/dw_edma_emu.h"
 #include "exec/address-spaces.h"
 #include "hw/irq.h"
 #include "hw/qdev-properties.h"

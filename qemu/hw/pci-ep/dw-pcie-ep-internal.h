@@ -106,7 +106,7 @@ extern const MemoryRegionOps dw_pcie_ep_addr_space_ops;
 
 /*
  * The eDMA's PCI side (TYPE_DW_EDMA_PCI_PORT, which the controller
- * implements): reads and writes carried over the link, see dw-edma-emu.h.
+ * implements): reads and writes carried over the link, see dw_edma_emu.h.
  */
 bool dw_pcie_ep_edma_pci_read_async(DwEdmaPciPort *port, uint64_t addr,
                                     uint64_t len, DwEdmaEmuReadDone *done,

@@ -12,7 +12,7 @@
  * Covered: DMA_CTRL channel counts, int_mask reset, int_clear W1C, channel
  * register read back and read-only CS; every register's reset value,
  * read-only, reserved and write-only bits from the tables of
- * dw-edma-regs.h, before and after a system_reset, and every other offset
+ * dw_edma_emu_regs.h, before and after a system_reset, and every other offset
  * reading 0 and keeping nothing; interrupt emulation (status write
  * asserts, int_clear deasserts); linked-list walks on write and read
  * channels with the cycle bit protocol of consecutive chunks; ABORT on UR,
@@ -49,11 +49,11 @@
 #include "hw/pci/pci_regs.h"
 #include "libqtest.h"
 #include "dw-pcie-ep-qtest.h"
-#include "hw/pci-ep/dw-edma-regs.h"
+#include "hw/misc/dw_edma_emu_regs.h"
 #include "hw/pci-ep/dw-pcie-ep-regs.h"
 #include "hw/pci-ep/pcie-link-proto.h"
 
-/* Global registers, per direction (0 write, 1 read): dw-edma-regs.h */
+/* Global registers, per direction (0 write, 1 read): dw_edma_emu_regs.h */
 typedef struct DirRegs {
     unsigned engine_en, doorbell, int_status, int_mask, int_clear;
     unsigned done_imwr, done_imwr_hi, abort_imwr, imwr_data;
@@ -1384,7 +1384,7 @@ static void test_registers(void)
     ep_stop(&ep);
 }
 
-/* The eDMA's register tables (dw-edma-regs.h), as the checks read them. */
+/* The eDMA's register tables (dw_edma_emu_regs.h), as the checks read them. */
 typedef struct EdmaRegCheck {
     const char *name;
     uint32_t addr, reset, ro, w1c, rsvd;
@@ -1514,7 +1514,7 @@ static bool edma_is_reg(uint64_t a, unsigned nch)
 }
 
 /*
- * The registers as the tables in dw-edma-regs.h declare them: reset
+ * The registers as the tables in dw_edma_emu_regs.h declare them: reset
  * values, read-only, reserved, write-only and read/write bits of the
  * global registers and of every channel's; every other offset of the dma
  * region reads 0 and keeps nothing written to it.  Then, with every

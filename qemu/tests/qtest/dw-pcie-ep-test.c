@@ -10,7 +10,7 @@
 #include "libqtest.h"
 #include "qobject/qdict.h"
 #include "dw-pcie-ep-qtest.h"
-#include "hw/pci-ep/dw-edma-regs.h"
+#include "hw/misc/dw_edma_emu_regs.h"
 #include "hw/pci-ep/dw-pcie-ep-regs.h"
 
 #define MSI_FLAGS   (DW_PCIE_EP_CAP_MSI + PCI_MSI_FLAGS)

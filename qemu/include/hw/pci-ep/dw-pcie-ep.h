@@ -20,7 +20,7 @@
 #include "hw/sysbus.h"
 #include "hw/platform-bus.h"
 #include "hw/pci-ep/dw-pcie-iatu.h"
-#include "hw/pci-ep/dw-edma-emu.h"
+#include "hw/misc/dw_edma_emu.h"
 #include "hw/pci-ep/pcie-link.h"
 #include "hw/pci-ep/dw-pcie-ep-regs.h"
 #include "hw/register.h"

@@ -13,8 +13,8 @@
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 
-#ifndef HW_PCI_EP_DW_EDMA_REGS_H
-#define HW_PCI_EP_DW_EDMA_REGS_H
+#ifndef HW_MISC_DW_EDMA_EMU_REGS_H
+#define HW_MISC_DW_EDMA_EMU_REGS_H
 
 #include "hw/registerfields.h"
 

@@ -3,18 +3,18 @@
  * controller: the register block that dw-pcie-ep exposes as its "dma"
  * region, and the engine behind it.
  *
- * The registers are declared in hw/pci-ep/dw-edma-regs.h (the layout of
+ * The registers are declared in hw/misc/dw_edma_emu_regs.h (the layout of
  * Linux 7.2 drivers/dma/dw-edma/dw-edma-v0-regs.h, unrolled).
  *
  * Copyright (c) 2026 The dwc-pcie-ep authors
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 
-#ifndef HW_PCI_EP_DW_EDMA_EMU_H
-#define HW_PCI_EP_DW_EDMA_EMU_H
+#ifndef HW_MISC_DW_EDMA_EMU_H
+#define HW_MISC_DW_EDMA_EMU_H
 
 #include "exec/memattrs.h"
-#include "hw/pci-ep/dw-edma-regs.h"
+#include "hw/misc/dw_edma_emu_regs.h"
 #include "hw/register.h"
 #include "hw/sysbus.h"
 #include "qom/object.h"
