@@ -128,8 +128,8 @@ uint64_t dw_pcie_ep_bar_size(DwPcieEpState *s, unsigned bar)
     }
     reg = dw_pcie_ep_bar_reg(s, bar);
     mask = s->bar_mask[bar];
-    if ((reg & PCI_BASE_ADDRESS_MEM_TYPE_MASK) == PCI_BASE_ADDRESS_MEM_TYPE_64 &&
-        bar + 1 < DW_PCIE_EP_NUM_BARS) {
+    if ((reg & PCI_BASE_ADDRESS_MEM_TYPE_MASK) ==
+        PCI_BASE_ADDRESS_MEM_TYPE_64 && bar + 1 < DW_PCIE_EP_NUM_BARS) {
         mask |= (uint64_t)s->bar_mask[bar + 1] << 32;
     }
     return mask + 1;

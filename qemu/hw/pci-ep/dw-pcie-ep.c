@@ -111,9 +111,9 @@ static void dw_pcie_ep_realize(DeviceState *dev, Error **errp)
     if (s->msi_doorbell &&
         !object_resolve_path_type("", TYPE_ARM_GICV3_ITS_COMMON, NULL)) {
         error_setg(errp, "dw-pcie-ep: msi-doorbell=on needs a GICv3 ITS for "
-                   "the EP's doorbells: use -machine virt,gic-version=3 (its=on "
-                   "is the default), or leave msi-doorbell off for the eDMA's "
-                   "embedded doorbell");
+                   "the EP's doorbells: use -machine virt,gic-version=3 "
+                   "(its=on is the default), or leave msi-doorbell off for "
+                   "the eDMA's embedded doorbell");
         return;
     }
     error_setg(&s->migration_blocker, "dw-pcie-ep: the controller's state is "

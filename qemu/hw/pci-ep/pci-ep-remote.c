@@ -207,13 +207,13 @@ static uint64_t remote_probe_bar(PcieLink *link, unsigned bar, uint32_t *flags)
     pcie_link_cfg_write(link, off, 4, 0xffffffff);
     pcie_link_cfg_read(link, off, 4, &mask);
     pcie_link_cfg_write(link, off, 4, orig);
-    *flags = orig & 0xf;
+    *flags = orig & ~PCI_BASE_ADDRESS_MEM_MASK;
     if (!mask || (orig & PCI_BASE_ADDRESS_SPACE_IO)) {
         return 0;       /* disabled, or I/O: not forwarded */
     }
-    m = mask & ~0xfull;
-    if ((orig & PCI_BASE_ADDRESS_MEM_TYPE_MASK) == PCI_BASE_ADDRESS_MEM_TYPE_64 &&
-        bar + 1 < NUM_BARS) {
+    m = mask & PCI_BASE_ADDRESS_MEM_MASK;
+    if ((orig & PCI_BASE_ADDRESS_MEM_TYPE_MASK) ==
+        PCI_BASE_ADDRESS_MEM_TYPE_64 && bar + 1 < NUM_BARS) {
         uint32_t horig;
 
         pcie_link_cfg_read(link, off + 4, 4, &horig);

@@ -102,8 +102,9 @@ static PlStatus pcie_link_transact_fd(PcieLink *link, PlMsg *m,
         }
     }
 
-    deadline = pcie_link_now_ms() +
-               (stalled ? MIN(PL_STALL_MS, link->timeout_ms) : link->timeout_ms);
+    deadline = pcie_link_now_ms() + (stalled ?
+                                     MIN(PL_STALL_MS, link->timeout_ms) :
+                                     link->timeout_ms);
     if (i == n && !stalled) {
         pcie_link_spin(link, w, n, &dropped);
     }

@@ -87,8 +87,9 @@ static const DirRegs dregs[2] = { DIR_REGS(WR), DIR_REGS(RD) };
 #define LLE             R_EDMA_CH_CONTROL1_LLE_MASK
 #define ELEM            DW_EDMA_LL_ELEM_SIZE
 
-#define REBAR_CAP0      0x104           /* Resizable BAR entry 0: BAR0 */
-#define REBAR_CTRL0     0x108
+/* Resizable BAR entry 0 (BAR0), from dw-pcie-ep-regs.h */
+#define REBAR_CAP0      DW_PCIE_EP_REBAR_CAP(0)
+#define REBAR_CTRL0     DW_PCIE_EP_REBAR_CTRL(0)
 
 #define EP_RAM          0x40000000ULL
 #define EP_HOLE         0x50000000ULL   /* beyond the 128 MiB of RAM */
@@ -471,7 +472,8 @@ static bool fake_ep_handle(Peer *p, const PlMsg *m, PlMsg *cpl,
 #define FUZZ            3
 #define FLOOD_MAX       (32 * 1024 * 1024)  /* below what the EP once held */
 #define FLOOD_US        (20 * G_USEC_PER_SEC)
-#define TRICKLE_BURST   60000   /* 960 KB of completions: more than a socket holds */
+/* 960 KB of completions: more than a socket holds */
+#define TRICKLE_BURST   60000
 #define TRICKLE_GAP_US  (100 * 1000)
 #define TRICKLE_US      (8 * G_USEC_PER_SEC)
 
@@ -514,8 +516,9 @@ static bool send_by(int fd, const uint8_t *buf, size_t len, gint64 deadline)
  * (a MEM_WR of 4 KiB, then four CFG_RD) as fast as the EP takes them, up
  * to FLOOD_MAX bytes.  TRICKLE: TRICKLE_BURST CFG_RD (more completions
  * than the socket holds), then a MEM_WR of 8 bytes every TRICKLE_GAP_US
- * for TRICKLE_US, which keeps the EP reading while its completions wait.  Then, still not reading, it waits for the EP to close the
- * connection, and records what the EP took and when it cut the link.
+ * for TRICKLE_US, which keeps the EP reading while its completions wait.
+ * Then, still not reading, it waits for the EP to close the connection,
+ * and records what the EP took and when it cut the link.
  */
 static void peer_flood(Peer *p, int mode)
 {
@@ -615,20 +618,22 @@ static void peer_fuzz(Peer *p)
         case PL_MSG_CFG_RD:
         case PL_MSG_CFG_WR:
             m.u.cfg.size = 1 << g_rand_int_range(r, 0, 3);
-            m.u.cfg.offset = g_rand_int_range(r, 0, PL_CFG_SPACE / m.u.cfg.size) *
-                             m.u.cfg.size;
+            m.u.cfg.offset = m.u.cfg.size *
+                g_rand_int_range(r, 0, PL_CFG_SPACE / m.u.cfg.size);
             m.u.cfg.data = g_rand_int(r);
             break;
         case PL_MSG_MEM_RD:
         case PL_MSG_MEM_WR:
             m.u.mem.size = g_rand_boolean(r) ? 4 :
                            g_rand_int_range(r, 1, PL_MAX_PAYLOAD + 1);
-            m.u.mem.addr = g_rand_boolean(r) ? 0x10000000 + g_rand_int_range(r, 0, 0x200000) :
-                           ((uint64_t)g_rand_int(r) << 32 | g_rand_int(r));
+            m.u.mem.addr = g_rand_boolean(r) ?
+                0x10000000 + g_rand_int_range(r, 0, 0x200000) :
+                ((uint64_t)g_rand_int(r) << 32 | g_rand_int(r));
             if (m.u.mem.addr > UINT64_MAX - m.u.mem.size + 1) {
                 m.u.mem.addr = UINT64_MAX - m.u.mem.size + 1;
             }
-            m.u.mem.bar = g_rand_boolean(r) ? PL_BAR_NONE : g_rand_int_range(r, 0, 6);
+            m.u.mem.bar = g_rand_boolean(r) ? PL_BAR_NONE :
+                          g_rand_int_range(r, 0, 6);
             m.u.mem.data = payload;
             break;
         case PL_MSG_INTX:
@@ -1105,7 +1110,8 @@ static void ep_start_full(Ep *ep, const char *props, bool peer, bool train,
         unlink(ep->path);
         rmdir(ep->dir);
     }
-    g_assert_cmphex(qtest_readl(ep->qts, ep->app + A_APP_STATUS) & 1, ==, train);
+    g_assert_cmphex(FIELD_EX32(qtest_readl(ep->qts, ep->app + A_APP_STATUS),
+                               APP_STATUS, LINK_UP), ==, train);
     if (train) {
         g_assert_cmpint(up, ==, 1);
     }
@@ -1925,17 +1931,18 @@ static void dbi_ro_wr(Ep *ep, bool on)
 /* BAR Size field (CTRL[13:8]) of Resizable BAR entry 0 (BAR0). */
 static unsigned rebar_sel(Ep *ep)
 {
-    return (qtest_readl(ep->qts, ep->dbi + REBAR_CTRL0) >> 8) & 0x3f;
+    return FIELD_EX32(qtest_readl(ep->qts, ep->dbi + REBAR_CTRL0),
+                      REBAR_CTRL, BAR_SIZE);
 }
 
 /* BAR0 as the RC sizes it: write all ones, read back. */
 static uint32_t rc_probe_bar0(Ep *ep)
 {
-    uint32_t old = rc_cfg_read(ep, 0x10), v;
+    uint32_t old = rc_cfg_read(ep, PCI_BASE_ADDRESS_0), v;
 
-    rc_cfg_write(ep, 0x10, 0xffffffff);
-    v = rc_cfg_read(ep, 0x10);
-    rc_cfg_write(ep, 0x10, old);
+    rc_cfg_write(ep, PCI_BASE_ADDRESS_0, 0xffffffff);
+    v = rc_cfg_read(ep, PCI_BASE_ADDRESS_0);
+    rc_cfg_write(ep, PCI_BASE_ADDRESS_0, old);
     return v;
 }
 
@@ -1970,7 +1977,8 @@ static void test_rebar_hostile(void)
     /* link side: nothing else is */
     for (i = 0; i < ARRAY_SIZE(bad); i++) {
         rc_cfg_write(&ep, REBAR_CTRL0, bad[i] << 8);
-        g_assert_cmpuint((rc_cfg_read(&ep, REBAR_CTRL0) >> 8) & 0x3f, ==, 3);
+        g_assert_cmpuint(FIELD_EX32(rc_cfg_read(&ep, REBAR_CTRL0), REBAR_CTRL,
+                                    BAR_SIZE), ==, 3);
         g_assert_cmpuint(rebar_sel(&ep), ==, 3);
         g_assert_cmphex(rc_probe_bar0(&ep), ==, 0xff800000);
     }
@@ -1979,7 +1987,7 @@ static void test_rebar_hostile(void)
     qtest_writel(ep.qts, EP_RAM + 0x100, 0xc0ffee01);
     qtest_writel(ep.qts, EP_RAM + 0x4000000, 0xc0ffee02);
     iatu_bar_match(ep.qts, ep.atu + IATU_INBOUND, 0, EP_RAM);
-    rc_cfg_write(&ep, 0x10, bar0);
+    rc_cfg_write(&ep, PCI_BASE_ADDRESS_0, bar0);
     g_assert_cmpint(rc_mem_read(&ep, 0, bar0 + 0x100, &v), ==, PL_STATUS_SC);
     g_assert_cmphex(v, ==, 0xc0ffee01);
     rc_cfg_write(&ep, REBAR_CTRL0, 0x2000);
@@ -2132,8 +2140,8 @@ static void test_wrap(void)
      * address 0 and must complete with UR, touching nothing.
      */
     qtest_writel(ep.qts, ep.dbi2 + PCI_BASE_ADDRESS_0, 1);
-    rc_cfg_write(&ep, 0x10, 0x20000000);
-    r = ep.atu + 0x100;
+    rc_cfg_write(&ep, PCI_BASE_ADDRESS_0, 0x20000000);
+    r = ep.atu + IATU_INBOUND;
     iatu_window(ep.qts, r, 0x20000000, 0x10000, 0xfffffffffffff000ULL);
     g_assert_cmpint(rc_mem_read(&ep, 0, 0x20001000, &v), ==, PL_STATUS_UR);
     g_assert_cmphex(v, ==, 0xffffffff);
@@ -2221,9 +2229,10 @@ static void test_ll_loop_data(void)
 
 /* ---- link reset, system reset, COMMAND gating ---- */
 
-#define MSI_CAP         0x50            /* DW_PCIE_EP_CAP_MSI */
-#define MSIX_CAP        0xb0
-#define EXP_CAP         0x70
+/* the capabilities, from dw-pcie-ep-regs.h */
+#define MSI_CAP         DW_PCIE_EP_CAP_MSI
+#define MSIX_CAP        DW_PCIE_EP_CAP_MSIX
+#define EXP_CAP         DW_PCIE_EP_CAP_EXP
 
 /*
  * What an RC writes when it enumerates and enables the function: BAR0,
@@ -2286,7 +2295,8 @@ static void check_unconfigured(Ep *ep, bool link)
         g_assert_cmphex(rc_cfg_read(ep, MSI_CAP + PCI_MSI_ADDRESS_LO), ==, 0);
         v = rc_cfg_read(ep, MSI_CAP + PCI_MSI_DATA_64);
         g_assert_cmphex(v & 0xffff, ==, 0);
-        g_assert_cmphex((rc_cfg_read(ep, REBAR_CTRL0) >> 8) & 0x3f, ==, 0);
+        g_assert_cmphex(FIELD_EX32(rc_cfg_read(ep, REBAR_CTRL0), REBAR_CTRL,
+                                   BAR_SIZE), ==, 0);
     }
 }
 
@@ -2336,8 +2346,9 @@ static void test_system_reset(void)
     qtest_writel(ep.qts, ep.dbi2 + PCI_BASE_ADDRESS_0, 1);
     qtest_writeb(ep.qts, ep.dbi + PCI_CACHE_LINE_SIZE, 0x10);
     rc_configure(&ep, 0x10000000);
-    qtest_writel(ep.qts, ep.atu + 0x100 + 0x04, 0xc0000000); /* ib 0 on */
-    qtest_writel(ep.qts, ep.atu + 0x04, 0x80000000);         /* ob 0 on */
+    qtest_writel(ep.qts, ep.atu + IATU_INBOUND + A_IATU_CTRL2,
+                 IATU_ENABLE | IATU_BAR_MATCH);                 /* ib 0 on */
+    qtest_writel(ep.qts, ep.atu + A_IATU_CTRL2, IATU_ENABLE);   /* ob 0 on */
     WR32(&ep, MASK(WR), 0);
     WR64(&ep, CH(WR, 1, A_EDMA_CH_SAR_LO), 0x1234567812345678ULL);
 
@@ -2349,8 +2360,9 @@ static void test_system_reset(void)
     g_assert_cmphex(qtest_readl(ep.qts, ep.dbi + MSI_CAP + PCI_MSI_ADDRESS_LO),
                     ==, 0);
     g_assert_cmphex(qtest_readl(ep.qts, ep.dbi2 + PCI_BASE_ADDRESS_0), ==, 0);
-    g_assert_cmphex(qtest_readl(ep.qts, ep.atu + 0x100 + 0x04), ==, 0);
-    g_assert_cmphex(qtest_readl(ep.qts, ep.atu + 0x04), ==, 0);
+    g_assert_cmphex(qtest_readl(ep.qts, ep.atu + IATU_INBOUND +
+                                A_IATU_CTRL2), ==, 0);
+    g_assert_cmphex(qtest_readl(ep.qts, ep.atu + A_IATU_CTRL2), ==, 0);
     g_assert_cmphex(qtest_readl(ep.qts, ep.app + A_APP_CTRL), ==, 0);
     g_assert_cmphex(qtest_readl(ep.qts, ep.app + A_APP_STATUS), ==, 0);
     g_assert_cmphex(RD32(&ep, MASK(WR)), ==, 0x00ff00ff);
@@ -2604,7 +2616,7 @@ static void test_window_moves(void)
     rc_sees(&ep, bar0 + 0x8000, true, 0xbbbb0001);
 
     /* disabled: nothing */
-    qtest_writel(ep.qts, ep.atu + win + 0x04, 0);
+    qtest_writel(ep.qts, ep.atu + win + A_IATU_CTRL2, 0);
     rc_sees(&ep, bar0 + 0x8000, false, 0);
     rc_sees(&ep, bar0 + 0x1000, false, 0);
     ep_stop(&ep);

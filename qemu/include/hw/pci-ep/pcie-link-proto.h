@@ -52,8 +52,9 @@
  * the CPL) before either changes.
  *
  * CFG_RD, CFG_WR, MEM_RD and MAP are non-posted (answered by a CPL with
- * the same tag); MEM_WR, INTX, LINK and HELLO are posted.  A config access must be
- * naturally aligned and stay below 4 KiB.  Reserved fields must be 0.
+ * the same tag); MEM_WR, INTX, LINK and HELLO are posted.  A config
+ * access must be naturally aligned and stay below 4 KiB.  Reserved fields
+ * must be 0.
  */
 
 #ifndef HW_PCI_EP_PCIE_LINK_PROTO_H
