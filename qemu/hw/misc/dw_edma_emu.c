@@ -57,7 +57,7 @@
 #include "exec/address-spaces.h"
 #include "hw/irq.h"
 #include "hw/qdev-properties.h"
-#include "migration/vmstate.h"
+#include "migration/blocker.h"
 #include "qapi/error.h"
 #include "qemu/bswap.h"
 #include "qemu/log.h"
@@ -327,6 +327,15 @@ static void dw_edma_emu_realize(DeviceState *dev, Error **errp)
                    "where buffers and linked lists live) is not set");
         return;
     }
+    /*
+     * No VMState: a transfer may be waiting on the PCI port (the link to
+     * another QEMU) when the VM stops, and that cannot be carried over.
+     */
+    error_setg(&s->migration_blocker, "dw-edma-emu: the engine's state is "
+               "not migrated (a transfer may be in flight on its PCI port)");
+    if (migrate_add_blocker(&s->migration_blocker, errp) < 0) {
+        return;
+    }
     address_space_init(&s->as, s->mem, "dw-edma-memory");
     s->attrs = MEMTXATTRS_UNSPECIFIED;
     s->attrs.requester_id = s->requester_id;
@@ -384,6 +393,7 @@ static void dw_edma_emu_unrealize(DeviceState *dev)
     qemu_bh_delete(s->bh);
     g_free(s->buf);
     address_space_destroy(&s->as);
+    migrate_del_blocker(&s->migration_blocker);
 }
 
 /*
@@ -413,32 +423,6 @@ static const Property dw_edma_emu_properties[] = {
     DEFINE_PROP_UINT32("requester-id", DwEdmaEmuState, requester_id, 0),
 };
 
-static const VMStateDescription vmstate_dw_edma_channel = {
-    .name = "dw-edma-channel",
-    .version_id = 1,
-    .minimum_version_id = 1,
-    .fields = (const VMStateField[]) {
-        VMSTATE_UINT32_ARRAY(regs, DwEdmaChannel, DW_EDMA_CH_R_MAX),
-        VMSTATE_BOOL(running, DwEdmaChannel),
-        VMSTATE_UINT32(elem_control, DwEdmaChannel),
-        VMSTATE_BOOL(in_element, DwEdmaChannel),
-        VMSTATE_END_OF_LIST()
-    }
-};
-
-static const VMStateDescription vmstate_dw_edma_emu = {
-    .name = TYPE_DW_EDMA_EMU,
-    .version_id = 2,
-    .minimum_version_id = 2,
-    .fields = (const VMStateField[]) {
-        VMSTATE_UINT32_ARRAY(regs, DwEdmaEmuState, DW_EDMA_R_MAX),
-        VMSTATE_STRUCT_2DARRAY(ch, DwEdmaEmuState, 2, DW_EDMA_MAX_CHANNELS,
-                               1, vmstate_dw_edma_channel, DwEdmaChannel),
-        VMSTATE_BOOL(emul_irq, DwEdmaEmuState),
-        VMSTATE_END_OF_LIST()
-    }
-};
-
 static void dw_edma_emu_class_init(ObjectClass *klass, void *data)
 {
     DeviceClass *dc = DEVICE_CLASS(klass);
@@ -447,7 +431,6 @@ static void dw_edma_emu_class_init(ObjectClass *klass, void *data)
     dc->desc = "DesignWare eDMA (v0, unrolled) engine";
     dc->realize = dw_edma_emu_realize;
     dc->unrealize = dw_edma_emu_unrealize;
-    dc->vmsd = &vmstate_dw_edma_emu;
     rc->phases.hold = dw_edma_emu_reset_hold;
     device_class_set_props(dc, dw_edma_emu_properties);
     /* Only as part of dw-pcie-ep. */

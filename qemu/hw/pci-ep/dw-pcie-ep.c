@@ -91,6 +91,15 @@ static void dw_pcie_ep_init(Object *obj)
                               "rd-channels");
 }
 
+/* A realize that fails after the eDMA's undoes it and EP memory's space. */
+static void dw_pcie_ep_undo_edma(DwPcieEpState *s)
+{
+    qdev_unrealize(DEVICE(&s->edma));
+    if (s->ep_mem) {
+        address_space_destroy(&s->ep_mem_as);
+    }
+}
+
 static void dw_pcie_ep_realize(DeviceState *dev, Error **errp)
 {
     DwPcieEpState *s = DW_PCIE_EP(dev);
@@ -116,11 +125,6 @@ static void dw_pcie_ep_realize(DeviceState *dev, Error **errp)
                    "the eDMA's embedded doorbell");
         return;
     }
-    error_setg(&s->migration_blocker, "dw-pcie-ep: the controller's state is "
-               "not migrated (its link partner runs in another QEMU process)");
-    if (migrate_add_blocker(&s->migration_blocker, errp) < 0) {
-        return;
-    }
     /* EP memory: the machine's unless the "memory" link names one */
     if (s->ep_mem) {
         address_space_init(&s->ep_mem_as, s->ep_mem, "dw-pcie-ep-memory");
@@ -137,7 +141,13 @@ static void dw_pcie_ep_realize(DeviceState *dev, Error **errp)
         if (s->ep_mem) {
             address_space_destroy(&s->ep_mem_as);
         }
-        migrate_del_blocker(&s->migration_blocker);
+        return;
+    }
+    /* after the eDMA's own blocker: migrate names the controller's first */
+    error_setg(&s->migration_blocker, "dw-pcie-ep: the controller's state is "
+               "not migrated (its link partner runs in another QEMU process)");
+    if (migrate_add_blocker(&s->migration_blocker, errp) < 0) {
+        dw_pcie_ep_undo_edma(s);
         return;
     }
     regions = MAX(s->num_ib, s->num_ob);
@@ -171,11 +181,8 @@ static void dw_pcie_ep_realize(DeviceState *dev, Error **errp)
             /* undo what realize did, so that nothing is left half made */
             qemu_bh_delete(s->map_bh);
             s->map_bh = NULL;
-            qdev_unrealize(DEVICE(&s->edma));
-            if (s->ep_mem) {
-                address_space_destroy(&s->ep_mem_as);
-            }
             migrate_del_blocker(&s->migration_blocker);
+            dw_pcie_ep_undo_edma(s);
             return;
         }
     }

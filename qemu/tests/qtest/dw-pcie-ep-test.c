@@ -9,6 +9,8 @@
 #include "qemu/osdep.h"
 #include "libqtest.h"
 #include "qobject/qdict.h"
+#include "qobject/qlist.h"
+#include "qobject/qstring.h"
 #include "dw-pcie-ep-qtest.h"
 #include "hw/misc/dw_edma_emu_regs.h"
 #include "hw/pci-ep/dw-pcie-ep-regs.h"
@@ -613,13 +615,17 @@ static void test_edma_ctrl_and_emulation(void)
 
 /*
  * Migration is blocked, with the reason (a migration blocker, not a
- * VMState that claims to be unmigratable).
+ * VMState that claims to be unmigratable): the controller's first, and
+ * the eDMA's among the reasons query-migrate gives.
  */
 static void test_migration_blocked(void)
 {
     Ep ep;
     QDict *rsp;
+    QList *reasons;
+    const QListEntry *e;
     const char *desc;
+    bool found_ep = false, found_edma = false;
 
     ep_start(&ep, NULL);
     rsp = qtest_qmp(ep.qts, "{'execute': 'migrate', 'arguments': "
@@ -628,6 +634,24 @@ static void test_migration_blocked(void)
     desc = qdict_get_str(qdict_get_qdict(rsp, "error"), "desc");
     g_assert_nonnull(strstr(desc, "dw-pcie-ep: the controller's state is "
                                   "not migrated"));
+    qobject_unref(rsp);
+
+    /* the eDMA has no VMState either: it says so, beside the controller */
+    rsp = qtest_qmp(ep.qts, "{'execute': 'query-migrate'}");
+    g_assert_true(qdict_haskey(rsp, "return"));
+    reasons = qdict_get_qlist(qdict_get_qdict(rsp, "return"),
+                              "blocked-reasons");
+    g_assert_nonnull(reasons);
+    for (e = qlist_first(reasons); e; e = qlist_next(e)) {
+        const char *r = qstring_get_str(qobject_to(QString, e->value));
+
+        found_ep |= !!strstr(r, "dw-pcie-ep: the controller's state is not "
+                             "migrated");
+        found_edma |= !!strstr(r, "dw-edma-emu: the engine's state is not "
+                               "migrated");
+    }
+    g_assert_true(found_ep);
+    g_assert_true(found_edma);
     qobject_unref(rsp);
     qtest_quit(ep.qts);
 }

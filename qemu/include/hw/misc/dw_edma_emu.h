@@ -115,6 +115,7 @@ struct DwEdmaEmuState {
     uint32_t run[2][DW_EDMA_MAX_CHANNELS];
     /* Interrupt emulation: asserted by a status write, cleared by int_clear. */
     bool emul_irq;
+    Error *migration_blocker;
 
     /* EP memory, where buffers and linked lists live ("memory") */
     AddressSpace as;
