@@ -13,7 +13,6 @@
 
 #include "qemu/osdep.h"
 #include "qapi/error.h"
-#include "qemu/log.h"
 #include "qemu/error-report.h"
 #include "qemu/main-loop.h"
 #include "qemu/module.h"
@@ -215,8 +214,8 @@ static void link_plug(PciEpLink *l)
     qdev_prop_set_int32(dev, "addr", PCI_DEVFN(0, 0));
     bus = BUS(pci_bridge_get_sec_bus(PCI_BRIDGE(port)));
     if (!qdev_realize_and_unref(dev, bus, &err)) {
-        qemu_log_mask(LOG_GUEST_ERROR, "pci-ep-link: cannot plug the "
-                      "function: %s\n", error_get_pretty(err));
+        warn_report("pci-ep-link: cannot plug the endpoint's function: %s",
+                    error_get_pretty(err));
         error_free(err);
         return;
     }
@@ -227,8 +226,7 @@ static void link_plug(PciEpLink *l)
      * last function takes the button as a request to power off.  A link
      * coming up is presence alone: the guest has not run in between.
      */
-    pci_word_test_and_clear_mask(port->config + port->exp.exp_cap +
-                                 PCI_EXP_SLTSTA, PCI_EXP_SLTSTA_ABP);
+    pcie_cap_slot_plugged_without_button(port);
 }
 
 /* The endpoint is there and has trained the link. */
@@ -274,14 +272,12 @@ static void link_bh(void *opaque)
 static void link_slot_power(PCIDevice *port, bool powered, void *opaque)
 {
     PciEpLink *l = opaque;
-    uint8_t *sltsta = port->config + port->exp.exp_cap + PCI_EXP_SLTSTA;
 
     if (!powered && l->detached) {
         l->detached = false;
         if (link_wanted(l)) {
             l->slot_off = true;
-            pci_word_test_and_set_mask(sltsta, PCI_EXP_SLTSTA_PDS);
-            pci_word_test_and_clear_mask(sltsta, PCI_EXP_SLTSTA_PDC);
+            pcie_cap_slot_keep_presence(port);
         }
         trace_pci_ep_link_slot_power(false, l->slot_off);
     } else if (powered && l->slot_off) {
@@ -415,8 +411,7 @@ static void link_realize(DeviceState *dev, Error **errp)
      * down is (QEMU's slot reports no Data Link Layer State Changed event
      * either), so a peer that went away would stay in the guest's tree.
      */
-    pci_long_test_and_clear_mask(port->config + port->exp.exp_cap +
-                                 PCI_EXP_SLTCAP, PCI_EXP_SLTCAP_ABP);
+    pcie_cap_slot_remove_attention_button(port);
     error_setg(&l->migration_blocker, "pci-ep-link: the endpoint's state "
                "lives in another QEMU process");
     if (migrate_add_blocker(&l->migration_blocker, errp) < 0) {
