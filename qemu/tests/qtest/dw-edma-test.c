@@ -3289,6 +3289,57 @@ static void test_slot_power(void)
     ep_stop(&rc);
 }
 
+/*
+ * virt's GIC distributor: the Set-Pending registers of the SPIs show a
+ * level-sensitive interrupt's line while it is high (and the GIC is not
+ * configured, so nothing takes it).
+ */
+#define RC_GICD_ISPENDR(n)  (0x08000000ULL + 0x200 + 4 * (n))
+
+/* Bits of the SPIs pending (ISPENDR1..3: the 96 SPIs virt's PCIe uses). */
+static uint64_t rc_spis_pending(Ep *rc)
+{
+    return qtest_readl(rc->qts, RC_GICD_ISPENDR(1)) |
+           (uint64_t)qtest_readl(rc->qts, RC_GICD_ISPENDR(2)) << 32;
+}
+
+/*
+ * An INTx from the EP is a pulse: assert and deassert may arrive in one
+ * read.  pci-ep-link holds the line INTX_MIN_PULSE_NS (20 ms of virtual
+ * time) so that a vCPU that waits for a host core still takes it: high
+ * 19 ms after the assert, low after 21 ms; a second pulse holds it again.
+ */
+static void test_intx_hold(void)
+{
+    Ep rc;
+    uint64_t before, line;
+    int i;
+
+    rc_start(&rc, 0);
+    peer_signal(rc.peer, PL_MSG_LINK, true);
+    rc_slot_power(&rc, true);
+    rc_wait_fn(&rc, FAKE_EP_ID);
+    before = rc_spis_pending(&rc);
+
+    for (i = 0; i < 2; i++) {
+        gint64 deadline = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
+
+        peer_signal(rc.peer, PL_MSG_INTX, true);
+        peer_signal(rc.peer, PL_MSG_INTX, false);
+        /* both are served in the I/O thread: wait for the line to rise */
+        while ((line = rc_spis_pending(&rc) & ~before) == 0) {
+            g_assert_cmpint(g_get_monotonic_time(), <, deadline);
+            g_usleep(1000);
+        }
+        g_assert_cmpuint(ctpop64(line), ==, 1);
+        qtest_clock_step(rc.qts, 19 * 1000 * 1000);
+        g_assert_cmphex(rc_spis_pending(&rc) & line, ==, line);
+        qtest_clock_step(rc.qts, 2 * 1000 * 1000);
+        g_assert_cmphex(rc_spis_pending(&rc) & line, ==, 0);
+    }
+    ep_stop(&rc);
+}
+
 #define RC_BAR0         0x10000000ULL   /* virt's 32-bit PCIe MMIO window */
 #define FAKE_BAR0_SIZE  (1 * MiB)
 
@@ -3621,6 +3672,7 @@ int main(int argc, char **argv)
     qtest_add_func("/dw-pcie-ep/system-reset", test_system_reset);
     qtest_add_func("/dw-pcie-ep/command-gating", test_command_gating);
     qtest_add_func("/pci-ep-link/slot-power", test_slot_power);
+    qtest_add_func("/pci-ep-link/intx-hold", test_intx_hold);
     qtest_add_func("/dw-pcie-ep/rc-ram", test_rc_ram);
     qtest_add_func("/dw-pcie-ep/fast-path", test_fast_path);
     qtest_add_func("/dw-pcie-ep/fast-path-off", test_fast_path_off);
