@@ -179,16 +179,23 @@ void pcie_link_fail(PcieLink *link, const char *why)
     pcie_link_report_any(link);
 }
 
-/* I/O thread: drop the connection that pcie_link_fail cut. */
-static void pcie_link_cut_bh(void *opaque)
+/* Whether pcie_link_fail cut the connection (until it closes). */
+static bool pcie_link_is_cut(PcieLink *link)
 {
-    PcieLink *link = opaque;
     bool cut;
 
     qemu_mutex_lock(&link->lock);
     cut = link->cut;
     qemu_mutex_unlock(&link->lock);
-    if (cut) {
+    return cut;
+}
+
+/* I/O thread: drop the connection that pcie_link_fail cut. */
+static void pcie_link_cut_bh(void *opaque)
+{
+    PcieLink *link = opaque;
+
+    if (pcie_link_is_cut(link)) {
         /* (a connection made since then is not cut, and stays) */
         qemu_chr_fe_disconnect(link->chr);
     }
@@ -211,13 +218,8 @@ static int pcie_link_can_read(void *opaque)
 {
     PcieLink *link = opaque;
 
-    bool cut;
-
-    qemu_mutex_lock(&link->lock);
-    cut = link->cut;
-    qemu_mutex_unlock(&link->lock);
     /* a connection that was cut is drained and ignored until it closes */
-    return cut ? RX_CAP : RX_CAP - link->rx_len;
+    return pcie_link_is_cut(link) ? RX_CAP : RX_CAP - link->rx_len;
 }
 
 static void pcie_link_close_rx_fds(PcieLink *link)
