@@ -3296,7 +3296,7 @@ static void test_slot_power(void)
  */
 #define RC_GICD_ISPENDR(n)  (0x08000000ULL + 0x200 + 4 * (n))
 
-/* Bits of the SPIs pending (ISPENDR1..3: the 96 SPIs virt's PCIe uses). */
+/* SPIs 0..63 pending (ISPENDR1..2; virt's PCIe INTx are SPIs 3..6). */
 static uint64_t rc_spis_pending(Ep *rc)
 {
     return qtest_readl(rc->qts, RC_GICD_ISPENDR(1)) |
