@@ -129,9 +129,9 @@ class FunctionVntb(FunctionBase):
         # 64-bit as pci_epf_alloc_space() makes it for only_64bit BARs
         self.assertEqual(bars[0], (0x4, 1 << 20), 'ctrl BAR0')
         self.assertEqual(rebar.get(0), 1 << 20, 'BAR0 REBAR selected size')
-        # mw1_bar 2: mw1 = 1 MiB; vNTB sets the 64-bit flag on a memory
-        # window only when its size needs it, so this one is 32-bit
-        self.assertEqual(bars[2], (0x0, 1 << 20), 'mw1 BAR2')
+        # mw1_bar 2: mw1 = 1 MiB; 64-bit, as the controller can only make
+        # BAR2, and so prefetchable (kernel-patches/0010)
+        self.assertEqual(bars[2], (0xc, 1 << 20), 'mw1 BAR2')
         self.assertEqual(rebar.get(2), 1 << 20, 'BAR2 REBAR selected size')
         # db_bar 4: the 128-byte doorbell window onto the ITS frame
         self.assertEqual(bars[4], (0x0, 128), 'doorbell BAR4')

@@ -28,8 +28,10 @@ copy's requests (pci_ep_link_dma, switched on over QMP); off, it serves
 them all.
 """
 
+import hashlib
 import os
 import re
+import struct
 
 from test_ntb_tool import MW_SIZE, NtbToolPair
 
@@ -37,6 +39,9 @@ MAP_REGION = 'pci-ep-link.bar2-map'
 WINDOW_REGION = 'dw-pcie-ep.rc-ram-window'
 BAR2_INBOUND = re.compile(r'dw_pcie_ep_inbound BAR2 ')
 RC_DMA = re.compile(r'pci_ep_link_dma ')
+RC_FN = '/sys/bus/pci/devices/0000:01:00.0'
+# bench/guest/bar-copy.c's first 64-bit word, 0x9e3779b97f4a7c15 (LE)
+FIRST_WORD_MD5 = hashlib.md5(struct.pack('<Q', 0x9e3779b97f4a7c15)).hexdigest()
 
 
 class FastPathBase(NtbToolPair):
@@ -107,6 +112,24 @@ class FastPathOn(FastPathBase):
                                 'path on; %s' % (MAP_REGION, self.logs_hint()))
         self.assertEqual(requests, 0, 'the EP served %d BAR2 requests over the link '
                          'with the fast path on; %s' % (requests, self.logs_hint()))
+
+    def test_window_maps_write_combining(self):
+        """vNTB makes its 64-bit memory window prefetchable, so the RC
+        guest can map BAR2 write-combining (resource2_wc, as NTB clients
+        ioremap_wc() it) and copy with memcpy: unaligned and paired
+        accesses.  bar-copy checks what it reads back; the EP guest's
+        buffer must hold the first word it wrote."""
+        self.load_tool()
+        self.write('ep', '%s/peer0/mw_trans0' % self.tool('ep'), MW_SIZE)
+        self.check_in('rc', 'test -e %s/resource2_wc' % RC_FN)
+        out = self.check_in('rc', 'bar-copy %s/resource2_wc 65536 1' % RC_FN)
+        self.assertIn(' map=wc ', out, 'bar-copy did not map BAR2 write-combining')
+        got = self.match_in('ep', 'dd if=%s/peer0/mw0 bs=8 count=1 2>/dev/null | '
+                            'md5sum' % self.tool('ep'), r'[0-9a-f]{32}(\s+-)?').split()[0]
+        self.assertEqual(got, FIRST_WORD_MD5, 'the EP buffer does not hold what '
+                         'the RC copied into BAR2; %s' % self.logs_hint())
+        self.teardown_mws()
+        self.unload_tool()
 
     def test_rc_ram_is_shared_memory(self):
         windows, requests = self.window_to_rc()
