@@ -31,6 +31,10 @@ Exit status 0 only if nothing failed.  Logs: \$DWC_EP_CACHE/logs/.
 
 Environment:
   FUZZ_SECONDS  run time of each fuzz target (default 30)
+  DWC_EP_AVOCADO_TASKS
+                avocado tests (each boots its own pair) run at once, in
+                the avocado and asan suites (default: the number of CPUs,
+                at most 4; 1 runs them one after another)
 USAGE
 }
 
@@ -54,6 +58,15 @@ want() { case " $suites " in *" $1 "*) return 0 ;; esac; return 1; }
 FUZZ_SECONDS=${FUZZ_SECONDS:-30}
 case "$FUZZ_SECONDS" in
 ''|*[!0-9]*|0) echo "test.sh: FUZZ_SECONDS must be a number of seconds, not '$FUZZ_SECONDS'" >&2; exit 2 ;;
+esac
+# Each avocado test boots its own pair (own run directory, sockets, free
+# TCP port), so tests run side by side; most of a test's time is waiting
+# on its guests, which leaves a CPU free for another.
+ncpu=$(nproc 2>/dev/null || echo 1)
+[ "$ncpu" -le 4 ] || ncpu=4
+AV_TASKS=${DWC_EP_AVOCADO_TASKS:-$ncpu}
+case "$AV_TASKS" in
+''|*[!0-9]*|0) echo "test.sh: DWC_EP_AVOCADO_TASKS must be a number of tests at once (1 or more), not '$AV_TASKS'" >&2; exit 2 ;;
 esac
 
 # Avocado and QEMU's scripts must use Debian's python, not another on PATH.
@@ -206,7 +219,7 @@ if want asan; then
             UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:abort_on_error=1:print_summary=1 \
             DWC_EP_QEMU=$sb/qemu-system-aarch64 DWC_EP_NO_BUILD=1 \
                 /usr/bin/python3 /usr/bin/avocado run --job-results-dir "$res_asan" \
-                --json "$json_asan" --max-parallel-tasks 1 --filter-by-tags=robust \
+                --json "$json_asan" --max-parallel-tasks "$AV_TASKS" --filter-by-tags=robust \
                 "$DWC_EP_TOP"/tests/avocado/test_*.py >>"$_step_log" 2>&1 || _rc=$?
             avocado_count asan "$json_asan" "$_rc" "$(readlink -f "$res_asan/latest")"
         fi
@@ -259,7 +272,7 @@ if want fuzz; then
 fi
 
 if want avocado; then
-    step avocado "end-to-end tests on booted pairs"
+    step avocado "end-to-end tests on booted pairs, $AV_TASKS at a time"
     : >"$_step_log"
     res=$DWC_EP_CACHE/avocado
     mkdir -p "$res"
@@ -271,7 +284,7 @@ if want avocado; then
     rm -f "$rcfile"
     # shellcheck disable=SC2086
     { DWC_EP_NO_BUILD=1 /usr/bin/python3 /usr/bin/avocado run \
-        --job-results-dir "$res" --json "$json" --max-parallel-tasks 1 $filter \
+        --job-results-dir "$res" --json "$json" --max-parallel-tasks "$AV_TASKS" $filter \
         "$DWC_EP_TOP"/tests/avocado/test_*.py 2>&1; echo $? >"$rcfile"; } |
         tee -a "$_step_log" |
         grep --line-buffered -E '^ *\(.*(PASS|FAIL|ERROR|SKIP|CANCEL|INTERRUPT|WARN)|^JOB (LOG|HTML)|^RESULTS'
