@@ -10,7 +10,7 @@ the device back, and the whole selftest passes on it again.
 import os
 import time
 
-from test_link import BASIC, BASIC_NAMES, SelftestBase
+from test_link import AGAIN, AGAIN_NAMES, SelftestBase
 
 DEVICE = '/sys/bus/pci/devices/0000:01:00.0'
 
@@ -32,7 +32,7 @@ class EpRestart(SelftestBase):
                                                     self.logs_hint()))
 
     def test_ep_restart(self):
-        self.run_selftest(BASIC, BASIC_NAMES)
+        self.run_selftest(AGAIN, AGAIN_NAMES)
 
         self.stop_guest_qemu('ep')
         self.wait_rc('! test -e %s' % DEVICE,

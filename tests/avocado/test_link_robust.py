@@ -11,7 +11,7 @@ import socket
 import time
 
 from linkproto import HDR, HELLO, ROLE_EP, ROLE_RC, hello
-from test_link import BASIC, BASIC_NAMES, SelftestBase
+from test_link import AGAIN, AGAIN_NAMES, SelftestBase
 
 DEVICE = '/sys/bus/pci/devices/0000:01:00.0'
 
@@ -79,7 +79,7 @@ class MalformedMessage(SelftestBase):
         self.check_in('rc', '! test -e %s' % DEVICE)
         self.restart_guest('ep')
         self.check_in('ep', 'ep-function test')
-        self.run_selftest(BASIC, BASIC_NAMES)
+        self.run_selftest(AGAIN, AGAIN_NAMES)
 
     def test_ep_side(self):
         # the EP connects to link.sock and reconnects: replace the RC
@@ -96,4 +96,4 @@ class MalformedMessage(SelftestBase):
         # The EP took the link down (assert_survived read its log); a good
         # RC brings it back and the selftest passes.
         self.restart_guest('rc')
-        self.run_selftest(BASIC, BASIC_NAMES)
+        self.run_selftest(AGAIN, AGAIN_NAMES)
