@@ -19,7 +19,7 @@ the initramfs into the cache, then runs:
            any sanitizer report fails its test
   fuzz     libFuzzer targets of the link codec, the iATU translation and
            the link layer (two PcieLinks over a socketpair, against the
-           QEMU build; tests/fuzz), \$FUZZ_SECONDS (default 30) seconds each; each
+           QEMU build; tests/fuzz), side by side for \$FUZZ_SECONDS (default 30) seconds; each
            target is one test, failed by a crash or a broken invariant
   avocado  end-to-end tests on booted pairs (tests/avocado/test_*.py)
 and ends with one line: 'N passed, N failed' (', N skipped' when some were).
@@ -237,7 +237,10 @@ if want fuzz; then
     "$DWC_EP_TOP/tests/fuzz/build.sh" "$fb" >>"$_step_log" 2>&1 ||
         setup_failed "building the fuzz targets (log: $_step_log)"
     fz_pass=0 fz_fail=0 fz_lines=
-    for t in $("$DWC_EP_TOP/tests/fuzz/build.sh" --list); do
+    targets=$("$DWC_EP_TOP/tests/fuzz/build.sh" --list)
+    # The targets run side by side (each is one process of its own), for
+    # $FUZZ_SECONDS together rather than one after another.
+    for t in $targets; do
         # New inputs go to a fresh directory; the checked-in seeds are
         # only read.  Crash reproducers are kept in $fb/artifacts/.
         work=$fb/corpus-run/$t
@@ -245,12 +248,20 @@ if want fuzz; then
         mkdir -p "$work" "$fb/artifacts"
         flog=$DWC_EP_LOGS/fuzz-$t.log
         echo "  fuzz-$t: log $flog" >>"$_step_log"
-        rc=0
-        ASAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_summary=1 \
-        UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:abort_on_error=1:print_summary=1 \
-            "$fb/fuzz-$t" -max_total_time="$FUZZ_SECONDS" -timeout=10 \
-            -print_final_stats=1 -artifact_prefix="$fb/artifacts/$t-" \
-            "$work" "$DWC_EP_TOP/tests/fuzz/corpus/$t" >"$flog" 2>&1 || rc=$?
+        rm -f "$flog.rc"
+        { rc=0
+          ASAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_summary=1 \
+          UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:abort_on_error=1:print_summary=1 \
+              "$fb/fuzz-$t" -max_total_time="$FUZZ_SECONDS" -timeout=10 \
+              -print_final_stats=1 -artifact_prefix="$fb/artifacts/$t-" \
+              "$work" "$DWC_EP_TOP/tests/fuzz/corpus/$t" >"$flog" 2>&1 || rc=$?
+          echo "$rc" >"$flog.rc"; } &
+    done
+    wait
+    for t in $targets; do
+        flog=$DWC_EP_LOGS/fuzz-$t.log
+        # no exit status written: the target's shell itself failed
+        rc=$(cat "$flog.rc" 2>/dev/null || echo 1)
         runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$flog")
         cov=$(sed -n 's/^#[0-9]*[[:space:]]*DONE[[:space:]]*cov: *\([0-9]*\).*/\1/p' "$flog")
         if [ "$rc" -eq 0 ]; then

@@ -116,7 +116,7 @@ class VntbNet(PairTest):
         other = 'rc' if guest == 'ep' else 'ep'
         before = {g: self.packets(g) for g in (guest, other)}
         icmp0 = {g: self.icmp(g) for g in (guest, other)}
-        status, out = self.run_in(guest, 'ping -c %d -i 0.2 %s' % (PINGS, addr),
+        status, out = self.run_in(guest, 'ping -c %d -i 0.05 %s' % (PINGS, addr),
                                   timeout=PINGS + 60)
         m = PING_STATS.search(out)
         if not m:
