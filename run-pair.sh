@@ -257,17 +257,25 @@ fi
 
 runs=$DWC_EP_CACHE/run
 
+# qemu_alive PID: PID runs and has not exited.  A QEMU of a detached pair
+# that exited stays a zombie until init reaps it, which can take seconds:
+# kill -0 alone counts it as running.
+qemu_alive() {
+    kill -0 "$1" 2>/dev/null || return 1
+    ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null
+}
+
 # stop_pair DIR: stop the QEMUs whose pid files are in DIR; waits for them.
 stop_pair() {
     for g in ep rc; do
         pf=$1/$g.pid
         [ -f "$pf" ] || continue
         pid=$(cat "$pf")
-        if kill -0 "$pid" 2>/dev/null &&
+        if qemu_alive "$pid" &&
            grep -q qemu-system "/proc/$pid/cmdline" 2>/dev/null; then
             kill "$pid" 2>/dev/null || true
             i=0
-            while kill -0 "$pid" 2>/dev/null && [ $i -lt 50 ]; do
+            while qemu_alive "$pid" && [ $i -lt 50 ]; do
                 sleep 0.1; i=$((i + 1))
             done
             kill -9 "$pid" 2>/dev/null || true
@@ -311,7 +319,7 @@ make_private() {
 restart_guest() {
     g=$1
     [ -f "$run_dir/$g.cmdline" ] || die "no $run_dir/$g.cmdline: was this pair started by run-pair.sh?"
-    if [ -f "$run_dir/$g.pid" ] && kill -0 "$(cat "$run_dir/$g.pid")" 2>/dev/null; then
+    if [ -f "$run_dir/$g.pid" ] && qemu_alive "$(cat "$run_dir/$g.pid")"; then
         die "$g is still running (pid $(cat "$run_dir/$g.pid"))"
     fi
     rm -f "$run_dir/$g-console.log"
@@ -464,7 +472,7 @@ guests="ep rc"
 # Wait for the consoles to show the ready line.
 for g in $guests; do
     while ! grep -q "DWC-EP-GUEST-READY role=$g" "$run_dir/$g-console.log" 2>/dev/null; do
-        if ! kill -0 "$(cat "$run_dir/$g.pid" 2>/dev/null || echo 0)" 2>/dev/null; then
+        if ! qemu_alive "$(cat "$run_dir/$g.pid" 2>/dev/null || echo 0)"; then
             tail -n 20 "$run_dir/$g-console.log" >&2 2>/dev/null || true
             die "$g QEMU exited before its shell came up; console: $run_dir/$g-console.log, QEMU's stderr: $run_dir/$g-qemu.err"
         fi
@@ -548,8 +556,8 @@ if [ -n "$interactive" ]; then
     exit 0
 fi
 echo "==> running; Ctrl-C stops both guests"
-while kill -0 "$(cat "$run_dir/ep.pid")" 2>/dev/null &&
-      kill -0 "$(cat "$run_dir/rc.pid")" 2>/dev/null; do
+while qemu_alive "$(cat "$run_dir/ep.pid")" &&
+      qemu_alive "$(cat "$run_dir/rc.pid")"; do
     sleep 1
 done
 echo "a guest's QEMU exited; stopping the pair" >&2

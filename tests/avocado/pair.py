@@ -57,6 +57,20 @@ def qmp(path, *commands, timeout=30):
     return ret
 
 
+def pid_alive(pid):
+    """Whether process @pid runs and has not exited.  A QEMU of a pair
+    started with --detach that exited stays a zombie until init reaps it,
+    which can take seconds: /proc/PID alone would count it as running."""
+    try:
+        with open('/proc/%d/status' % pid) as f:
+            for line in f:
+                if line.startswith('State:'):
+                    return line.split()[1] != 'Z'
+    except OSError:
+        pass
+    return False
+
+
 class PairTest(Test):
     """Boots the pair in setUp; run_in()/check_in() run guest commands.
 
@@ -124,7 +138,7 @@ class PairTest(Test):
         pid = self.qemu_pid(name)
         os.kill(pid, sig)
         for _ in range(100):
-            if not os.path.exists('/proc/%d' % pid):
+            if not pid_alive(pid):
                 return
             time.sleep(0.1)
         self.fail('%s QEMU (pid %d) did not stop on signal %d' % (name, pid, sig))

@@ -47,7 +47,7 @@ class BringupRepeat(Test):
             if res.returncode == 0:
                 ping = subprocess.run(
                     [os.path.join(TOP, 'scripts', 'guest_exec.py'), '--run-dir', run_dir,
-                     '--timeout', '60', 'rc', 'ping -c 5 -W 5 192.168.77.1'],
+                     '--timeout', '60', 'rc', 'ping -c 5 -i 0.2 -W 5 192.168.77.1'],
                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                     timeout=120)
                 self.log.info('%s run %d: ping\n%s', doorbell, n, ping.stdout)

@@ -35,6 +35,7 @@ import time
 
 from linkproto import (CFG_RD, CFG_WR, CPL, INTX, LINK, MAX_PAYLOAD, MEM_RD,
                        MEM_WR, ROLE_EP, ROLE_RC, Peer, hello, msg)
+from pair import pid_alive
 from test_link import AGAIN, AGAIN_NAMES, SelftestBase
 
 HOSTILE_SECONDS = 20
@@ -118,7 +119,7 @@ class HostilePeerTest(SelftestBase):
 
     def check_alive(self, guest):
         pid = self.qemu_pid(guest)
-        self.assertTrue(os.path.exists('/proc/%d' % pid), '%s QEMU died; %s'
+        self.assertTrue(pid_alive(pid), '%s QEMU died; %s'
                         % (guest, self.logs_hint()))
         status, out = self.run_in(guest, 'echo alive', timeout=30)
         self.assertEqual((status, out.strip()), (0, 'alive'),

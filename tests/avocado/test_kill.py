@@ -14,11 +14,10 @@ nothing of its own, and the pair comes back.
     subrange and MSI-X tests).
 """
 
-import os
 import signal
 import time
 
-from pair import PairTest
+from pair import PairTest, pid_alive
 from test_link import MOST, MOST_NAMES, SelftestBase
 
 RC_FN = '/sys/bus/pci/devices/0000:01:00.0'
@@ -33,7 +32,7 @@ class KillBase(PairTest):
 
     def assert_survivor(self, guest):
         """@guest's QEMU runs, its guest answers, its kernel did not oops."""
-        self.assertTrue(os.path.exists('/proc/%d' % self.qemu_pid(guest)),
+        self.assertTrue(pid_alive(self.qemu_pid(guest)),
                         '%s QEMU died with its peer' % guest)
         self.assertEqual(self.check_in(guest, 'echo alive').strip(), 'alive')
         dmesg = self.check_in(guest, 'dmesg')

@@ -7,9 +7,9 @@ again (run-pair.sh --restart ep) and starting pci_epf_test in it brings
 the device back, and the whole selftest passes on it again.
 """
 
-import os
 import time
 
+from pair import pid_alive
 from test_link import AGAIN, AGAIN_NAMES, SelftestBase
 
 DEVICE = '/sys/bus/pci/devices/0000:01:00.0'
@@ -38,7 +38,7 @@ class EpRestart(SelftestBase):
         self.wait_rc('! test -e %s' % DEVICE,
                      'the function did not leave after the EP QEMU stopped')
         self.check_in('rc', "dmesg | grep -q 'pciehp: Slot(0): Card not present'")
-        self.assertTrue(os.path.exists('/proc/%d' % self.qemu_pid('rc')),
+        self.assertTrue(pid_alive(self.qemu_pid('rc')),
                         'the RC QEMU stopped with its peer')
         self.assertEqual(self.check_in('rc', 'echo alive').strip(), 'alive')
 

@@ -11,6 +11,7 @@ import socket
 import time
 
 from linkproto import HDR, HELLO, ROLE_EP, ROLE_RC, hello
+from pair import pid_alive
 from test_link import AGAIN, AGAIN_NAMES, SelftestBase
 
 DEVICE = '/sys/bus/pci/devices/0000:01:00.0'
@@ -58,7 +59,7 @@ class MalformedMessage(SelftestBase):
                          '%s QEMU did not warn of the malformed message'
                          % guest)
         pid = self.qemu_pid(guest)
-        self.assertTrue(os.path.exists('/proc/%d' % pid), '%s QEMU died' % guest)
+        self.assertTrue(pid_alive(pid), '%s QEMU died' % guest)
         self.assertEqual(self.check_in(guest, 'echo alive').strip(), 'alive')
 
     def test_rc_side(self):

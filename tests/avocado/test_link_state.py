@@ -19,6 +19,7 @@ function comes back, configured afresh, and the BAR and basic tests pass
 import os
 import time
 
+from pair import pid_alive
 from test_link import AGAIN, AGAIN_NAMES, EXPECTED_PASS, SelftestBase
 
 SLOT = '/sys/bus/pci/slots/0'
@@ -93,7 +94,7 @@ class LinkState(SelftestBase):
             int(removed or 0), 'no surprise removal in the RC guest')
         self.assert_rc_alive()
         pid = self.qemu_pid('ep')
-        self.assertTrue(os.path.exists('/proc/%d' % pid),
+        self.assertTrue(pid_alive(pid),
                         'the EP QEMU quit instead of resetting')
         with open(os.path.join(self.run_dir, 'rc-qemu.log'),
                   errors='replace') as f:

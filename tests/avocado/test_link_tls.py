@@ -7,7 +7,7 @@ client without the key connects and offers a plaintext HELLO, as the
 link's first message: it gets no HELLO back, the connection is closed,
 the RC QEMU logs the failed TLS handshake and plugs no function.  Then
 the real EP QEMU comes back with the key, and the selftest's INTx and MSI
-tests pass (test_link.AGAIN_TCP: the BAR tests over TCP are
+tests pass (test_link.AGAIN_MESSAGES: the BAR tests over TCP are
 test_link.SelftestTcp's).
 """
 
@@ -19,7 +19,7 @@ import struct
 import time
 
 from linkproto import MAGIC, ROLE_EP, hello
-from test_link import AGAIN_TCP, AGAIN_TCP_NAMES, SelftestBase
+from test_link import AGAIN_MESSAGES, AGAIN_MESSAGES_NAMES, SelftestBase
 
 RC_FN = '/sys/bus/pci/devices/0000:01:00.0'
 
@@ -76,4 +76,4 @@ class LinkTls(SelftestBase):
         # the EP with the key: the pair works again
         self.restart_guest('ep')
         self.check_in('ep', 'ep-function test')
-        self.run_selftest(AGAIN_TCP, AGAIN_TCP_NAMES)
+        self.run_selftest(AGAIN_MESSAGES, AGAIN_MESSAGES_NAMES)

@@ -35,7 +35,7 @@ import struct
 
 from linkproto import (CFG_RD, CFG_WR, CPL, LINK, MAP, MEM_RD, ROLE_EP, Peer,
                        hello, msg)
-from pair import PairTest
+from pair import PairTest, pid_alive
 
 FEAT_SHM = 1
 BAR0_SIZE = 0x10000
@@ -146,7 +146,7 @@ class MapChangeTest(PairTest):
                 'rc', 'bar-read-span %s/resource0_wc %#x %d %#x'
                 % (dev, TRIGGER, LOADS, value), timeout=300)
             pid = self.qemu_pid('rc')
-            self.assertTrue(os.path.exists('/proc/%d' % pid),
+            self.assertTrue(pid_alive(pid),
                             'the RC QEMU died; %s' % self.logs_hint())
             self.log.info('MAPs sent %d, accepted %d, refused %d; reader: %s',
                           ep.maps_sent, ep.maps_ok, ep.maps_refused, ep.error)

@@ -5,7 +5,7 @@ The two hosts are two network namespaces of this machine joined by a veth
 pair (addresses of the test's own namespaces only, 10.231.0.0/24).  The RC
 side listens on its namespace's address; the EP side connects from the
 other namespace with a copy of the key; the selftest's INTx and MSI
-tests pass in the RC guest (test_link.AGAIN_TCP: BAR accesses over TCP
+tests pass in the RC guest (test_link.AGAIN_MESSAGES: BAR accesses over TCP
 are test_link.SelftestTcp's).  A client in the EP namespace that offers a
 HELLO without the key gets nothing back.
 """
@@ -20,7 +20,7 @@ from avocado import Test
 
 from linkproto import MAGIC, ROLE_EP, hello
 from pair import TOP
-from test_link import AGAIN_TCP, AGAIN_TCP_NAMES, tap_results
+from test_link import AGAIN_MESSAGES, AGAIN_MESSAGES_NAMES, tap_results
 
 RC_ADDR = '10.231.0.1'
 EP_ADDR = '10.231.0.2'
@@ -102,8 +102,8 @@ class TwoHosts(Test):
         self.run_pair('ep', '--link-key', key)
 
         self.guest('rc', 'rc-wait-device /dev/pci-endpoint-test.0 30', 60)
-        res = tap_results(self.guest('rc', AGAIN_TCP, 600))
-        bad = ['%s=%s' % (t, res.get(t, ('missing',))[0]) for t in AGAIN_TCP_NAMES
+        res = tap_results(self.guest('rc', AGAIN_MESSAGES, 600))
+        bad = ['%s=%s' % (t, res.get(t, ('missing',))[0]) for t in AGAIN_MESSAGES_NAMES
                if res.get(t, ('missing',))[0] != 'ok']
         self.assertEqual(bad, [], 'selftest across two namespaces: %s' % bad)
 
