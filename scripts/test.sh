@@ -227,7 +227,7 @@ if want asan; then
 fi
 
 if want fuzz; then
-    step fuzz "libFuzzer targets of tests/fuzz, ${FUZZ_SECONDS}s each"
+    step fuzz "libFuzzer targets of tests/fuzz, side by side for ${FUZZ_SECONDS}s"
     : >"$_step_log"
     # one build per checkout, like the unit tests
     fb=$DWC_EP_CACHE/fuzz-build-$(echo "$DWC_EP_TOP" | sha256sum | cut -c1-8)
