@@ -121,7 +121,9 @@ class GuestConsole:
         self.buf = b''
         self.sock.sendall(line.encode())
         deadline = time.monotonic() + timeout
-        begin = self._read_until(rb'@@DWCBEGIN-%s@@\r?\n' % n.encode(), deadline)
+        # No newline after the marker: a kernel message can land between
+        # the two (seen in CI, 2026-12-06); the output lines carry the tag.
+        begin = self._read_until(rb'@@DWCBEGIN-%s@@' % n.encode(), deadline)
         end = self._read_until(rb'@@DWCEND-%s-(\d+)@@' % n.encode(), deadline)
         out = command_output(self.buf[begin.end():end.start()]
                              .decode(errors='replace'), n)
