@@ -2,7 +2,7 @@
  * udp-pingpong - UDP round trips, one datagram in flight at a time.
  *
  * Usage: udp-pingpong server PORT
- *        udp-pingpong client [-v] [-t MS] ADDR PORT COUNT [SIZE]
+ *        udp-pingpong client [-v] [-t MS] [-i MS] ADDR PORT COUNT [SIZE]
  *
  * The server binds PORT on every IPv4 address and sends every datagram it
  * receives back to its sender, unchanged, until it is killed.
@@ -13,8 +13,10 @@
  * when the echo of the last came back or after MS milliseconds (default
  * 1000), when the datagram is counted as lost (no retry).  An echo that
  * does not carry the sequence number waited for (a late echo of a lost
- * datagram, or anything else) is dropped.  Each round trip, from before
- * the send to after the receive of its echo, is timed with
+ * datagram, or anything else) is dropped.  With -i, the client pauses
+ * that many milliseconds (0..60000, default 0) before each datagram but
+ * the first, as ping does between its packets.  Each round trip, from
+ * before the send to after the receive of its echo, is timed with
  * CLOCK_MONOTONIC.
  *
  * Prints, with -v, every round trip in microseconds, one per line in the
@@ -92,7 +94,8 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: udp-pingpong server PORT\n"
-		"       udp-pingpong client [-v] [-t MS] ADDR PORT COUNT [SIZE]\n");
+		"       udp-pingpong client [-v] [-t MS] [-i MS] ADDR PORT COUNT "
+		"[SIZE]\n");
 }
 
 static int server(int argc, char **argv)
@@ -194,12 +197,13 @@ static int wait_echo(int fd, unsigned char *buf, unsigned long size,
 static int client(int argc, char **argv)
 {
 	unsigned long count, port, size = 64, timeout_ms = 1000, i, n = 0;
+	unsigned long interval_ms = 0;
 	unsigned char *out, *in;
 	struct sockaddr_in addr;
 	int verbose = 0, opt, fd;
 	double *rtt;
 
-	while ((opt = getopt(argc, argv, "vt:")) != -1) {
+	while ((opt = getopt(argc, argv, "vt:i:")) != -1) {
 		switch (opt) {
 		case 'v':
 			verbose = 1;
@@ -207,6 +211,12 @@ static int client(int argc, char **argv)
 		case 't':
 			if (parse_ul(optarg, 1, 3600000, &timeout_ms)) {
 				fprintf(stderr, "udp-pingpong: -t takes 1..3600000 ms\n");
+				return 1;
+			}
+			break;
+		case 'i':
+			if (parse_ul(optarg, 0, 60000, &interval_ms)) {
+				fprintf(stderr, "udp-pingpong: -i takes 0..60000 ms\n");
 				return 1;
 			}
 			break;
@@ -268,6 +278,14 @@ static int client(int argc, char **argv)
 		ssize_t len;
 		int ret;
 
+		if (i && interval_ms) {
+			struct timespec pause = {
+				.tv_sec = interval_ms / 1000,
+				.tv_nsec = (long)(interval_ms % 1000) * 1000000,
+			};
+
+			nanosleep(&pause, NULL);
+		}
 		memcpy(out, hdr, sizeof(hdr));
 		t0 = now_ns();
 		len = send(fd, out, size, 0);
