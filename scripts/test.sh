@@ -7,7 +7,7 @@ DWC_EP_TOP=$(cd "$(dirname "$0")/.." && pwd)
 usage() {
     cat <<USAGE
 Usage: scripts/test.sh [--help] [--suite unit|qtest|asan|fuzz|avocado]...
-                       [--avocado-filter TAGS]
+                       [--avocado-filter TAGS] [--fast-path on|off]
 
 The project's one test command.  On a fresh Debian 12 machine it installs
 the packages (scripts/bootstrap.sh, needs root), builds QEMU, the kernel and
@@ -28,6 +28,10 @@ Exit status 0 only if nothing failed.  Logs: \$DWC_EP_CACHE/logs/.
   --suite NAME          run only this suite (repeatable); builds only what
                         it needs
   --avocado-filter TAGS passed to 'avocado run --filter-by-tags'
+  --fast-path on|off    the avocado tests' pairs run with run-pair.sh
+                        --fast-path on or off (default: run-pair.sh's, on),
+                        except a test that names the path it checks; off
+                        runs every test on the link's messages
 
 Environment:
   FUZZ_SECONDS  run time of each fuzz target (default 30)
@@ -49,6 +53,9 @@ while [ $# -gt 0 ]; do
         shift ;;
     --avocado-filter) [ $# -ge 2 ] || { echo "test.sh: --avocado-filter needs tags" >&2; exit 2; }
         tags=$2; shift ;;
+    --fast-path) case "${2:-}" in on|off) DWC_EP_FAST_PATH=$2; export DWC_EP_FAST_PATH ;;
+        *) echo "test.sh: --fast-path takes 'on' or 'off'" >&2; exit 2 ;; esac
+        shift ;;
     *) echo "test.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
     esac
     shift
@@ -283,7 +290,7 @@ if want fuzz; then
 fi
 
 if want avocado; then
-    step avocado "end-to-end tests on booted pairs, $AV_TASKS at a time"
+    step avocado "end-to-end tests on booted pairs, $AV_TASKS at a time${DWC_EP_FAST_PATH:+, fast path $DWC_EP_FAST_PATH}"
     : >"$_step_log"
     res=$DWC_EP_CACHE/avocado
     mkdir -p "$res"

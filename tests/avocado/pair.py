@@ -10,6 +10,10 @@ Environment:
   DWC_EP_NO_BUILD=1   pass --no-build to run-pair.sh (the test runner has
                       built everything already)
   DWC_EP_QEMU=FILE    pass --qemu FILE to run-pair.sh (the sanitizer build)
+  DWC_EP_FAST_PATH=on|off
+                      pass --fast-path on|off to run-pair.sh, before the
+                      test's own arguments (a test that names the path it
+                      checks keeps it)
 """
 
 import json
@@ -71,6 +75,18 @@ def pid_alive(pid):
     return False
 
 
+def run_pair_env_args():
+    """run-pair.sh arguments the environment asks for (see above)."""
+    args = []
+    if os.environ.get('DWC_EP_NO_BUILD') == '1':
+        args.append('--no-build')
+    if os.environ.get('DWC_EP_QEMU'):
+        args += ['--qemu', os.environ['DWC_EP_QEMU']]
+    if os.environ.get('DWC_EP_FAST_PATH'):
+        args += ['--fast-path', os.environ['DWC_EP_FAST_PATH']]
+    return args
+
+
 class PairTest(Test):
     """Boots the pair in setUp; run_in()/check_in() run guest commands.
 
@@ -86,12 +102,9 @@ class PairTest(Test):
     def setUp(self):
         # Unix socket paths must stay short: not under avocado's workdir.
         self.run_dir = tempfile.mkdtemp(prefix='dwcep-', dir='/tmp')
-        cmd = [os.path.join(TOP, 'run-pair.sh'), '--detach',
-               '--run-dir', self.run_dir, '--function', 'none'] + list(self.run_pair_args)
-        if os.environ.get('DWC_EP_NO_BUILD') == '1':
-            cmd.append('--no-build')
-        if os.environ.get('DWC_EP_QEMU'):
-            cmd += ['--qemu', os.environ['DWC_EP_QEMU']]
+        cmd = ([os.path.join(TOP, 'run-pair.sh'), '--detach',
+                '--run-dir', self.run_dir, '--function', 'none'] +
+               run_pair_env_args() + list(self.run_pair_args))
         self.log.info('starting pair: %s', ' '.join(cmd))
         res = subprocess.run(cmd, stdout=subprocess.PIPE,
                              stderr=subprocess.STDOUT, text=True,

@@ -17,6 +17,8 @@ import tempfile
 
 from avocado import Test
 
+from pair import run_pair_env_args
+
 TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
 # (label, run-pair.sh arguments, bring-ups): the default pair on the two
 # interrupt-driven doorbells, then once each the other layouts run-pair.sh
@@ -35,9 +37,8 @@ class BringupRepeat(Test):
 
     def _one(self, doorbell, args, n):
         run_dir = tempfile.mkdtemp(prefix='dwcep-rep-', dir='/tmp')
-        cmd = [os.path.join(TOP, 'run-pair.sh'), '--detach', '--run-dir', run_dir] + args
-        if os.environ.get('DWC_EP_NO_BUILD') == '1':
-            cmd.append('--no-build')
+        cmd = ([os.path.join(TOP, 'run-pair.sh'), '--detach', '--run-dir', run_dir] +
+               run_pair_env_args() + args)
         try:
             res = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                  text=True, timeout=900)

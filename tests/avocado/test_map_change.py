@@ -131,6 +131,9 @@ class MapChangeTest(PairTest):
     :avocado: tags=link,robust,fastpath
     """
 
+    # the MAPs are the fast path's: the RC takes them only with it on
+    run_pair_args = ['--function', 'none', '--fast-path', 'on']
+
     def test_map_change_during_bar_read(self):
         self.stop_guest_qemu('ep')
         ep = FakeEndpoint(self.connect_rc_link())

@@ -19,7 +19,7 @@ import tempfile
 from avocado import Test
 
 from linkproto import MAGIC, ROLE_EP, hello
-from pair import TOP
+from pair import TOP, run_pair_env_args
 from test_link import AGAIN_MESSAGES, AGAIN_MESSAGES_NAMES, tap_results
 
 RC_ADDR = '10.231.0.1'
@@ -81,11 +81,8 @@ class TwoHosts(Test):
         self.dirs[g] = tempfile.mkdtemp(prefix='dwcep-%s-' % g, dir='/tmp')
         cmd = ['ip', 'netns', 'exec', self.ns[g], os.path.join(TOP, 'run-pair.sh'),
                '--detach', '--only', g, '--link', 'tcp:%s:%d' % (RC_ADDR, PORT),
-               '--function', 'test', '--run-dir', self.dirs[g]] + list(args)
-        if os.environ.get('DWC_EP_NO_BUILD') == '1':
-            cmd.append('--no-build')
-        if os.environ.get('DWC_EP_QEMU'):
-            cmd += ['--qemu', os.environ['DWC_EP_QEMU']]
+               '--function', 'test', '--run-dir', self.dirs[g]] + \
+            run_pair_env_args() + list(args)
         return self.sh(*cmd, timeout=1500)
 
     def guest(self, g, command, timeout=60):
