@@ -17,9 +17,8 @@ import tempfile
 
 from avocado import Test
 
-from pair import run_pair_env_args
+from pair import TOP, run_pair_env_args
 
-TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
 # (label, run-pair.sh arguments, bring-ups): the default pair on the two
 # interrupt-driven doorbells, then once each the other layouts run-pair.sh
 # accepts (every accepted layout must come up).

@@ -1,10 +1,10 @@
 """An IOMMU on the RC bounds what the EP can reach: the RC machine with
 QEMU's SMMUv3 (virt,iommu=smmuv3; the SMMU driver is in the kernel
-config) runs the selftest's BAR, basic and DMA groups through it, and an
-eDMA write of the EP to RC memory that the RC driver never mapped for the
-function (epf-dma-stray, tests/guest/epf-dma-stray.c) is refused and
-writes nothing.  The same write without the SMMU lands: the test can
-fail.
+config) runs the selftest's BAR, basic (test_link.AGAIN) and DMA groups
+through it, and an eDMA write of the EP to RC memory that the RC driver
+never mapped for the function (epf-dma-stray, tests/guest/epf-dma-stray.c)
+is refused and writes nothing.  The same write without the SMMU lands:
+the test can fail.
 """
 
 import re
