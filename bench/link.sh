@@ -2,8 +2,8 @@
 # link.sh - what the link costs, side by side, in one run.
 usage() {
     cat <<'EOF'
-Usage: bench/link.sh [--fast-path on|off] [--pings N] [--edma-size BYTES]
-                     [--reads N] [--png FILE] [--no-build]
+Usage: bench/link.sh [--fast-path on|off] [--cpu-latency on|off] [--pings N]
+                     [--edma-size BYTES] [--reads N] [--png FILE] [--no-build]
 
 Measures, in this one run (ratios are what to compare between runs: the
 machine is shared):
@@ -38,6 +38,16 @@ Options:
   --fast-path on|off run-pair.sh's shared-memory fast path (default on: the
                      memory window is EP RAM mapped into the RC's BAR2; off:
                      every access is a link message)
+  --cpu-latency on|off
+                     on (default): for the whole run, hold a CPU latency QoS
+                     request of 0 us on the host (/dev/cpu_dma_latency, as
+                     cyclictest does; needs root), so that the host's CPUs
+                     poll when idle instead of halting, and a thread woken
+                     on an idle CPU does not pay the idle-state exit (on a
+                     virtual machine, a trip through the hypervisor); the
+                     request ends when this script exits.  Where the device
+                     cannot be opened, says so and goes on without.
+                     off: measure with the host's idle states as they are
   --pings N          pings and UDP round trips per doorbell backend
                      (default 200)
   --edma-size BYTES  bytes each way for the eDMA part (default 16777216)
@@ -57,6 +67,7 @@ reads=2000
 png=link-$(date -u +%Y-%m-%d).png
 build=
 fast_path=on
+cpu_latency=on
 while [ $# -gt 0 ]; do
     case $1 in
     --pings) pings=${2:?--pings needs a number}; shift 2 ;;
@@ -66,6 +77,9 @@ while [ $# -gt 0 ]; do
     --no-build) build=--no-build; shift ;;
     --fast-path) case ${2:-} in on|off) fast_path=$2 ;;
         *) echo "link.sh: --fast-path takes 'on' or 'off'" >&2; exit 2 ;; esac
+        shift 2 ;;
+    --cpu-latency) case ${2:-} in on|off) cpu_latency=$2 ;;
+        *) echo "link.sh: --cpu-latency takes 'on' or 'off'" >&2; exit 2 ;; esac
         shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) echo "link.sh: unknown option '$1'; see bench/link.sh --help" >&2; exit 2 ;;
@@ -87,6 +101,22 @@ if [ ! -d "$(dirname "$png")" ] || [ ! -w "$(dirname "$png")" ]; then
     exit 1
 fi
 
+# The CPU latency QoS request lives as long as descriptor 3 is open: the
+# QEMUs the benches start get it closed (3>&-), so that a QEMU left
+# behind cannot keep the host's CPUs out of their idle states.
+host_idle="host idle states as they are (--cpu-latency off)"
+if [ "$cpu_latency" = on ]; then
+    if [ -w /dev/cpu_dma_latency ] && exec 3>/dev/cpu_dma_latency &&
+        printf '00000000' >&3; then
+        host_idle="host CPUs kept out of idle states (CPU latency QoS 0 us)"
+    else
+        exec 3>&-
+        host_idle="host idle states as they are (/dev/cpu_dma_latency not writable)"
+        echo "link.sh: cannot hold a CPU latency QoS request (/dev/cpu_dma_latency needs root): the latencies include the host's idle-state exits" >&2
+    fi
+fi
+echo "==> [bench] $host_idle"
+
 fn=/sys/bus/pci/devices/0000:01:00.0
 work=$(mktemp -d /tmp/dwcep-link-XXXXXX)
 run_dir=$work/pair
@@ -96,7 +126,7 @@ fail() { echo "link.sh: $*" >&2; exit 1; }
 echo "==> [bench] booting the vNTB pair (its doorbell, no NTB client; log: $work/run-pair.out)"
 "$top/run-pair.sh" --detach $build --function vntb --ntb-client none \
     --doorbell its --fast-path "$fast_path" --run-dir "$run_dir" \
-    >"$work/run-pair.out" 2>&1 ||
+    >"$work/run-pair.out" 2>&1 3>&- ||
     fail "run-pair.sh failed; see $work/run-pair.out"
 trap '"$top/run-pair.sh" --stop --run-dir "$run_dir" >/dev/null 2>&1 || true' EXIT
 
@@ -158,7 +188,7 @@ echo "ntb_perf: $perf_bytes (bytes, usecs); memcpy of 2 MiB: $mc s; ratio $ntb_p
 "$top/run-pair.sh" --stop --run-dir "$run_dir" >/dev/null 2>&1 || true
 
 echo "==> [bench] eDMA (bench/edma.sh --size $edma_size)"
-"$top/bench/edma.sh" $build --size "$edma_size" --chunk 4194304 >"$work/edma.out" 2>&1 ||
+"$top/bench/edma.sh" $build --size "$edma_size" --chunk 4194304 >"$work/edma.out" 2>&1 3>&- ||
     fail "bench/edma.sh failed; see $work/edma.out"
 cat "$work/edma.out" | sed -n '/^eDMA vs memcpy/,$p'
 edma_read=$(awk -F'|' '/^\| eDMA read/ { gsub(/ /, "", $4); print $4 }' "$work/edma.out")
@@ -166,7 +196,7 @@ edma_write=$(awk -F'|' '/^\| eDMA write/ { gsub(/ /, "", $4); print $4 }' "$work
 
 echo "==> [bench] doorbell vs polling (bench/ntb-ping.sh --count $pings)"
 "$top/bench/ntb-ping.sh" $build --fast-path "$fast_path" --count "$pings" \
-    --out "$work/samples" >"$work/ping.out" 2>&1 ||
+    --out "$work/samples" >"$work/ping.out" 2>&1 3>&- ||
     fail "bench/ntb-ping.sh failed; see $work/ping.out"
 sed -n '/^ping and UDP ping-pong over ntb_netdev/,/^samples:/{/^samples:/d;p;}' "$work/ping.out"
 # worse COLUMN: the smallest ratio of the its and embedded rows (the worse
@@ -188,7 +218,7 @@ echo "==> [bench] plot (bench/plot.sh)"
     >"$work/plot.out" 2>&1 || { cat "$work/plot.out" >&2; fail "bench/plot.sh failed"; }
 
 echo
-echo "link costs, $(date -u +%Y-%m-%d), $(nproc) CPUs, fast path $fast_path"
+echo "link costs, $(date -u +%Y-%m-%d), $(nproc) CPUs, fast path $fast_path, $host_idle"
 printf '| %-44s | %14s |\n' "what" "value"
 printf '|%s|%s|\n' "----------------------------------------------" "----------------"
 printf '| %-44s | %14s |\n' "BAR4 (messages) read round trip, median us" "$rtt_med"
