@@ -18,8 +18,9 @@ machine is shared):
                    resource2_wc, write-combining, as NTB clients map it,
                    when the BAR is prefetchable), each over a memcpy of
                    the same size in the same process;
-  ntb_perf         ntb_perf (CPU copy, 2 MiB) from the RC to the EP, over
-                   memcpy-bench of the same size in the RC guest;
+  ntb_perf         ntb_perf (CPU copy, 2 MiB) from the RC to the EP, the
+                   best of 5 runs, over memcpy-bench of the same size in
+                   the RC guest (the best of 5 rounds, as it times them);
   eDMA             bench/edma.sh: eDMA read and write over memcpy in the
                    EP guest (--edma-size bytes each way);
   doorbell         bench/ntb-ping.sh: ping and a UDP ping-pong (one
@@ -178,13 +179,18 @@ for g in ep rc; do
     gx "$g" "d=$perf/\$(ls /sys/bus/ntb/devices); for i in \$(seq 300); do grep -q 'In buffer xlat' \$d/info && break; usleep 100000; done; grep -q 'In buffer xlat' \$d/info" >/dev/null ||
         fail "$g: ntb_perf never set up its buffers"
 done
-po=$(gx rc "d=$perf/\$(ls /sys/bus/ntb/devices); echo 0 > \$d/run; cat \$d/run") || fail "ntb_perf run failed: $po"
-perf_bytes=$(echo "$po" | sed -n 's/^0: copied \([0-9]*\) bytes in \([0-9]*\) usecs.*/\1 \2/p')
-[ -n "$perf_bytes" ] || fail "ntb_perf printed no statistics: $po"
+# The best of 5 runs, as memcpy-bench takes the best of its 5 rounds: the
+# first run also pays for what TCG translates and maps the first time.
+po=$(gx rc "d=$perf/\$(ls /sys/bus/ntb/devices); for i in 1 2 3 4 5; do echo 0 > \$d/run; cat \$d/run; done") ||
+    fail "ntb_perf run failed: $po"
+runs=$(echo "$po" | sed -n 's/^0: copied \([0-9]*\) bytes in \([0-9]*\) usecs.*/\1 \2/p')
+[ "$(echo "$runs" | grep -c .)" -eq 5 ] || fail "ntb_perf printed no statistics for each of its 5 runs: $po"
+echo "ntb_perf runs (bytes, usecs):" $(echo "$runs" | tr ' ' ',')
+perf_bytes=$(echo "$runs" | sort -n -k2 | head -n 1)
 mc=$(gx rc "memcpy-bench 2097152 5" | sed -n 's/^memcpy .*: \([0-9.]*\) s,.*/\1/p')
 [ -n "$mc" ] || fail "memcpy-bench printed nothing"
 ntb_perf=$(echo "$perf_bytes $mc" | awk '{ printf "%.5f", ($3 * 1e6) / $2 }')
-echo "ntb_perf: $perf_bytes (bytes, usecs); memcpy of 2 MiB: $mc s; ratio $ntb_perf"
+echo "ntb_perf: $perf_bytes (bytes, usecs; the best run); memcpy of 2 MiB: $mc s; ratio $ntb_perf"
 "$top/run-pair.sh" --stop --run-dir "$run_dir" >/dev/null 2>&1 || true
 
 echo "==> [bench] eDMA (bench/edma.sh --size $edma_size)"

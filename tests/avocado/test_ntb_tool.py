@@ -143,9 +143,10 @@ class NtbToolPair(PairTest):
         self.assertIsNotNone(m, '[%s] no %r in %s:\n%s' % (g, field, path, out))
         return int(m.group(1), 16)
 
-    def mw_transfer(self, writer, reader, tag, w=0):
-        """@reader sets up its inbound window @w, @writer fills its
-        outbound window @w with random data; @reader's window must hold it."""
+    def setup_window(self, writer, reader, w=0):
+        """@reader sets up its inbound window @w (MW_SIZE), @writer its
+        outbound window @w onto it; returns the paths (mw, peer_mw): the
+        reader's buffer and the writer's mapping of it."""
         rt, wt = self.tool(reader), self.tool(writer)
         mw, peer_mw = '%s/peer0/mw%d' % (rt, w), '%s/peer0/peer_mw%d' % (wt, w)
         mw_trans = '%s/peer0/mw_trans%d' % (rt, w)
@@ -159,6 +160,12 @@ class NtbToolPair(PairTest):
         self.write(writer, peer_trans, '0:%d' % MW_SIZE)
         self.assertEqual(self.mw_trans_field(writer, peer_trans, 'Window Size'), MW_SIZE)
         self.assertEqual(self.mw_trans_field(writer, peer_trans, 'Mapping Size'), MW_SIZE)
+        return mw, peer_mw
+
+    def mw_transfer(self, writer, reader, tag, w=0):
+        """@reader sets up its inbound window @w, @writer fills its
+        outbound window @w with random data; @reader's window must hold it."""
+        mw, peer_mw = self.setup_window(writer, reader, w)
         pat = '/tmp/mw-%s.pat' % tag
         self.check_in(writer, 'dd if=/dev/urandom of=%s bs=4096 count=%d 2>/dev/null && '
                               'dd if=%s of=%s bs=4096 2>/dev/null'
@@ -241,6 +248,70 @@ class NtbTool(NtbToolPair):
         self.assertEqual(still, to_ep, 'EP inbound window changed by the EP -> RC transfer')
         self.teardown_mws()
         self.unload_tool()
+
+    def test_window_writes_at_every_alignment(self):
+        """ntb_tool's peer_mw write is one memcpy_toio() at the file
+        position (tool_peer_mw_write()); kernel patch 0011 gives arm64 its
+        own memcpy_toio (groups of eight 64-bit stores).  Writes of 1 to
+        520 bytes at every offset modulo 8, with untouched gaps between
+        them, each way: the reader's buffer must hold exactly those bytes,
+        no byte more or less, and zeros elsewhere."""
+        self.load_tool()
+        region = 32768
+        lengths = (1, 7, 8, 9, 63, 64, 65, 100, 128, 129, 520)
+        # Each write starts a gap of at least 13 bytes after the last one,
+        # at offset mis modulo 8; the guest's loop below computes the same.
+        chunks, pos = [], 0
+        for mis in range(8):
+            for length in lengths:
+                pos = (pos + 20) // 8 * 8 + mis
+                chunks.append((pos, length))
+                pos += length
+        self.assertLess(pos, region)
+        loop = ('pos=0; for mis in 0 1 2 3 4 5 6 7; do for n in %s; do '
+                'o=$(( (pos + 20) / 8 * 8 + mis )); pos=$((o + n)); '
+                'dd if=/tmp/src bs=$n count=1 iflag=skip_bytes skip=$o 2>/dev/null '
+                '> /tmp/piece && [ $(wc -c < /tmp/piece) -eq $n ] && '
+                'pwrite-at %%s $o < /tmp/piece && pwrite-at /tmp/exp $o < /tmp/piece || '
+                '{ echo "write of $n bytes at $o failed"; exit 1; }; done; done'
+                % ' '.join(str(n) for n in lengths))
+        for writer, reader in (('rc', 'ep'), ('ep', 'rc')):
+            mw, peer_mw = self.setup_window(writer, reader)
+            # The expected image is built in a file of the writer's page
+            # cache by the same writes: no memcpy_toio on that side.
+            self.check_in(writer, 'head -c %d /dev/zero > /tmp/exp && '
+                                  'head -c %d /dev/urandom > /tmp/src && '
+                                  'head -c %d /dev/zero | pwrite-at %s 0'
+                          % (region, region, region, peer_mw))
+            self.check_in(writer, loop % peer_mw, timeout=120)
+            want = self.md5(writer, '/tmp/exp')
+            got = self.match_in(reader, 'dd if=%s bs=%d count=1 2>/dev/null | md5sum'
+                                % (mw, region), r'[0-9a-f]{32}(\s+-)?').split()[0]
+            self.log.info('%s -> %s: %d writes, expected %s, the window holds %s',
+                          writer, reader, len(chunks), want, got)
+            if got != want:
+                self.fail('%s -> %s: the window does not hold the %d writes: %s; %s'
+                          % (writer, reader, len(chunks),
+                             self.first_difference(writer, reader, mw, region, chunks),
+                             self.logs_hint()))
+        self.teardown_mws()
+        self.unload_tool()
+
+    def first_difference(self, writer, reader, mw, region, chunks):
+        """Where @reader's window @mw first differs from @writer's
+        /tmp/exp (the first @region bytes), and which write or gap of
+        @chunks ((offset, length) pairs) that byte belongs to."""
+        dump = 'od -An -tx1 -v | tr -s " \\n" "  "'
+        want = self.check_in(writer, 'head -c %d /tmp/exp | %s' % (region, dump),
+                             timeout=120).split()
+        got = self.check_in(reader, 'dd if=%s bs=%d count=1 2>/dev/null | %s'
+                            % (mw, region, dump), timeout=120).split()
+        for i, (a, b) in enumerate(zip(want, got)):
+            if a != b:
+                where = next(('in the write of %d bytes at %d' % (n, o)
+                              for o, n in chunks if o <= i < o + n), 'in a gap')
+                return 'byte %d is 0x%s, expected 0x%s (%s)' % (i, b, a, where)
+        return 'no byte differs in the dumps (%d and %d bytes)' % (len(want), len(got))
 
     def perf_run(self, g):
         d = '/sys/kernel/debug/ntb_perf/%s' % self.dev[g]
