@@ -260,7 +260,9 @@ class NtbTool(NtbToolPair):
         region = 32768
         lengths = (1, 7, 8, 9, 63, 64, 65, 100, 128, 129, 520)
         # Each write starts a gap of at least 13 bytes after the last one,
-        # at offset mis modulo 8; the guest's loop below computes the same.
+        # at offset mis modulo 8.  The guest's loop below computes the same
+        # offsets: the 88 of them spelled out make a command line longer
+        # than the guest's console takes.
         chunks, pos = [], 0
         for mis in range(8):
             for length in lengths:
