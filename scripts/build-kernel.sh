@@ -93,7 +93,9 @@ fi
 # files that no patch touches keep their timestamps.
 if [ -z "${KERNEL_SRC:-}" ]; then
     [ -f "$series_dir/series" ] || die "no series file in $series_dir"
-    series_hash=$(hash_inputs "$series_dir")
+    # Keyed by the series and its patches only: the config fragment and
+    # other files beside them do not make the tree be patched again.
+    series_hash=$(cd "$series_dir" && hash_inputs series $(series_list .))
     if [ "$(cat "$kroot/.series" 2>/dev/null)" != "$series_hash" ]; then
         step kernel-series "applying $series_dir/series"
         : >"$_step_log"
