@@ -83,6 +83,10 @@ Options:
   --gdb PORT           gdb stub for EP on 127.0.0.1:PORT and for RC on PORT+1
   --memory MIB         guest RAM in MiB (default 512)
   --timeout SEC        how long to wait for both shells (default 180)
+  --dry-run            check the options as a real run does, then print what
+                       it would build, the two QEMU command lines and the
+                       steps that follow, and exit 0; builds, starts and
+                       changes nothing (a bad option still fails, as always)
   -h, --help           this text
 
 Environment: KERNEL_SRC (your kernel tree), KERNEL_SERIES_DIR, QEMU_SRC,
@@ -110,7 +114,27 @@ check_private_dir() {
     case $_perm in
     *[2367]?|*[2367]) die "run directory $1 is writable by others (mode $_perm): others could replace the link socket; use a new directory, or chmod 700 it" ;;
     esac
-    chmod 700 "$1"
+    [ "$dry_run" = 1 ] || chmod 700 "$1"
+}
+
+# shell_words ARG...: ARGs on one line, each quoted for sh where it needs
+# it (for --dry-run's command lines).
+shell_words() {
+    _sep=
+    for _a in "$@"; do
+        case $_a in
+        ''|*[!A-Za-z0-9_./:=,@%+-]*)
+            _a="'$(printf '%s' "$_a" | sed "s/'/'\\\\''/g")'" ;;
+        esac
+        printf '%s%s' "$_sep" "$_a"
+        _sep=' '
+    done
+    printf '\n'
+}
+
+# dry NOTE...: one line of --dry-run's report.
+dry() {
+    echo "==> [dry-run] $*"
 }
 
 mode=foreground
@@ -138,6 +162,7 @@ db_bar=4
 mw_bars=2
 memory=512
 timeout=180
+dry_run=0
 while [ $# -gt 0 ]; do
     case "$1" in
     -h|--help) usage; exit 0 ;;
@@ -151,6 +176,7 @@ while [ $# -gt 0 ]; do
             bad_usage "--interactive takes 'ep' or 'rc', not '$interactive'" ;; esac ;;
     --run-dir) need_arg "$@"; run_dir=$2; shift ;;
     --no-build) build=0 ;;
+    --dry-run) dry_run=1 ;;
     --kernel) need_arg "$@"; kernel=$2; shift
         [ -f "$kernel" ] || bad_usage "--kernel $kernel: no such file" ;;
     --initrd) need_arg "$@"; initrd=$2; shift
@@ -336,6 +362,24 @@ restart_guest() {
     echo "==> [restart] $g is back in $(( $(date +%s) - t0 ))s"
 }
 
+# --dry-run of --stop and --restart: say what they would act on.  Which
+# pair that is depends on what runs now, not on the options, so no pair is
+# no error here.
+if [ "$dry_run" = 1 ] && { [ "$mode" = stop ] || [ "$mode" = restart ]; }; then
+    [ -n "$run_dir" ] || run_dir=$(readlink -f "$runs/latest" 2>/dev/null || true)
+    if [ -z "$run_dir" ] || [ ! -d "$run_dir" ]; then
+        where="none now (${run_dir:-no $runs/latest}): a real run would fail here"
+    else
+        where=$run_dir
+    fi
+    if [ "$mode" = stop ]; then
+        dry "would stop the QEMUs whose pid files are in the run directory, and wait for them: $where"
+    else
+        dry "would start $restart_which's QEMU again from <run-dir>/$restart_which.cmdline, if it is not running, and wait up to ${timeout}s for its shell: $where"
+    fi
+    exit 0
+fi
+
 if [ "$mode" = stop ]; then
     [ -n "$run_dir" ] || run_dir=$(readlink -f "$runs/latest" 2>/dev/null || true)
     [ -n "$run_dir" ] && [ -d "$run_dir" ] || bad_usage "no run directory to stop (give --run-dir)"
@@ -355,20 +399,72 @@ if [ -n "$run_dir" ] && [ -d "$run_dir" ]; then
     check_private_dir "$run_dir"
 fi
 
-# Build (or locate) QEMU, kernel, initramfs.
-if [ "$build" = 1 ]; then
-    "$DWC_EP_TOP/scripts/bootstrap.sh" --check >/dev/null 2>&1 ||
-        "$DWC_EP_TOP/scripts/bootstrap.sh"
-    [ -n "$qemu" ] || "$DWC_EP_TOP/scripts/build-qemu.sh"
-    [ -n "$kernel" ] || "$DWC_EP_TOP/scripts/build-kernel.sh"
-    [ -n "$initrd" ] || "$DWC_EP_TOP/scripts/build-initramfs.sh"
+# dry_uses WHAT FILE: --dry-run's line on where WHAT comes from.
+dry_uses() {
+    if [ -f "$2" ]; then
+        dry "$1: $2"
+    elif [ "$build" = 1 ]; then
+        dry "$1: $2 (not there yet: built first)"
+    else
+        dry "would fail: $1 $2 is missing (--no-build)"
+    fi
+}
+
+if [ "$dry_run" = 1 ]; then
+    # Say what would be built and where each piece would come from.
+    dry "nothing is built, started or changed"
+    if [ "$build" = 1 ]; then
+        dry "would run scripts/bootstrap.sh if 'scripts/bootstrap.sh --check' fails, then build what is missing or changed:$([ -n "$qemu" ] || echo ' QEMU')$([ -n "$kernel" ] || echo ' kernel')$([ -n "$initrd" ] || echo ' initramfs')"
+    else
+        dry "would build nothing (--no-build)"
+    fi
+    if [ -n "$qemu" ]; then
+        dry_uses QEMU "$qemu"
+    elif d=$("$DWC_EP_TOP/scripts/build-qemu.sh" --print-dir 2>&1); then
+        qemu=$d/qemu-system-aarch64
+        dry_uses QEMU "$qemu"
+    else
+        qemu=QEMU
+        dry "would fail: scripts/build-qemu.sh --print-dir: $d"
+    fi
+    if [ -n "$kernel" ]; then
+        dry_uses kernel "$kernel"
+    elif d=$("$DWC_EP_TOP/scripts/build-kernel.sh" --print-dir 2>&1); then
+        kernel=$d/arch/arm64/boot/Image
+        dry_uses kernel "$kernel"
+    else
+        kernel=IMAGE
+        dry "would fail: scripts/build-kernel.sh --print-dir: $d"
+    fi
+    if [ -n "$initrd" ]; then
+        dry_uses initramfs "$initrd"
+    elif d=$("$DWC_EP_TOP/scripts/build-initramfs.sh" --print-path 2>&1); then
+        initrd=$d
+        dry_uses initramfs "$initrd"
+    elif [ "$build" = 1 ]; then
+        # Its name hashes the kernel build's modules.
+        initrd=INITRAMFS
+        dry "initramfs: built after the kernel (named then)"
+    else
+        initrd=INITRAMFS
+        dry "would fail: scripts/build-initramfs.sh --print-path: $d"
+    fi
+else
+    # Build (or locate) QEMU, kernel, initramfs.
+    if [ "$build" = 1 ]; then
+        "$DWC_EP_TOP/scripts/bootstrap.sh" --check >/dev/null 2>&1 ||
+            "$DWC_EP_TOP/scripts/bootstrap.sh"
+        [ -n "$qemu" ] || "$DWC_EP_TOP/scripts/build-qemu.sh"
+        [ -n "$kernel" ] || "$DWC_EP_TOP/scripts/build-kernel.sh"
+        [ -n "$initrd" ] || "$DWC_EP_TOP/scripts/build-initramfs.sh"
+    fi
+    [ -n "$qemu" ] || qemu=$("$DWC_EP_TOP/scripts/build-qemu.sh" --print-dir)/qemu-system-aarch64
+    [ -n "$kernel" ] || kernel=$("$DWC_EP_TOP/scripts/build-kernel.sh" --print-dir)/arch/arm64/boot/Image
+    [ -n "$initrd" ] || initrd=$("$DWC_EP_TOP/scripts/build-initramfs.sh" --print-path)
+    for f in "$qemu" "$kernel" "$initrd"; do
+        [ -f "$f" ] || die "$f is missing: run without --no-build"
+    done
 fi
-[ -n "$qemu" ] || qemu=$("$DWC_EP_TOP/scripts/build-qemu.sh" --print-dir)/qemu-system-aarch64
-[ -n "$kernel" ] || kernel=$("$DWC_EP_TOP/scripts/build-kernel.sh" --print-dir)/arch/arm64/boot/Image
-[ -n "$initrd" ] || initrd=$("$DWC_EP_TOP/scripts/build-initramfs.sh" --print-path)
-for f in "$qemu" "$kernel" "$initrd"; do
-    [ -f "$f" ] || die "$f is missing: run without --no-build"
-done
 
 # The run directory holds the link socket (whoever connects to it can read
 # and write both guests' memory), the consoles and QMP: it is private
@@ -379,18 +475,27 @@ umask 077
 if [ -z "$run_dir" ]; then
     run_dir=$runs/pair-$(date +%Y%m%d-%H%M%S)-$$
 fi
-mkdir -p "$run_dir"
-run_dir=$(cd "$run_dir" && pwd)
-check_private_dir "$run_dir"
-mkdir -p "$runs"
-ln -sfn "$run_dir" "$runs/latest"
+if [ "$dry_run" = 1 ]; then
+    case $run_dir in /*) ;; *) run_dir=$(pwd)/$run_dir ;; esac
+    if [ -d "$run_dir" ]; then
+        dry "run directory: $run_dir (there; would be made 0700), linked as $runs/latest"
+    else
+        dry "run directory: $run_dir (would be created, 0700), linked as $runs/latest"
+    fi
+else
+    mkdir -p "$run_dir"
+    run_dir=$(cd "$run_dir" && pwd)
+    check_private_dir "$run_dir"
+    mkdir -p "$runs"
+    ln -sfn "$run_dir" "$runs/latest"
+fi
 [ ${#run_dir} -lt 90 ] ||
     die "run directory path too long for unix sockets: $run_dir (use --run-dir with a shorter path)"
 
-# start_guest ROLE EXTRA_ARGS: start one QEMU, with pid file.
+# start_guest ROLE EXTRA_ARGS: start one QEMU, with pid file (--dry-run:
+# print its command line).
 start_guest() {
     g=$1; extra=$2
-    rm -f "$run_dir/$g-console.log" "$run_dir/$g-qemu.log"
     # The endpoint arrives after boot, behind a hot-plug root port: Linux
     # sizes that port's windows at boot from pci=hpmemsize (2 MiB by
     # default, too small for four 1 MiB BARs), as on a board whose EP
@@ -415,6 +520,11 @@ start_guest() {
         -qmp "unix:$run_dir/$g-qmp.sock,server=on,wait=off" \
         -D "$run_dir/$g-qemu.log" -d guest_errors \
         -pidfile "$run_dir/$g.pid" $gdb $extra
+    if [ "$dry_run" = 1 ]; then
+        dry "$g QEMU: $(shell_words "$@")"
+        return 0
+    fi
+    rm -f "$run_dir/$g-console.log" "$run_dir/$g-qemu.log"
     # Keep the command line, one argument a line, for --restart.
     printf '%s\n' "$@" >"$run_dir/$g.cmdline"
     launch_guest "$g" "$@"
@@ -431,24 +541,33 @@ trap 'rc=$?; cleanup; exit $rc' EXIT
 trap 'exit 130' INT TERM
 
 t0=$(date +%s)
-echo "==> [boot] starting ep and rc guests (run dir: $run_dir)"
+[ "$dry_run" = 1 ] ||
+    echo "==> [boot] starting ep and rc guests (run dir: $run_dir)"
 # The RC listens for the link; the EP connects, and reconnects if the RC
 # side restarts.  A restarted EP QEMU finds the RC waiting.
 if [ "$link" = tcp ]; then
-    if [ -z "$link_port" ]; then
+    if [ -z "$link_port" ] && [ "$dry_run" = 1 ]; then
+        link_port=FREE-PORT
+    elif [ -z "$link_port" ]; then
         link_port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
     fi
     # TLS with a pre-shared key made for this run (0600, in the private
     # run directory): a client without the key gets no link.
-    mkdir -p "$run_dir/psk"
-    if [ -n "$link_key" ]; then
-        cp "$link_key" "$run_dir/psk/keys.psk"
+    if [ "$dry_run" = 1 ] && [ -n "$link_key" ]; then
+        dry "link: TCP $link_host:$link_port under TLS, key $run_dir/psk/keys.psk (a copy of $link_key)"
+    elif [ "$dry_run" = 1 ]; then
+        dry "link: TCP $link_host:$link_port under TLS, key $run_dir/psk/keys.psk (made for this run)"
     else
-        key=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')
-        [ ${#key} -eq 64 ] || die "could not read a key from /dev/urandom"
-        printf 'pcielink:%s\n' "$key" >"$run_dir/psk/keys.psk"
+        mkdir -p "$run_dir/psk"
+        if [ -n "$link_key" ]; then
+            cp "$link_key" "$run_dir/psk/keys.psk"
+        else
+            key=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')
+            [ ${#key} -eq 64 ] || die "could not read a key from /dev/urandom"
+            printf 'pcielink:%s\n' "$key" >"$run_dir/psk/keys.psk"
+        fi
+        chmod 600 "$run_dir/psk/keys.psk"
     fi
-    chmod 600 "$run_dir/psk/keys.psk"
     rc_args="-object tls-creds-psk,id=linktls,endpoint=server,dir=$run_dir/psk -trace chr_socket_tls_handshake_err $rc_args"
     ep_args="-object tls-creds-psk,id=linktls,endpoint=client,dir=$run_dir/psk,username=pcielink $ep_args"
     link_rc="socket,id=pcielink,host=$link_host,port=$link_port,server=on,wait=off,nodelay=on,tls-creds=linktls"
@@ -457,8 +576,12 @@ else
     link_rc="socket,id=pcielink,path=$run_dir/link.sock,server=on,wait=off"
     link_ep="socket,id=pcielink,path=$run_dir/link.sock,reconnect-ms=500"
 fi
-echo "$link_ep" >"$run_dir/ep-link.chardev"
-started=1
+if [ "$dry_run" = 1 ]; then
+    [ "$link" = tcp ] || dry "link: unix socket $run_dir/link.sock, fast path $fast_path"
+else
+    echo "$link_ep" >"$run_dir/ep-link.chardev"
+    started=1
+fi
 [ "$only" = ep ] ||
 start_guest rc "-device pcie-root-port,id=rp0,chassis=1,slot=0,bus=pcie.0
     -chardev $link_rc -device pci-ep-link,id=eplink,chardev=pcielink,port=rp0,fast-path=$fast_path $rc_args" ||
@@ -469,6 +592,32 @@ start_guest ep "-chardev $link_ep -device dw-pcie-ep,id=dwc0,chardev=pcielink,ms
 
 guests="ep rc"
 [ -z "$only" ] || guests=$only
+if [ "$dry_run" = 1 ]; then
+    dry "then: wait up to ${timeout}s for the shell of $(echo "$guests" | sed 's/ / and /')"
+    if [ "$only" = rc ]; then
+        dry "then: print the key file for the EP host; the EP host starts the function and this host binds the driver"
+    elif [ "$function" != none ]; then
+        dry "then: start pci_epf_$function in the EP guest (ep-function $function, DB_BAR=$db_bar MW_BARS=$mw_bars)"
+        if [ "$only" = ep ]; then
+            dry "then: nothing more here; the RC host binds the driver"
+        elif [ "$function" = test ]; then
+            dry "then: wait for /dev/pci-endpoint-test.0 in the RC guest"
+        elif [ "$ntb_client" = none ]; then
+            dry "then: wait for ntb_hw_epf's NTB device in the RC guest; load no NTB client (--ntb-client none)"
+        else
+            dry "then: wait for ntb_hw_epf's NTB device in the RC guest; ntb_netdev up on both sides: EP 192.168.77.1, RC 192.168.77.2"
+        fi
+    fi
+    [ -z "$gdb_port" ] || dry "gdb stubs: 127.0.0.1:$gdb_port (ep), 127.0.0.1:$((gdb_port + 1)) (rc)"
+    if [ "$mode" = detach ]; then
+        dry "then: return, leaving the pair running (stop it with --stop)"
+    elif [ -n "$interactive" ]; then
+        dry "then: attach this terminal to the $interactive console (Ctrl-] detaches and stops the pair)"
+    else
+        dry "then: stay in the foreground until Ctrl-C, which stops both QEMUs"
+    fi
+    exit 0
+fi
 # Wait for the consoles to show the ready line.
 for g in $guests; do
     while ! grep -q "DWC-EP-GUEST-READY role=$g" "$run_dir/$g-console.log" 2>/dev/null; do
