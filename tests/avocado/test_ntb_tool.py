@@ -340,11 +340,15 @@ class NtbTool(NtbToolPair):
                              '[%s] ntb_perf claims %d us for a run the guest timed at %d us'
                              % (g, usecs, wall_us))
         self.assertEqual(mbs, copied // usecs, '[%s] MBytes/s as ntb_perf computes it' % g)
-        rate = copied / usecs      # bytes per us = MB/s
+        # What ntb_perf copied is not checked here: it copies random bytes
+        # (perf_init_test(), get_random_bytes()) from a buffer it frees
+        # after the run into the peer's inbound buffer, and shows neither;
+        # the data through the same window is test_memory_windows'.  So
+        # this is a claim about ntb_perf's own numbers only.
         self.log.info('[%s] ntb_perf to the peer: %d bytes in %d us = %.3f MB/s '
-                      '(ntb_perf prints %d MBytes/s)', g, copied, usecs, rate, mbs)
-        self.assertGreater(rate, 0)
-        return rate
+                      '(ntb_perf prints %d MBytes/s)', g, copied, usecs,
+                      copied / usecs, mbs)
+        return copied / usecs
 
     def test_ntb_perf(self):
         # ntb_tool first, then unloaded: ntb_perf must take the device over.
@@ -412,10 +416,22 @@ class NtbToolDoorbell(NtbToolPair):
         test_doorbell_rc_to_ep)."""
         return REAL_DB_MASK
 
-    def ring_and_check(self, src, dst, bit, expect_db, expect_vec):
+    def ep_vec_for(self, bit):
+        """The EP doorbell interrupt (hwirq key of irq_counts()) that the
+        RC's doorbell @bit raises: the embedded doorbell has one, which
+        /proc/interrupts shows without a hwirq."""
+        return None
+
+    def vec_for(self, dst, bit):
+        """The interrupt of @dst that a doorbell @bit from its peer raises:
+        on the RC, vector bit+2 of ntb_hw_epf (see test_doorbell_ep_to_rc)."""
+        return bit + 2 if dst == 'rc' else self.ep_vec_for(bit)
+
+    def ring_and_check(self, src, dst, bit, expect_db, expect_vec, note=''):
         """@src rings peer doorbell @bit; @dst must see db == @expect_db,
         a db_event, and one more interrupt on vector @expect_vec (hwirq
-        key of irq_counts()) and on no other doorbell vector."""
+        key of irq_counts()) and on no other doorbell vector.  @note is
+        added to a failure message."""
         self.assertEqual(self.db(dst), 0, '[%s] db not clear before ringing' % dst)
         before = self.irqs(dst)
         self.start_db_waiter(dst, expect_db)
@@ -425,29 +441,32 @@ class NtbToolDoorbell(NtbToolPair):
         after = self.irqs(dst)
         self.log.info('%s rang bit %d: %s db=%#x, irqs %s -> %s', src, bit, dst, got,
                       before, after)
-        self.assertEqual(got, expect_db, '%s rang doorbell bit %d: %s db=%#x, expected %#x; %s'
-                         % (src, bit, dst, got, expect_db, self.logs_hint()))
-        self.assertEqual(status, 0, '[%s] db_event did not see db=%#x (waiter: %r)'
-                         % (dst, expect_db, status))
+        self.assertEqual(got, expect_db, '%s rang doorbell bit %d: %s db=%#x, expected %#x%s; %s'
+                         % (src, bit, dst, got, expect_db, note, self.logs_hint()))
+        self.assertEqual(status, 0, '%s rang doorbell bit %d: %s db_event did not see db=%#x '
+                         'within 10 s (waiter: %r)%s; %s'
+                         % (src, bit, dst, expect_db, status, note, self.logs_hint()))
         self.assertEqual(sorted(after), sorted(before), '[%s] doorbell IRQs changed' % dst)
         delta = {v: after[v] - before[v] for v in after}
         expected = {v: (1 if v == expect_vec else 0) for v in after}
         self.assertEqual(delta, expected, '%s rang bit %d: %s interrupt deltas per vector %s, '
-                         'expected one on vector %s' % (src, bit, dst, delta, expect_vec))
+                         'expected one on vector %s%s' % (src, bit, dst, delta, expect_vec, note))
         self.write(dst, '%s/db' % self.tool(dst), 'c %#x' % expect_db)
         self.assertEqual(self.db(dst), 0, '[%s] db not cleared by "c %#x"' % (dst, expect_db))
 
     def test_db_valid_mask(self):
         self.load_tool()
-        # EP: pci-epf-vntb.c vntb_epf_db_vector_count() (line 1365) returns
+        # EP: pci-epf-vntb.c vntb_epf_db_vector_count() (line 1416) returns
         # db_count - EPF_IRQ_DB_START = 4 - 2 (slot 0 is the link event,
         # slot 1 the historically unused one) and vntb_epf_db_valid_mask()
-        # (line 1384) returns GENMASK_ULL(nr_vec - 1, 0) = 0x3.
+        # (line 1435) returns GENMASK_ULL(nr_vec - 1, 0) = 0x3.  (Line
+        # numbers here are of Linux 7.2 with kernel-patches/ applied, the
+        # tree the guests run.)
         ep_mask = self.read_int('ep', '%s/db_valid_mask' % self.tool('ep'))
         self.assertEqual(ep_mask, REAL_DB_MASK, 'EP db_valid_mask %#x, expected %#x'
                          % (ep_mask, REAL_DB_MASK))
         # RC: ntb_hw_epf derives its doorbells from the MSI vectors it got
-        # (ntb_hw_epf.c line 393 'ndev->db_count = irq - 1', line 652
+        # (ntb_hw_epf.c line 426 'ndev->db_count = irq - 1', line 696
         # 'db_valid_mask = BIT_ULL(ndev->db_count - 1) - 1'); with patch
         # 0005 of kernel-patches/ pci-epf-vntb offers db_count (4) vectors
         # instead of 16, so the RC too offers exactly the two doorbells.
@@ -479,55 +498,57 @@ class NtbToolDoorbell(NtbToolPair):
         self.assertEqual(self.irqs('rc'), before, 'EP bit 2 raised an RC interrupt')
 
     def test_doorbell_rc_to_ep(self):
+        """With the embedded doorbell (the eDMA interrupt emulation) every
+        RC doorbell reads on the EP as all of them, db 0x3, on the one
+        shared interrupt: documented in pci-ep-msi.c
+        pci_epf_alloc_doorbell_embedded() (lines 108-116: one IRQ, the same
+        address/data replicated for each doorbell, IRQF_SHARED, "consumers
+        must treat them as equivalent kick doorbells"), so pci-epf-vntb
+        requests the IRQ once (epf_ntb_db_irq_is_duplicated(), line 571)
+        and epf_ntb_doorbell_handler() (line 377) sets every db bit whose
+        db_msg[].virq is that IRQ.  Per-bit delivery on this backend, or a
+        ring that is lost, fails here."""
         self.load_tool()
         vecs = self.irqs('ep')
-        # The eDMA interrupt-emulation doorbell has one IRQ and one
-        # address/data pair for every doorbell (pci-ep-msi.c
-        # pci_epf_alloc_doorbell_embedded(), line 123: .virq = the single
-        # db_mmio irq, IRQF_SHARED), so pci-epf-vntb requests it once and
-        # its handler (epf_ntb_doorbell_handler(), line 354) sets every db
-        # bit whose db_msg[].virq matches: any RC doorbell reads as 0x3.
-        self.assertEqual(list(vecs), [None], 'EP doorbell IRQs: %s' % vecs)
+        self.assertEqual(list(vecs), [None], 'EP doorbell IRQs: %s (expected one, the '
+                         'shared eDMA interrupt-emulation IRQ)' % vecs)
         for bit in range(DB_COUNT - 2):
-            self.ring_and_check('rc', 'ep', bit, REAL_DB_MASK, None)
-        self.cancel('pci-epf-vntb limitation with the embedded doorbell: all %d doorbells '
-                    'share one IRQ and one address/data pair (pci-ep-msi.c:115-124), so '
-                    'epf_ntb_doorbell_handler() (pci-epf-vntb.c:354) sets db=%#x for any '
-                    'RC doorbell; each ring was seen once on the shared IRQ, but per-bit '
-                    'delivery cannot be checked' % (DB_COUNT, REAL_DB_MASK))
+            self.ring_and_check('rc', 'ep', bit, REAL_DB_MASK, None,
+                                note=' (the embedded doorbell is one "kick" for all '
+                                'doorbells: pci-ep-msi.c:108-124, pci-epf-vntb.c:377-389)')
 
     def test_doorbell_mask(self):
+        """Neither driver masks doorbells: ntb_hw_epf.c ntb_epf_db_set_mask()
+        (line 500) and ntb_epf_db_clear_mask() (line 626), pci-epf-vntb.c
+        vntb_epf_db_set_mask() (line 1460) and vntb_epf_db_clear_mask()
+        (line 1676) return 0 and do nothing, and neither ops table
+        (ntb_hw_epf.c:640-663, pci-epf-vntb.c:1702-1726) has .db_read_mask.
+        So, on each side: ntb_tool's db_mask takes 's 0x1' and 'c 0x1'
+        (tool_db_mask_write(), ntb_tool.c:1066) and its read fails with
+        EINVAL (tool_db_mask_read() -> tool_fn_read() with no read op,
+        ntb_tool.c:1058 and 349); and a doorbell rung while its bit is
+        masked is delivered as if unmasked: its interrupt, db set and a
+        db_event at once (ntb_epf_vec_isr() line 399 and
+        epf_ntb_doorbell_handler() line 385 call ntb_db_event() whatever
+        the mask).  A driver that starts to honour the mask (or to read
+        it back) fails here, saying so."""
         self.load_tool()
-        ignored = []
+        honoured = (' -- the doorbell was rung with bit 0 masked: a driver that '
+                    'ignores the mask (the 7.2 drivers, see the docstring) delivers '
+                    'it at once; if the mask now holds it, update this test')
         for src, dst in (('ep', 'rc'), ('rc', 'ep')):
             expect = 1 if dst == 'rc' else self.ep_db_for(0)
-            # ntb_tool's db_mask: 's <bits>' -> ntb_db_set_mask().
-            self.write(dst, '%s/db_mask' % self.tool(dst), 's 0x1')
-            self.start_db_waiter(dst, expect)
-            self.write(src, '%s/peer_db' % self.tool(src), 's 0x1')
-            status = self.db_waiter_done(dst, wait=2)
-            if status is not None:
-                # The masked doorbell raised a db_event anyway.
-                self.assertEqual(status, 0)
-                self.assertEqual(self.db(dst), expect)
-                ignored.append(dst)
-            else:
-                # Unmasking a pending doorbell must raise its db_event.
-                self.write(dst, '%s/db_mask' % self.tool(dst), 'c 0x1')
-                self.assertEqual(self.db_waiter_done(dst, wait=10), 0,
-                                 '[%s] unmasked doorbell raised no db_event' % dst)
-                self.assertEqual(self.db(dst), expect)
-            self.write(dst, '%s/db_mask' % self.tool(dst), 'c 0x1')
-            self.write(dst, '%s/db' % self.tool(dst), 'c %#x' % expect)
+            mask = '%s/db_mask' % self.tool(dst)
+            status, out = self.run_in(dst, 'cat %s' % mask)
+            self.assertNotEqual(status, 0, '[%s] db_mask reads %r: the driver now has '
+                                '.db_read_mask (7.2 has none; see the docstring)'
+                                % (dst, out.strip()))
+            self.assertIn('Invalid argument', out, '[%s] reading db_mask: %r' % (dst, out))
+            # 's <bits>' -> ntb_db_set_mask(): accepted (the driver returns 0)
+            self.write(dst, mask, 's 0x1')
+            self.ring_and_check(src, dst, 0, expect, self.vec_for(dst, 0), note=honoured)
+            self.write(dst, mask, 'c 0x1')
             self.assertEqual(self.db(dst), 0)
-        if ignored:
-            self.cancel('driver limitation: the doorbell mask is ignored on %s: '
-                        'ntb_hw_epf.c ntb_epf_db_set_mask()/ntb_epf_db_clear_mask() '
-                        '(lines 467, 582) and pci-epf-vntb.c vntb_epf_db_set_mask()/'
-                        'vntb_epf_db_clear_mask() (lines 1409, 1625) just return 0, and '
-                        'neither has .db_read_mask (ntb_tool\'s db_mask read gives '
-                        'EINVAL); a masked doorbell raised db_event at once'
-                        % ' and '.join(ignored))
 
 
 class NtbToolDoorbellIts(NtbToolDoorbell):
@@ -543,6 +564,9 @@ class NtbToolDoorbellIts(NtbToolDoorbell):
 
     def ep_db_for(self, bit):
         return 1 << bit
+
+    def ep_vec_for(self, bit):
+        return bit + 2
 
     def test_doorbell_rc_to_ep(self):
         self.load_tool()
