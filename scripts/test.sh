@@ -20,10 +20,21 @@ the initramfs into the cache, then runs:
   fuzz     libFuzzer targets of the link codec, the iATU translation and
            the link layer (two PcieLinks over a socketpair, against the
            QEMU build; tests/fuzz), side by side for \$FUZZ_SECONDS (default 30) seconds; each
-           target is one test, failed by a crash or a broken invariant
+           target is one test, failed by a crash, a broken invariant or
+           fewer inputs than its floor (tests/expected/fuzz.txt)
   avocado  end-to-end tests on booted pairs (tests/avocado/test_*.py)
 and ends with one line: 'N passed, N failed' (', N skipped' when some were).
 Exit status 0 only if nothing failed.  Logs: \$DWC_EP_CACHE/logs/.
+
+Each suite's tests are checked by name against tests/expected/SUITE.txt
+(asan's avocado part: asan-avocado.txt; format in tests/expected/README.md).
+One failure each, printed with its name: a test that ran but is not listed
+(appeared), a listed test that did not run (vanished; not counted for
+avocado with --avocado-filter), a skip the manifest does not allow for
+that reason, a TAP test with plan 1..0, a fuzz target below its floor
+(inputs a second from the manifest, times FUZZ_SECONDS).  The names a
+run produced, as a manifest, are in \$DWC_EP_CACHE/logs/SUITE-names.txt:
+to take a change, review that file and copy it over the manifest.
 
   --suite NAME          run only this suite (repeatable); builds only what
                         it needs
@@ -104,6 +115,16 @@ if want avocado; then
     "$DWC_EP_TOP/scripts/build-initramfs.sh" || setup_failed "scripts/build-initramfs.sh"
 fi
 
+# count_results MODE MANIFEST ARGS...: scripts/count_results.py MODE ARGS,
+# checking the run against tests/expected/MANIFEST.txt (the tests expected
+# by name, the skips allowed, the fuzz floors) and writing the names it
+# produced to $DWC_EP_LOGS/MANIFEST-names.txt (tests/expected/README.md).
+count_results() {
+    _mode=$1 _m=$2; shift 2
+    /usr/bin/python3 "$DWC_EP_TOP/scripts/count_results.py" "$_mode" "$@" \
+        --expect "$DWC_EP_TOP/tests/expected/$_m.txt" --names "$DWC_EP_LOGS/$_m-names.txt"
+}
+
 # meson_suite SUITE BUILDDIR [meson test args]: run, count, list the tests.
 # A non-zero exit of meson with no failure counted is one failure more.
 meson_suite() {
@@ -113,7 +134,7 @@ meson_suite() {
     meson test -C "$_dir" --print-errorlogs "$@" >>"$_step_log" 2>&1 || _rc=$?
     if [ -f "$_dir/meson-logs/testlog.json" ]; then
         # shellcheck disable=SC2046
-        set -- $(/usr/bin/python3 "$DWC_EP_TOP/scripts/count_results.py" meson "$_dir/meson-logs/testlog.json")
+        set -- $(count_results meson "$_suite" "$_dir/meson-logs/testlog.json")
         [ $# -eq 3 ] || set -- 0 1 0
         if [ "$_rc" -ne 0 ] && [ "$2" -eq 0 ]; then
             echo "==> [$_suite] meson test exited $_rc with no failed test; counted as a failure (log: $_step_log)" >&2
@@ -126,19 +147,21 @@ meson_suite() {
     grep -E '^ *[0-9]+/[0-9]+ ' "$_step_log" | sed 's/^/    /'
 }
 
-# avocado_count SUITE JSON EXIT [REPORTS_DIR]: count an avocado job from
-# its JSON results.  A non-zero EXIT of avocado with no failed test, or
-# (with REPORTS_DIR) a sanitizer report in a file under REPORTS_DIR, is one
-# failure more; WARN is counted apart (scripts/count_results.py).
+# avocado_count SUITE MANIFEST JSON EXIT FILTERED [REPORTS_DIR]: count an
+# avocado job from its JSON results, against tests/expected/MANIFEST.txt
+# (FILTERED non-empty: some tests were left out, none vanishes).  A
+# non-zero EXIT of avocado with no failed test, or (with REPORTS_DIR) a
+# sanitizer report in a file under REPORTS_DIR, is one failure more; WARN
+# is counted apart (scripts/count_results.py).
 avocado_count() {
-    _suite=$1; _json=$2; _rc=$3; _reports=${4:-}
+    _suite=$1; _manifest=$2; _json=$3; _rc=$4; _filtered=${5:+--filtered}; _reports=${6:-}
     if [ ! -f "$_json" ]; then
         echo "==> [$_suite] avocado produced no results (exit $_rc); log: $_step_log" >&2
         count "$_suite" 0 1 0
         return
     fi
-    # shellcheck disable=SC2046
-    set -- $(/usr/bin/python3 "$DWC_EP_TOP/scripts/count_results.py" avocado "$_json")
+    # shellcheck disable=SC2046,SC2086
+    set -- $(count_results avocado "$_manifest" "$_json" $_filtered)
     [ $# -eq 4 ] || set -- 0 1 0 0
     if [ "$_rc" != 0 ] && [ "$2" -eq 0 ]; then
         echo "==> [$_suite] avocado exited '$_rc' with no failed test; counted as a failure (log: $_step_log)" >&2
@@ -228,7 +251,8 @@ if want asan; then
                 /usr/bin/python3 /usr/bin/avocado run --job-results-dir "$res_asan" \
                 --json "$json_asan" --max-parallel-tasks "$AV_TASKS" --filter-by-tags=robust \
                 "$DWC_EP_TOP"/tests/avocado/test_*.py >>"$_step_log" 2>&1 || _rc=$?
-            avocado_count asan "$json_asan" "$_rc" "$(readlink -f "$res_asan/latest")"
+            avocado_count asan asan-avocado "$json_asan" "$_rc" "" \
+                "$(readlink -f "$res_asan/latest")"
         fi
     fi
 fi
@@ -243,7 +267,6 @@ if want fuzz; then
     export QEMU_BUILD
     "$DWC_EP_TOP/tests/fuzz/build.sh" "$fb" >>"$_step_log" 2>&1 ||
         setup_failed "building the fuzz targets (log: $_step_log)"
-    fz_pass=0 fz_fail=0 fz_lines=
     targets=$("$DWC_EP_TOP/tests/fuzz/build.sh" --list)
     # The targets run side by side (each is one process of its own), for
     # $FUZZ_SECONDS together rather than one after another.
@@ -265,28 +288,17 @@ if want fuzz; then
           echo "$rc" >"$flog.rc"; } &
     done
     wait
-    for t in $targets; do
-        flog=$DWC_EP_LOGS/fuzz-$t.log
-        # no exit status written: the target's shell itself failed
-        rc=$(cat "$flog.rc" 2>/dev/null || echo 1)
-        runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$flog")
-        cov=$(sed -n 's/^#[0-9]*[[:space:]]*DONE[[:space:]]*cov: *\([0-9]*\).*/\1/p' "$flog")
-        if [ "$rc" -eq 0 ]; then
-            fz_pass=$((fz_pass + 1))
-            fz_lines="$fz_lines    fuzz-$t OK: ${runs:-?} inputs in ${FUZZ_SECONDS}s, coverage ${cov:-?}, no crash
-"
-        else
-            fz_fail=$((fz_fail + 1))
-            repro=$(sed -n 's/.*Test unit written to //p' "$flog" | tail -n 1)
-            fz_lines="$fz_lines    fuzz-$t FAIL (exit $rc): reproducer ${repro:-none saved}; log $flog
-"
-            echo "---- fuzz-$t: last lines of $flog ----" >&2
-            grep -vE '^#[0-9]+' "$flog" | tail -n 25 >&2
-        fi
-    done
-    [ $((fz_pass + fz_fail)) -gt 0 ] || { echo "==> [fuzz] no fuzz target ran" >&2; fz_fail=1; }
-    count fuzz "$fz_pass" "$fz_fail" 0
-    printf '%s' "$fz_lines"
+    # A target fails on a crash (non-zero exit) or when it ran fewer
+    # inputs than its floor in tests/expected/fuzz.txt (scaled with
+    # FUZZ_SECONDS): one that barely ran.  A target that was expected but
+    # not built, or built but not expected, fails too.
+    set --
+    for t in $targets; do set -- "$@" "$t=$DWC_EP_LOGS/fuzz-$t.log"; done
+    # shellcheck disable=SC2046
+    set -- $(count_results fuzz fuzz --seconds "$FUZZ_SECONDS" "$@")
+    [ $# -eq 3 ] || set -- 0 1 0
+    [ $(($1 + $2)) -gt 0 ] || { echo "==> [fuzz] no fuzz target ran" >&2; set -- 0 1 0; }
+    count fuzz "$@"
 fi
 
 if want avocado; then
@@ -307,7 +319,7 @@ if want avocado; then
         tee -a "$_step_log" |
         grep --line-buffered -E '^ *\(.*(PASS|FAIL|ERROR|SKIP|CANCEL|INTERRUPT|WARN)|^JOB (LOG|HTML)|^RESULTS'
     av_rc=$(cat "$rcfile" 2>/dev/null || echo missing)
-    avocado_count avocado "$json" "$av_rc"
+    avocado_count avocado avocado "$json" "$av_rc" "$tags"
 fi
 
 echo "==> all suites done in $(( $(date +%s) - t_all ))s"
