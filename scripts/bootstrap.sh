@@ -13,7 +13,8 @@ Usage: scripts/bootstrap.sh [--help] [--check]
 
 Prepares a Debian 12 (bookworm) machine for this project (needs root):
   * /etc/apt/sources.list.d/dwc-ep.sources: trixie (deb + deb-src, for the
-    QEMU 10.0 source and python3-pycotap), sid (linux-source-7.2, avocado),
+    QEMU 10.0 source and python3-pycotap), sid (linux-source-7.2, avocado,
+    python3-qemu-qmp),
     bookworm-backports (meson >= 1.5), all amd64 only;
   * /etc/apt/preferences.d/dwc-ep: bookworm 900, backports 100, trixie and
     sid 50, so only the packages we name come from them; libc and python
@@ -22,7 +23,8 @@ Prepares a Debian 12 (bookworm) machine for this project (needs root):
     download busybox-static:arm64 (it is unpacked into the cache, never
     installed on the host);
   * build packages (compilers, QEMU and kernel build dependencies, clang
-    with libFuzzer for tests/fuzz).
+    with libFuzzer for tests/fuzz, iproute2 for the network namespaces of
+    tests/avocado/test_two_hosts.py).
 
   --check   only report whether the machine is ready (exit 1 if not)
 
@@ -47,16 +49,22 @@ done
 # recommendation of clang) build the fuzz targets of tests/fuzz; gcc's own
 # ASan/UBSan runtimes (for build-qemu.sh --sanitize) come with gcc.
 # gnuplot-nox draws bench/link.sh's plot (bench/plot.sh; PNG, no X11).
+# iproute2: test_two_hosts.py's two hosts are network namespaces (ip netns).
 HOST_PKGS="build-essential git ninja-build pkg-config flex bison bc cpio xz-utils
  zstd dpkg-dev python3 python3-venv python3-setuptools libglib2.0-dev
  libpixman-1-dev zlib1g-dev libfdt-dev libslirp-dev gcc-aarch64-linux-gnu
  libc6-dev-arm64-cross libssl-dev libgnutls28-dev kmod rsync socat file
- device-tree-compiler clang libclang-rt-14-dev gnuplot-nox"
+ device-tree-compiler clang libclang-rt-14-dev gnuplot-nox iproute2"
 
 ready() {
-    for p in $HOST_PKGS python3-pycotap avocado; do
-        dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q 'install ok installed' || return 1
-    done
+    # one dpkg-query for all (a warm run must be quick): every name wanted
+    # must be listed as installed
+    # shellcheck disable=SC2086
+    _want=$(printf '%s\n' $HOST_PKGS python3-pycotap avocado python3-qemu-qmp | sort -u)
+    # shellcheck disable=SC2086
+    _have=$(dpkg-query -W -f='${db:Status-Abbrev} ${Package}\n' $_want 2>/dev/null |
+            awk '$1 == "ii" { print $2 }' | sort -u)
+    [ "$_want" = "$_have" ] || return 1
     dpkg --print-foreign-architectures | grep -qx arm64 || return 1
     [ -f /etc/apt/sources.list.d/dwc-ep.sources ] || return 1
     v=$(meson --version 2>/dev/null || echo 0)
@@ -153,10 +161,11 @@ echo "bootstrap: meson from bookworm-backports"
 apt-get install -y -q --no-install-recommends -t bookworm-backports meson >/dev/null
 
 # Arch-all packages from newer suites, installed alone so that apt does not
-# pull newer dependencies (they depend only on python3).
+# pull newer dependencies (they depend only on python3).  python3-qemu-qmp
+# is the QMP client of the end-to-end tests (tests/avocado/pair.py).
 tmp=$(mktemp -d); chmod 755 "$tmp"
 trap 'rm -rf "$tmp"' EXIT
-for spec in python3-pycotap/trixie avocado/sid; do
+for spec in python3-pycotap/trixie avocado/sid python3-qemu-qmp/sid; do
     name=${spec%/*}
     if ! dpkg-query -W -f='${Status}\n' "$name" 2>/dev/null | grep -q 'install ok installed'; then
         echo "bootstrap: $spec"

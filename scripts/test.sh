@@ -6,7 +6,7 @@ DWC_EP_TOP=$(cd "$(dirname "$0")/.." && pwd)
 
 usage() {
     cat <<USAGE
-Usage: scripts/test.sh [--help] [--suite unit|qtest|asan|fuzz|avocado]...
+Usage: scripts/test.sh [--help] [--suite unit|qtest|asan|fuzz|patches|avocado]...
                        [--avocado-filter TAGS] [--fast-path on|off]
 
 The project's one test command.  On a fresh Debian 12 machine it installs
@@ -22,6 +22,9 @@ the initramfs into the cache, then runs:
            QEMU build; tests/fuzz), side by side for \$FUZZ_SECONDS (default 30) seconds; each
            target is one test, failed by a crash, a broken invariant or
            fewer inputs than its floor (tests/expected/fuzz.txt)
+  patches  the kernel series (kernel-patches/, or \$KERNEL_SERIES_DIR):
+           checkpatch.pl --strict on each patch and an in-order apply
+           check against pristine Linux 7.2 (scripts/check-patches.sh)
   avocado  end-to-end tests on booted pairs (tests/avocado/test_*.py)
 and ends with one line: 'N passed, N failed' (', N skipped' when some were).
 Exit status 0 only if nothing failed.  Logs: \$DWC_EP_CACHE/logs/.
@@ -59,8 +62,8 @@ while [ $# -gt 0 ]; do
     case "$1" in
     -h|--help) usage; exit 0 ;;
     --suite) [ $# -ge 2 ] || { echo "test.sh: --suite needs a name" >&2; exit 2; }
-        case "$2" in unit|qtest|asan|fuzz|avocado) suites="$suites $2" ;;
-        *) echo "test.sh: unknown suite '$2' (unit, qtest, asan, fuzz, avocado)" >&2; exit 2 ;; esac
+        case "$2" in unit|qtest|asan|fuzz|patches|avocado) suites="$suites $2" ;;
+        *) echo "test.sh: unknown suite '$2' (unit, qtest, asan, fuzz, patches, avocado)" >&2; exit 2 ;; esac
         shift ;;
     --avocado-filter) [ $# -ge 2 ] || { echo "test.sh: --avocado-filter needs tags" >&2; exit 2; }
         tags=$2; shift ;;
@@ -71,7 +74,7 @@ while [ $# -gt 0 ]; do
     esac
     shift
 done
-[ -n "$suites" ] || suites="unit qtest asan fuzz avocado"
+[ -n "$suites" ] || suites="unit qtest asan fuzz patches avocado"
 want() { case " $suites " in *" $1 "*) return 0 ;; esac; return 1; }
 FUZZ_SECONDS=${FUZZ_SECONDS:-30}
 case "$FUZZ_SECONDS" in
@@ -110,8 +113,11 @@ fi
 if want asan; then
     "$DWC_EP_TOP/scripts/build-qemu.sh" --sanitize || setup_failed "scripts/build-qemu.sh --sanitize"
 fi
-if want avocado; then
+if want avocado || want patches; then
+    # the patches suite reads the unpacked tree and its checkpatch.pl
     "$DWC_EP_TOP/scripts/build-kernel.sh" || setup_failed "scripts/build-kernel.sh"
+fi
+if want avocado; then
     "$DWC_EP_TOP/scripts/build-initramfs.sh" || setup_failed "scripts/build-initramfs.sh"
 fi
 
@@ -199,7 +205,10 @@ if want qtest; then
         (cd "$qb" && ninja $(for n in $names; do echo "tests/qtest/$n"; done)) >>"$_step_log" 2>&1 ||
             setup_failed "building the qtests (log: $_step_log)"
         # shellcheck disable=SC2046
-        meson_suite qtest "$qb" --no-rebuild \
+        # Twice meson's timeouts: dw-edma-test's link tests wait out real
+        # link timeouts and come within seconds of 60 s on a busy 2-core
+        # machine.
+        meson_suite qtest "$qb" --no-rebuild --timeout-multiplier 2 \
             $(for n in $names; do echo "qtest-aarch64/$n"; done)
     fi
 fi
@@ -255,6 +264,28 @@ if want asan; then
                 "$(readlink -f "$res_asan/latest")"
         fi
     fi
+fi
+
+if want patches; then
+    step patches "checkpatch --strict and the apply check of the kernel series"
+    : >"$_step_log"
+    # check-patches.sh prints TAP; it is counted as one meson TAP test
+    # named check-patches, so the manifest, the 1..0 rule and the names
+    # file work as for the other suites.
+    _rc=0
+    "$DWC_EP_TOP/scripts/check-patches.sh" --tap >"$_step_log.tap" 2>>"$_step_log" || _rc=$?
+    cat "$_step_log.tap" >>"$_step_log"
+    /usr/bin/python3 -c 'import json, sys
+print(json.dumps({"name": "check-patches",
+                  "result": "OK" if sys.argv[2] == "0" else "FAIL",
+                  "stdout": open(sys.argv[1]).read()}))' \
+        "$_step_log.tap" "$_rc" >"$_step_log.json"
+    # shellcheck disable=SC2046
+    set -- $(count_results meson patches "$_step_log.json")
+    [ $# -eq 3 ] || set -- 0 1 0
+    count patches "$@"
+    grep -E '^not ok' "$_step_log.tap" | sed 's/^/    /'
+    [ "$_rc" -eq 0 ] || echo "    (log: $_step_log)"
 fi
 
 if want fuzz; then

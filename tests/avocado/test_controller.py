@@ -2,19 +2,49 @@
 
 The EP guest's dmesg must show the controller probed with the iATU and
 eDMA it is configured with; the endpoint functions pci_epf_test and
-pci_epf_vntb (each in its own pair) must start with no error, and the BARs
-they programmed must show in the model's trace with the sizes, 64-bit
-flags and Resizable BAR selected sizes they asked for.
+pci_epf_vntb (each in its own pair) must start with no error (no message
+at error level or worse in the EP guest's dmesg since the function was
+started) and with no kernel splat (a WARN, which is logged at warning
+level, a BUG, an oops: pair.KERNEL_SPLATS) in either guest's dmesg, and
+the BARs they programmed must show in the model's trace with the sizes,
+64-bit flags and Resizable BAR selected sizes they asked for.
 """
 
 import os
 import re
 
-from pair import PairTest
+from pair import KERNEL_SPLATS, PairTest
 
 IATU_RE = r'iATU: unroll T, (\d+) ob, (\d+) ib, align 4K, limit \d+G'
 EDMA_RE = r'eDMA: unroll T, (\d+) wr, (\d+) rd'
 TRACES = '-trace dw_pcie_ep_bar -trace dw_pcie_ep_rebar'
+
+
+# a line of 'dmesg -r': <N>, N = facility * 8 + level, then the message
+RAW_LINE = re.compile(r'^<(\d+)>(.*)$')
+
+
+MARK = 'dwc-ep-test: starting the endpoint function'
+
+
+def error_lines(raw):
+    """The kernel's lines of 'dmesg -r' output @raw at error level or
+    worse (0-3), after the last MARK line if there is one."""
+    out = []
+    for line in raw.splitlines():
+        if MARK in line:
+            out = []
+            continue
+        m = RAW_LINE.match(line.strip())
+        if m and int(m.group(1)) <= 3:
+            out.append(line.strip())
+    return out
+
+
+def splat_lines(raw):
+    """The lines of dmesg output @raw that belong to a kernel splat, at
+    any level (a WARN is logged at warning level, 4)."""
+    return [l.strip() for l in raw.splitlines() if KERNEL_SPLATS.search(l)]
 
 
 def bar_trace(log_path):
@@ -45,6 +75,9 @@ class ControllerProbe(PairTest):
 
     def test_probe(self):
         dmesg = self.check_in('ep', 'dmesg')
+        splats = splat_lines(dmesg)
+        self.assertEqual(splats, [], 'a kernel splat in the EP dmesg; %s'
+                         % self.logs_hint())
         m = re.search(IATU_RE, dmesg)
         if not m:
             self.fail('no iATU line in the EP dmesg; %s' % self.logs_hint())
@@ -63,14 +96,22 @@ class FunctionBase(PairTest):
     run_pair_args = ['--ep-arg', TRACES]
 
     def start_function(self):
-        before = self.check_in('ep', "dmesg -r | grep -E '^<[0-3]>' | wc -l").strip()
+        """Start the function; return the EP dmesg's new lines at error
+        level or worse.  Fails on a kernel splat in either guest's
+        dmesg."""
+        self.check_in('ep', 'echo "%s" > /dev/kmsg' % MARK)
         out = self.check_in('ep', 'ep-function %s' % self.kind)
         self.assertIn('started on', out)
         # the model brings the link up; give the functions a moment to react
         self.check_in('ep', 'sleep 1')
-        errors = self.check_in('ep', "dmesg -r | grep -E '^<[0-3]>' | tail -n +%d"
-                               % (int(before) + 1))
-        return errors
+        raw = self.check_in('ep', 'dmesg -r')
+        self.assertIn(MARK, raw, 'the EP dmesg lost its start mark')
+        errors = error_lines(raw)
+        for g in ('ep', 'rc'):
+            splats = splat_lines(self.check_in(g, 'dmesg -r'))
+            self.assertEqual(splats, [], 'a kernel splat in the %s dmesg; %s'
+                             % (g.upper(), self.logs_hint()))
+        return '\n'.join(errors)
 
     def bars(self):
         return bar_trace(os.path.join(self.run_dir, 'ep-qemu.log'))

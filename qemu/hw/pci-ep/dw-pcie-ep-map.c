@@ -22,7 +22,6 @@
 #include "qemu/osdep.h"
 #include "hw/pci-ep/dw-pcie-ep.h"
 #include "hw/pci/pci_regs.h"
-#include "exec/address-spaces.h"
 #include "exec/memory.h"
 #include "exec/ramblock.h"
 #include "qemu/main-loop.h"
@@ -41,7 +40,9 @@ static void dw_pcie_ep_map_want(DwPcieEpState *s, unsigned bar,
     uint64_t size = dw_pcie_ep_bar_size(s, bar);
     uint64_t page = qemu_real_host_page_size();
     uint64_t ep = 0, room = 0, fd_offset;
-    MemoryRegionSection sec;
+    MemTxAttrs attrs = MEMTXATTRS_UNSPECIFIED;
+    MemoryRegion *mr;
+    hwaddr xlat, len = size;
     unsigned i;
 
     memset(want, 0, sizeof(*want));
@@ -60,24 +61,26 @@ static void dw_pcie_ep_map_want(DwPcieEpState *s, unsigned bar,
         ((ep | size) & (page - 1))) {
         return;
     }
-    sec = memory_region_find(get_system_memory(), ep, size);
-    if (!sec.mr) {
-        return;
-    }
-    if (memory_region_is_ram(sec.mr) && !memory_region_is_romd(sec.mr) &&
-        !sec.readonly && sec.mr->ram_block &&
-        int128_get64(sec.size) == size &&
-        memory_region_get_fd(sec.mr) >= 0) {
-        fd_offset = sec.offset_within_region + sec.mr->ram_block->fd_offset;
+    /*
+     * What the inbound path reaches (dw_pcie_ep_inbound): EP memory, which
+     * the "memory" property may make other than the machine's view.  All
+     * of the BAR must be one piece of RAM that the inbound path writes.
+     */
+    attrs.requester_id = s->its_device_id;
+    RCU_READ_LOCK_GUARD();
+    mr = address_space_translate(s->ep_as, ep, &xlat, &len, true, attrs);
+    if (memory_region_is_ram(mr) && !memory_region_is_romd(mr) &&
+        !mr->readonly && mr->ram_block && len == size &&
+        memory_region_get_fd(mr) >= 0) {
+        fd_offset = xlat + mr->ram_block->fd_offset;
         if (!(fd_offset & (page - 1))) {
             want->on = true;
             want->size = size;
             want->fd_offset = fd_offset;
-            want->ram = sec.mr->ram_block;
-            *fd = memory_region_get_fd(sec.mr);
+            want->ram = mr->ram_block;
+            *fd = memory_region_get_fd(mr);
         }
     }
-    memory_region_unref(sec.mr);
 }
 
 static bool dw_pcie_ep_map_same(const DwPcieEpMap *a, const DwPcieEpMap *b)

@@ -8,6 +8,7 @@
  * addresses PCI_BASE..+PCI_SIZE: MEM_WR land there and are logged, MEM_RD
  * are answered from it (UR outside it, CA in the PCI_CA window, and not
  * at all in the PCI_SILENT window; held back while Peer.hold is set).
+ * While Peer.paused is set the thread reads nothing at all (peer_pause).
  *
  * Covered: DMA_CTRL channel counts, int_mask reset, int_clear W1C, channel
  * register read back and read-only CS; every register's reset value,
@@ -29,12 +30,16 @@
  * request's handler started, and a hostile RC that never reads and
  * floods or trickles (the EP holds a bounded amount, cuts the link within
  * its timeout, answers qtest commands meanwhile, and works once the RC is
- * back).
+ * back: an eDMA pattern lands byte for byte); a stopped peer, on either
+ * end (each access bounded, no posted write lost or doubled).  And the
+ * shared-memory fast path, with EP memory the machine's or the "memory"
+ * property's.
  *
  * The same thread plays the EP side for pci-ep-link (the RC end, in an
  * RC QEMU of its own): a fake function with a config space and BAR0,
  * which it answers from; used for the slot power off and on of the RC
- * guest, which detaches the function while the link stays up.
+ * guest, which detaches the function while the link stays up, the INTx
+ * hold, the RC end of the fast path, and an EP that stops.
  *
  * Copyright (c) 2026 The dwc-pcie-ep authors
  * SPDX-License-Identifier: GPL-2.0-or-later
@@ -128,6 +133,8 @@ typedef struct Peer {
     int lfd, fd;
     int stop;           /* atomic */
     int drop;           /* atomic: close the connection, accept the next */
+    int paused;         /* atomic: read, answer and close nothing (SIGSTOP) */
+    int pause_seen;     /* atomic: the thread is paused (see peer_pause) */
     bool ep_role;       /* plays the EP (for pci-ep-link), not the RC */
     uint32_t features;  /* PL_FEAT_* our HELLO offers (set before the thread) */
     GThread *thread;
@@ -412,12 +419,14 @@ static bool peer_handle(Peer *p, const PlMsg *m, PlMsg *cpl, uint8_t *data)
 
 /*
  * The EP side, for pci-ep-link: config reads and writes of the fake
- * function, BAR reads (all 0x5a) and writes (counted), the completions of
- * the fake EP's own requests.  true if *cpl is to be sent back.
+ * function, BAR reads (all 0x5a) and writes (counted and logged), the
+ * completions of the fake EP's own requests.  true if *cpl is to be sent
+ * back.
  */
 static bool fake_ep_handle(Peer *p, const PlMsg *m, PlMsg *cpl,
                            uint8_t *data)
 {
+    WrRec wr = { .addr = m->u.mem.addr, .size = m->u.mem.size };
     unsigned i, off = m->u.cfg.offset;
 
     p->st.msgs++;
@@ -455,6 +464,10 @@ static bool fake_ep_handle(Peer *p, const PlMsg *m, PlMsg *cpl,
         p->st.reads++;
         return true;
     case PL_MSG_MEM_WR:
+        for (i = 0; i < MIN(4, wr.size); i++) {
+            wr.first4 |= (uint32_t)m->u.mem.data[i] << (8 * i);
+        }
+        g_array_append_val(p->writes, wr);
         p->st.written += m->u.mem.size;
         return false;
     case PL_MSG_CPL:
@@ -739,6 +752,12 @@ static void peer_serve(Peer *p)
             peer_flood(p, g_atomic_int_get(&p->flood));
             return;
         }
+        if (g_atomic_int_get(&p->paused)) {
+            g_atomic_int_set(&p->pause_seen, 1);
+            g_usleep(5 * 1000);     /* what QEMU sends waits in the socket */
+            continue;
+        }
+        g_atomic_int_set(&p->pause_seen, 0);
         if (poll(&pfd, 1, 20) <= 0) {
             continue;
         }
@@ -819,6 +838,21 @@ static gpointer peer_run(gpointer opaque)
         g_atomic_int_set(&p->drop, 0);
     }
     return NULL;
+}
+
+/*
+ * Stop the peer (@on) as SIGSTOP stops a QEMU: once this returns it reads
+ * and answers nothing, and keeps the connection; or let it continue.
+ */
+static void peer_pause(Peer *p, bool on)
+{
+    gint64 deadline = g_get_monotonic_time() + WAIT_US;
+
+    g_atomic_int_set(&p->paused, on);
+    while (on && !g_atomic_int_get(&p->pause_seen)) {
+        g_assert_cmpint(g_get_monotonic_time(), <, deadline);
+        g_usleep(1000);
+    }
 }
 
 /* Copy to (@put) or from the RC memory at @pci. */
@@ -1265,6 +1299,28 @@ static uint8_t *pattern(size_t n, uint32_t seed)
     return b;
 }
 
+/*
+ * The @n bytes at @got are @want, byte for byte; else the test fails
+ * naming @what at @base and the first offset that differs.
+ */
+static void check_bytes(const char *what, uint64_t base, const uint8_t *got,
+                        const uint8_t *want, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n && got[i] == want[i]; i++) {
+        /* the first difference */
+    }
+    if (i < n) {
+        g_autofree char *msg =
+            g_strdup_printf("%s at 0x%" PRIx64 ": byte %zu of %zu (0x%" PRIx64
+                            ") is 0x%02x, written 0x%02x", what, base, i, n,
+                            base + i, got[i], want[i]);
+
+        g_assertion_message(G_LOG_DOMAIN, __FILE__, __LINE__, G_STRFUNC, msg);
+    }
+}
+
 /* The RC memory holds @want at @pci, with zeros on either side. */
 static void check_pci(Ep *ep, uint64_t pci, const uint8_t *want, size_t n)
 {
@@ -1272,7 +1328,7 @@ static void check_pci(Ep *ep, uint64_t pci, const uint8_t *want, size_t n)
 
     peer_mem(ep->peer, pci - 1, got, n + 2, false);
     g_assert_cmpuint(got[0], ==, 0);
-    g_assert_true(memcmp(got + 1, want, n) == 0);
+    check_bytes("RC memory", pci, got + 1, want, n);
     g_assert_cmpuint(got[n + 1], ==, 0);
 }
 
@@ -1288,7 +1344,7 @@ static void check_ep(Ep *ep, uint64_t addr, const uint8_t *want, size_t n)
 
     qtest_memread(ep->qts, addr - 1, got, n + 2);
     g_assert_cmphex(got[0], ==, 0x5a);
-    g_assert_true(memcmp(got + 1, want, n) == 0);
+    check_bytes("EP memory", addr, got + 1, want, n);
     g_assert_cmphex(got[n + 1], ==, 0x5a);
 }
 
@@ -2763,16 +2819,39 @@ static void check_reconnected(Ep *ep)
     check_clean(ep);
 }
 
-/* A clean function on the link: config space and eDMA work. */
+/* What check_clean moves: several MEM_WR and MEM_RD, the last one short. */
+#define CLEAN_LEN       (3 * PL_MAX_PAYLOAD + 100)
+
+/*
+ * A clean function on the link: config space works, and the eDMA writes
+ * a pattern from EP RAM into RC memory and reads it back into EP RAM, each
+ * copy equal to the pattern byte for byte (the first differing offset is
+ * named), nothing written beside it.
+ */
 static void check_clean(Ep *ep)
 {
+    const uint64_t src = EP_RAM + 0x100000, dst = PCI_BASE + 0x1000,
+                   back = EP_RAM + 0x200000;
+    g_autofree uint8_t *pat = pattern(CLEAN_LEN, 0xc1ea);
+    g_autofree uint8_t *zero = g_malloc0(CLEAN_LEN + 2);
+
     g_assert_cmphex(rc_cfg_read(ep, PCI_VENDOR_ID), ==,
                     qtest_readl(ep->qts, ep->dbi + PCI_VENDOR_ID));
     rc_cfg_write(ep, PCI_COMMAND, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+    qtest_memwrite(ep->qts, src, pat, CLEAN_LEN);
+    peer_mem(ep->peer, dst - 1, zero, CLEAN_LEN + 2, true);
     peer_take(ep->peer);
-    block_start(ep, WR, 0, 256, EP_RAM + 0x100000, PCI_BASE + 0x1000);
+    block_start(ep, WR, 0, CLEAN_LEN, src, dst);
     g_assert_cmphex(wait_end(ep, WR, 0), ==, DONE(0));
-    wait_written(ep, 256);
+    WR32(ep, CLEAR(WR), DONE(0));
+    wait_written(ep, CLEAN_LEN);
+    check_pci(ep, dst, pat, CLEAN_LEN);
+
+    ep_guard(ep, back, CLEAN_LEN);
+    block_start(ep, RD, 0, CLEAN_LEN, dst, back);
+    g_assert_cmphex(wait_end(ep, RD, 0), ==, DONE(0));
+    WR32(ep, CLEAR(RD), DONE(0));
+    check_ep(ep, back, pat, CLEAN_LEN);
 }
 
 /*
@@ -2791,7 +2870,6 @@ static void test_link_flood(void)
     Ep ep;
 
     ep_start_keep(&ep, ",link-timeout-ms=1000", true, true, true);
-    qtest_memset(ep.qts, EP_RAM + 0x100000, 0x99, 256);
     sent = flood_watch(&ep, FLOOD, &cut, &worst);
     g_test_message("flood: the EP took %" PRIu64 " bytes, cut the link "
                    "after %" PRId64 " ms; slowest qtest command %" PRId64
@@ -2818,7 +2896,6 @@ static void test_link_trickle(void)
     Ep ep;
 
     ep_start_keep(&ep, ",link-timeout-ms=1000", true, true, true);
-    qtest_memset(ep.qts, EP_RAM + 0x100000, 0x99, 256);
     flood_watch(&ep, TRICKLE, &cut, &worst);
     g_test_message("trickle: the EP cut the link after %" PRId64 " ms; "
                    "slowest qtest command %" PRId64 " ms", cut / 1000,
@@ -2854,7 +2931,6 @@ static void test_link_fuzz(void)
     Ep ep;
 
     ep_start_keep(&ep, ",link-timeout-ms=200", true, true, true);
-    qtest_memset(ep.qts, EP_RAM + 0x100000, 0x99, 256);
     g_test_message("link fuzz: seed 0x%x, %u connections", seed, rounds);
     ep.peer->rand = g_rand_new_with_seed(seed);
     g_atomic_int_set(&ep.peer->flood, FUZZ);
@@ -3136,6 +3212,123 @@ static void test_fast_path_off(void)
     fast_path_none(SHM_RAM, 0, PL_FEAT_SHM);
 }
 
+/*
+ * EP memory that is not the machine's: "memory" names a second shared
+ * memfd backend (1 GiB + 64 MiB, mapped nowhere in the machine), so EP
+ * address X is byte X of that backend, where the machine (SHM_RAM, also a
+ * shared memfd) has its own RAM at X - EP_RAM.  Two addresses:
+ *  - MEM_T: RAM in both views, different RAM;
+ *  - MEM_NONE: past the end of EP memory (nothing there for the inbound
+ *    path), but RAM to the machine.
+ */
+#define MEM_EP_MIB      1088
+#define MEM_EP_RAM      " -object memory-backend-memfd,id=epmem,size=" \
+                        stringify(MEM_EP_MIB) "M,share=on"
+#define MEM_T           (EP_RAM + 32 * MiB)
+#define MEM_NONE        ((uint64_t)MEM_EP_MIB * MiB)
+
+/*
+ * A BAR-match region maps BAR0 (@size bytes at PCI address @bar0) onto EP
+ * address @target: the fake RC gets it as its MAP number @nmap, of the
+ * RAM's file at @fd_offset, and the mapping and the link's messages reach
+ * the same bytes.  What MEM_WR on the link writes (@pat) reads back
+ * through the mapping and through MEM_RD, byte for byte; a store through
+ * the mapping (0x12345678 at 0x104) shows in MEM_RD, and one through
+ * MEM_WR (0x9abcdef0 at 0x108) in the mapping.
+ */
+static void fast_path_same_bytes(Ep *ep, uint64_t bar0, uint64_t target,
+                                 uint64_t size, unsigned nmap,
+                                 uint64_t fd_offset, const uint8_t *pat)
+{
+    g_autofree uint8_t *got = g_malloc(size);
+    uint64_t off;
+    PeerMap pm;
+
+    iatu_bar_match(ep->qts, ep->atu + IATU_REGION(0) + IATU_INBOUND, 0,
+                   target);
+    check_maps(ep, false, nmap, nmap - 1);
+    check_last_map(ep, size, fd_offset);
+    pm = peer_slot(ep->peer, 0);
+    g_assert_true(pm.on);
+
+    for (off = 0; off < size; off += PL_MAX_PAYLOAD) {
+        PlMsg m = { .type = PL_MSG_MEM_WR };
+
+        m.u.mem.addr = bar0 + off;
+        m.u.mem.size = PL_MAX_PAYLOAD;
+        m.u.mem.bar = 0;
+        m.u.mem.data = (uint8_t *)pat + off;
+        peer_send(ep->peer, &m);
+    }
+    for (off = 0; off < size; off += PL_MAX_PAYLOAD) {
+        PlMsg m = { .type = PL_MSG_MEM_RD };
+
+        m.u.mem.addr = bar0 + off;
+        m.u.mem.size = PL_MAX_PAYLOAD;
+        m.u.mem.bar = 0;
+        g_assert_cmpint(rc_request(ep->peer, &m, got + off, PL_MAX_PAYLOAD),
+                        ==, PL_STATUS_SC);
+    }
+    check_bytes("BAR0 on messages", bar0, got, pat, size);
+    check_bytes("BAR0 on the fast path", bar0, pm.ptr, pat, size);
+
+    stl_le_p(pm.ptr + 0x104, 0x12345678);
+    rc_sees(ep, bar0 + 0x104, true, 0x12345678);
+    peer_mem_write(ep->peer, 0, bar0 + 0x108, 0x9abcdef0, 4);
+    rc_sees(ep, bar0 + 0x10c, true, ldl_le_p(pat + 0x10c));
+    g_assert_cmphex((uint32_t)ldl_le_p(pm.ptr + 0x108), ==, 0x9abcdef0);
+}
+
+/*
+ * The fast path hands the RC the RAM that the EP's inbound requests reach
+ * when the "memory" property names EP memory (fast_path_same_bytes).
+ * With EP memory a backend of its own: BAR0 -> MEM_T maps that backend
+ * at file offset MEM_T, not the machine's RAM at MEM_T (which stays as it
+ * was); BAR0 -> MEM_NONE maps nothing (the machine's RAM there is no EP
+ * memory), and MEM_RD completes with CA.  With EP memory the machine's
+ * RAM backend itself (an address space of that region sees it where the
+ * machine does): BAR0 -> EP_RAM + 1 MiB maps the backend at file offset
+ * 1 MiB.
+ */
+static void test_fast_path_memory(void)
+{
+    const uint64_t bar0 = 0x10000000, ib = IATU_REGION(0) + IATU_INBOUND;
+    const uint64_t size = 1 * MiB;
+    g_autofree uint8_t *ep_mem = pattern(size, 31);
+    g_autofree uint8_t *cpu_mem = pattern(size, 32);
+    g_autofree uint8_t *got = g_malloc(size);
+    uint32_t v;
+    Ep ep;
+
+    ep_start_full(&ep, ",fast-path=on,memory=/objects/epmem/epmem[0]"
+                  SHM_RAM MEM_EP_RAM, true, true, false, PL_FEAT_SHM);
+    qtest_memwrite(ep.qts, MEM_T, cpu_mem, size);
+    qtest_writel(ep.qts, ep.dbi2 + PCI_BASE_ADDRESS_0, 1);
+    g_assert_cmphex(rc_probe_bar0(&ep) & ~0xfu, ==, (uint32_t)-size);
+    rc_cfg_write(&ep, PCI_BASE_ADDRESS_0, bar0);
+    fast_path_same_bytes(&ep, bar0, MEM_T, size, 1, MEM_T, ep_mem);
+    qtest_memread(ep.qts, MEM_T, got, size);
+    check_bytes("the machine's RAM at the target", MEM_T, got, cpu_mem,
+                size);
+
+    iatu_bar_match(ep.qts, ep.atu + ib, 0, MEM_NONE);
+    check_maps(&ep, false, 1, 1);
+    g_assert_false(peer_slot(ep.peer, 0).on);
+    g_assert_cmpint(rc_mem_read(&ep, 0, bar0 + 0x100, &v), ==, PL_STATUS_CA);
+    ep_stop(&ep);
+
+    ep_start_full(&ep, ",fast-path=on,memory=/objects/ram/ram[0]" SHM_RAM,
+                  true, true, false, PL_FEAT_SHM);
+    qtest_writel(ep.qts, ep.dbi2 + PCI_BASE_ADDRESS_0, 1);
+    rc_cfg_write(&ep, PCI_BASE_ADDRESS_0, bar0);
+    fast_path_same_bytes(&ep, bar0, EP_RAM + size, size, 1, size, ep_mem);
+    stl_le_p(ep_mem + 0x104, 0x12345678);
+    stl_le_p(ep_mem + 0x108, 0x9abcdef0);
+    qtest_memread(ep.qts, EP_RAM + size, got, size);
+    check_bytes("EP RAM at the target", EP_RAM + size, got, ep_mem, size);
+    ep_stop(&ep);
+}
+
 /* ---- pci-ep-link: the RC end, with a fake EP on the link ---- */
 
 #define RC_ECAM         0x3f000000ULL   /* virt, highmem-ecam=off */
@@ -3211,11 +3404,12 @@ static void rc_check_dma(Ep *rc, uint64_t off, uint32_t val)
 }
 
 /*
- * Start an RC QEMU with pci-ep-link behind a hot-plug root port, its link
- * to our fake EP (whose HELLO offers @features), and do what firmware
- * does: the port's bus numbers, the port enabled.
+ * Start an RC QEMU with pci-ep-link (@props appended to its -device)
+ * behind a hot-plug root port, its link to our fake EP (whose HELLO offers
+ * @features), and do what firmware does: the port's bus numbers, the port
+ * enabled.
  */
-static void rc_start(Ep *rc, uint32_t features)
+static void rc_start_props(Ep *rc, uint32_t features, const char *props)
 {
     memset(rc, 0, sizeof(*rc));
     peer_start(rc, true, features);
@@ -3223,11 +3417,17 @@ static void rc_start(Ep *rc, uint32_t features)
                           "-device pcie-root-port,id=rp0,chassis=1,slot=0,"
                           "bus=pcie.0,addr=2.0 "
                           "-chardev socket,id=l,path=%s,reconnect-ms=100 "
-                          "-device pci-ep-link,chardev=l,port=rp0", rc->path);
+                          "-device pci-ep-link,chardev=l,port=rp0%s",
+                          rc->path, props);
     peer_wait(rc, 0, -2);
     qtest_writel(rc->qts, ecam(0, RC_PORT, PCI_PRIMARY_BUS), 0x00010100);
     qtest_writew(rc->qts, ecam(0, RC_PORT, PCI_COMMAND),
                  PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+}
+
+static void rc_start(Ep *rc, uint32_t features)
+{
+    rc_start_props(rc, features, "");
 }
 
 /*
@@ -3523,6 +3723,161 @@ static void test_link_fast_path(void)
     close(fd);
 }
 
+/* ---- a stopped peer ---- */
+
+/* Reads and counter writes made while the peer is stopped. */
+#define STOP_ACCESSES   20
+/* The link's timeout in those tests (timeout-ms, link-timeout-ms). */
+#define STOP_TIMEOUT_MS 1000
+/*
+ * What a request waits once one has timed out while the peer stays
+ * silent: PL_STALL_MS of hw/pci-ep/pcie-link.h (not for qtests to include).
+ */
+#define STOP_STALL_MS   100
+/*
+ * What an access may cost beyond what the link waits for the peer: a
+ * qtest round trip and a wake-up on a busy machine, sanitizer build
+ * included.  Well below STOP_TIMEOUT_MS - STOP_STALL_MS, so that an access
+ * that waits a whole timeout where PL_STALL_MS is due fails.
+ */
+#define STOP_SLACK_MS   400
+
+/* Fail, naming @what @i, if it took more than @bound_ms (@us taken). */
+static void check_cost(const char *what, unsigned i, gint64 us,
+                       gint64 bound_ms)
+{
+    if (us > bound_ms * 1000) {
+        g_autofree char *msg =
+            g_strdup_printf("%s %u of %u with the peer stopped took %" PRId64
+                            " ms, more than the %" PRId64 " ms it may cost",
+                            what, i + 1, STOP_ACCESSES, us / 1000, bound_ms);
+
+        g_assertion_message(G_LOG_DOMAIN, __FILE__, __LINE__, G_STRFUNC, msg);
+    }
+}
+
+/*
+ * The peer of @q stops (Peer.paused: it reads nothing, answers nothing
+ * and keeps the connection, as a QEMU stopped with SIGSTOP does), and @q
+ * makes STOP_ACCESSES rounds of a 32-bit read at @rd and a posted 32-bit
+ * write of the round's number at @wr (PCI address @wr_pci on the link): a
+ * counter.  What each access may cost: the first read
+ * completes with all ones after the link's timeout (STOP_TIMEOUT_MS), each
+ * later one after STOP_STALL_MS (the peer has stayed silent since), each
+ * write at once; each within STOP_SLACK_MS more.  Then the peer continues
+ * and gets exactly STOP_ACCESSES MEM_RD and STOP_ACCESSES 4-byte MEM_WR at
+ * @wr_pci holding 0, 1, 2, ... in order (none lost, none doubled); its
+ * late completions are dropped quietly (the connection stays), and the
+ * next read returns @live at once.
+ */
+static void stopped_peer_accesses(Ep *q, uint64_t rd, uint64_t wr,
+                                  uint64_t wr_pci, uint32_t live)
+{
+    Peer *p = q->peer;
+    gint64 t, cost, worst = 0, first = 0, deadline;
+    unsigned i, conns, reads, nwr;
+    uint32_t v;
+
+    g_mutex_lock(&p->lock);
+    conns = p->conns;
+    g_mutex_unlock(&p->lock);
+    g_assert_cmphex(qtest_readl(q->qts, rd), ==, live);
+    peer_take(p);
+
+    peer_pause(p, true);
+    for (i = 0; i < STOP_ACCESSES; i++) {
+        t = g_get_monotonic_time();
+        v = qtest_readl(q->qts, rd);
+        cost = g_get_monotonic_time() - t;
+        g_assert_cmphex(v, ==, 0xffffffff);
+        check_cost("read", i, cost, (i ? STOP_STALL_MS : STOP_TIMEOUT_MS) +
+                   STOP_SLACK_MS);
+        if (i) {
+            worst = MAX(worst, cost);
+        } else {
+            first = cost;
+        }
+        t = g_get_monotonic_time();
+        qtest_writel(q->qts, wr, i);
+        check_cost("write", i, g_get_monotonic_time() - t, STOP_SLACK_MS);
+    }
+    g_test_message("stopped peer: the first read took %" PRId64 " ms, the "
+                   "slowest of the %u others %" PRId64 " ms", first / 1000,
+                   STOP_ACCESSES - 1, worst / 1000);
+
+    /* the peer continues: every request is there, once, in order */
+    peer_pause(p, false);
+    deadline = g_get_monotonic_time() + WAIT_US;
+    do {
+        g_mutex_lock(&p->lock);
+        reads = p->st.reads;
+        nwr = p->writes->len;
+        g_mutex_unlock(&p->lock);
+    } while ((reads < STOP_ACCESSES || nwr < STOP_ACCESSES) &&
+             again(q, deadline));
+    settle(q);              /* time for one too many to show */
+    g_mutex_lock(&p->lock);
+    g_assert_cmpuint(p->st.reads, ==, STOP_ACCESSES);
+    g_assert_cmpuint(p->writes->len, ==, STOP_ACCESSES);
+    for (i = 0; i < STOP_ACCESSES; i++) {
+        WrRec *w = &g_array_index(p->writes, WrRec, i);
+
+        g_assert_cmphex(w->addr, ==, wr_pci);
+        g_assert_cmpuint(w->size, ==, 4);
+        g_assert_cmpuint(w->first4, ==, i);
+    }
+    g_assert_cmpuint(p->conns, ==, conns);
+    g_assert_true(p->hello);
+    g_mutex_unlock(&p->lock);
+    peer_take(p);
+
+    /* it speaks again: a read costs a round trip, and returns data */
+    t = g_get_monotonic_time();
+    g_assert_cmphex(qtest_readl(q->qts, rd), ==, live);
+    g_assert_cmpint(g_get_monotonic_time() - t, <, STOP_SLACK_MS * 1000);
+    g_assert_cmpuint(peer_take(p).reads, ==, 1);
+}
+
+/*
+ * A stopped EP costs the RC a bounded delay per access and loses none of
+ * its posted writes (stopped_peer_accesses): the RC reads and writes BAR0
+ * of the function, as test_peer_stopped.py does on the booted pair.
+ */
+static void test_link_peer_stopped(void)
+{
+    g_autofree char *props = g_strdup_printf(",timeout-ms=%u",
+                                             STOP_TIMEOUT_MS);
+    Ep rc;
+
+    rc_start_props(&rc, 0, props);
+    peer_signal(rc.peer, PL_MSG_LINK, true);
+    rc_slot_power(&rc, true);
+    rc_wait_fn(&rc, FAKE_EP_ID);
+    rc_assign_bar0(&rc);
+    stopped_peer_accesses(&rc, RC_BAR0 + 0x100, RC_BAR0 + 0x200,
+                          RC_BAR0 + 0x200, 0x5a5a5a5a);
+    ep_stop(&rc);
+}
+
+/*
+ * And the other way: a stopped RC costs the EP a bounded delay per access
+ * through its outbound window, and loses none of its posted writes.
+ */
+static void test_ep_peer_stopped(void)
+{
+    g_autofree char *props = g_strdup_printf(",link-timeout-ms=%u",
+                                             STOP_TIMEOUT_MS);
+    uint32_t live = cpu_to_le32(0x5eed0042);
+    Ep ep;
+
+    ep_start(&ep, props, true, true);
+    iatu_window(ep.qts, ep.atu, ep.addr_space, 0x10000, PCI_BASE);
+    peer_mem(ep.peer, PCI_BASE + 0x100, &live, 4, true);
+    stopped_peer_accesses(&ep, ep.addr_space + 0x100, ep.addr_space + 0x200,
+                          PCI_BASE + 0x200, 0x5eed0042);
+    ep_stop(&ep);
+}
+
 /*
  * The fake RC sends a MAP of its RAM (slot @slot, BAR0): with @enable,
  * PCI addresses PCI_BASE.. (@size bytes) are @fd (-1: none sent) from
@@ -3676,7 +4031,10 @@ int main(int argc, char **argv)
     qtest_add_func("/dw-pcie-ep/rc-ram", test_rc_ram);
     qtest_add_func("/dw-pcie-ep/fast-path", test_fast_path);
     qtest_add_func("/dw-pcie-ep/fast-path-off", test_fast_path_off);
+    qtest_add_func("/dw-pcie-ep/fast-path-memory", test_fast_path_memory);
     qtest_add_func("/pci-ep-link/fast-path", test_link_fast_path);
+    qtest_add_func("/pci-ep-link/peer-stopped", test_link_peer_stopped);
+    qtest_add_func("/dw-pcie-ep/peer-stopped", test_ep_peer_stopped);
     qtest_add_func("/dw-pcie-ep/cfg-during-read", test_cfg_during_read);
     qtest_add_func("/dw-pcie-ep/window-moves", test_window_moves);
     qtest_add_func("/dw-pcie-ep/loopback-refused", test_loopback_refused);
