@@ -23,7 +23,7 @@ failure.  Every test is counted once, as passed, failed, skipped or warned.
            test's name (without 'project:suites / '), and for a TAP test
            each subtest as '<meson test> <subtest description>'.
   avocado  'PASSED FAILED SKIPPED WARNED' from avocado's --json file,
-           counted test by test.  FAIL, ERROR, INTERRUPT and any status
+           counted test by test.  FAIL, ERROR, INTERRUPT(ED) (avocado 113's timeout) and any status
            this script does not know are failures; SKIP and CANCEL are
            skips; WARN is its own count (not a pass).  A job whose 'total'
            differs from the number of tests it lists counts one failure
@@ -231,7 +231,7 @@ def avocado_results(d, err, top=TOP):
         elif status in ('SKIP', 'CANCEL'):
             results.append(Result(name, 'skip', squeeze(reason)))
         else:
-            if status not in ('FAIL', 'ERROR', 'INTERRUPT'):
+            if status not in ('FAIL', 'ERROR', 'INTERRUPT', 'INTERRUPTED'):
                 err.write('avocado: status %s counted as failed\n' % status)
             results.append(Result(name, 'fail', '%s %s' % (status, reason)))
     total = d.get('total', len(tests))

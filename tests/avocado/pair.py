@@ -184,6 +184,33 @@ def describe(path, what, lines):
         '  line %d: %s' % (no, text[:300]) for no, text in lines))
 
 
+def check_guest_logs(run_dir, copy_dir, name, allow=(), suffix=''):
+    """Copy guest @name's QEMU stderr and console log from @run_dir into
+    @copy_dir (each name with @suffix appended) and return what is wrong
+    in them: a sanitizer report, failed assertion or abort in the stderr
+    (QEMU_ERRORS), a kernel splat on the console (KERNEL_SPLATS, less the
+    lines matching a regex of @allow).  One string per file at fault,
+    naming the copy and the lines; [] when both are clean or missing.
+    Tests that are not a PairTest (several pairs, or pairs in network
+    namespaces) end with it too."""
+    problems = []
+    for f, pattern, kernel, allow_f, what in (
+            ('%s-qemu.err' % name, QEMU_ERRORS, False, (),
+             'a sanitizer report, failed assertion or abort in the %s '
+             'QEMU\'s stderr' % name),
+            ('%s-console.log' % name, KERNEL_SPLATS, True, allow,
+             'a kernel splat on the %s console' % name)):
+        src = os.path.join(run_dir, f)
+        if not os.path.exists(src):
+            continue
+        copy = os.path.join(copy_dir, f + suffix)
+        shutil.copy(src, copy)
+        lines = find_lines(src, pattern, allow_f, kernel)
+        if lines:
+            problems.append(describe(copy, what, lines))
+    return problems
+
+
 class PairTest(Test):
     """Boots the pair in setUp; run_in()/check_in() run guest commands.
 
@@ -373,20 +400,8 @@ class PairTest(Test):
             src = os.path.join(self.run_dir, '%s-qemu.log' % name)
             if os.path.exists(src):
                 shutil.copy(src, os.path.join(self.logdir, '%s-qemu.log%s' % (name, suffix)))
-        for f, pattern, kernel, allow, what in (
-                ('%s-qemu.err' % name, QEMU_ERRORS, False, (),
-                 'a sanitizer report, failed assertion or abort in the %s '
-                 'QEMU\'s stderr' % name),
-                ('%s-console.log' % name, KERNEL_SPLATS, True, self.console_allow,
-                 'a kernel splat on the %s console' % name)):
-            src = os.path.join(self.run_dir, f)
-            if not os.path.exists(src):
-                continue
-            copy = os.path.join(self.logdir, f + suffix)
-            shutil.copy(src, copy)
-            lines = find_lines(src, pattern, allow, kernel)
-            if lines:
-                self._log_problems.append(describe(copy, what, lines))
+        self._log_problems += check_guest_logs(self.run_dir, self.logdir, name,
+                                               self.console_allow, suffix)
 
     def _qemu_pids(self):
         """{guest: pid} of the pid files in the run directory."""

@@ -17,7 +17,7 @@ import tempfile
 
 from avocado import Test
 
-from pair import TOP, run_pair_env_args
+from pair import STOP_TIMEOUT, TOP, PairTest, check_guest_logs, pid_alive, run_pair_env_args
 
 # (label, run-pair.sh arguments, bring-ups): the default pair on the two
 # interrupt-driven doorbells, then once each the other layouts run-pair.sh
@@ -34,10 +34,14 @@ class BringupRepeat(Test):
     :avocado: tags=vntb,bringup
     """
 
+    # seven bring-ups of PairTest's size each
+    timeout = 3 * PairTest.timeout
+
     def _one(self, doorbell, args, n):
         run_dir = tempfile.mkdtemp(prefix='dwcep-rep-', dir='/tmp')
         cmd = ([os.path.join(TOP, 'run-pair.sh'), '--detach', '--run-dir', run_dir] +
                run_pair_env_args() + args)
+        problems = []
         try:
             res = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                  text=True, timeout=900)
@@ -51,11 +55,26 @@ class BringupRepeat(Test):
                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                     timeout=120)
                 self.log.info('%s run %d: ping\n%s', doorbell, n, ping.stdout)
+                # both QEMUs still run after the ping (as PairTest checks)
+                for g in ('ep', 'rc'):
+                    try:
+                        with open(os.path.join(run_dir, '%s.pid' % g)) as f:
+                            alive = pid_alive(int(f.read()))
+                    except (OSError, ValueError):
+                        alive = False
+                    if not alive:
+                        problems.append('the %s QEMU is gone' % g)
         finally:
-            subprocess.run([os.path.join(TOP, 'run-pair.sh'), '--stop', '--run-dir',
-                            run_dir], check=False, stdout=subprocess.DEVNULL)
+            try:
+                subprocess.run([os.path.join(TOP, 'run-pair.sh'), '--stop', '--run-dir',
+                                run_dir], check=False, stdout=subprocess.DEVNULL,
+                               timeout=STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                problems.append('run-pair.sh --stop did not end within %d s' % STOP_TIMEOUT)
             keep = os.path.join(self.logdir, '%s-%d' % (doorbell, n))
             shutil.copytree(run_dir, keep, ignore=shutil.ignore_patterns('*.sock'))
+            for g in ('ep', 'rc'):
+                problems += check_guest_logs(run_dir, keep, g)
             shutil.rmtree(run_dir, ignore_errors=True)
         if res.returncode != 0:
             errors = [l for l in res.stdout.splitlines() if l.startswith('error:')]
@@ -65,6 +84,8 @@ class BringupRepeat(Test):
         if ping.returncode != 0 or not m or m.group(1) != m.group(2):
             return 'ping over ntb_netdev failed: %s (consoles: %s)' % (
                 ping.stdout.strip().splitlines()[-2:], keep)
+        if problems:
+            return '%s (consoles: %s)' % ('\n'.join(problems), keep)
         return None
 
     def test_default_pair_every_time(self):

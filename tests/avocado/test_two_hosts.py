@@ -33,7 +33,8 @@ import time
 from avocado import Test
 
 from linkproto import MAGIC, ROLE_EP, hello
-from pair import TOP, pid_alive, run_pair_env_args
+from pair import (STOP_TIMEOUT, TOP, PairTest, check_guest_logs, pid_alive,
+                  run_pair_env_args)
 from test_link import AGAIN_MESSAGES, AGAIN_MESSAGES_NAMES, tap_results
 
 RC_ADDR = '10.231.0.1'
@@ -78,6 +79,9 @@ class TwoHosts(Test):
     :avocado: tags=link,security
     """
 
+    # avocado's per-test timeout, as the pairs of PairTest have
+    timeout = PairTest.timeout
+
     def sh(self, *cmd, check=True, timeout=600):
         res = subprocess.run(list(cmd), stdout=subprocess.PIPE,
                              stderr=subprocess.STDOUT, text=True, timeout=timeout)
@@ -88,6 +92,7 @@ class TwoHosts(Test):
         return res
 
     def setUp(self):
+        self.gone = set()           # guests whose QEMU the test killed
         missing = []
         if os.geteuid() != 0:
             missing.append('root')
@@ -160,6 +165,7 @@ class TwoHosts(Test):
         with open(os.path.join(self.dirs['ep'], 'ep.pid')) as f:
             pid = int(f.read())
         os.kill(pid, signal.SIGKILL)
+        self.gone.add('ep')
         end = time.monotonic() + 10
         while pid_alive(pid):
             if time.monotonic() > end:
@@ -216,15 +222,35 @@ class TwoHosts(Test):
         self.guest('rc', '! test -e %s' % RC_FN)
 
     def tearDown(self):
+        # As PairTest's: each QEMU still runs unless the test killed it,
+        # the stop is bounded, and both QEMUs' stderr and consoles are
+        # clean (pair.check_guest_logs).
+        problems = []
         for g, d in getattr(self, 'dirs', {}).items():
-            subprocess.run([os.path.join(TOP, 'run-pair.sh'), '--stop', '--run-dir', d],
-                           check=False)
-            for f in ('ep-console.log', 'rc-console.log', 'ep-qemu.log', 'rc-qemu.log'):
+            pid_file = os.path.join(d, '%s.pid' % g)
+            if os.path.exists(pid_file) and g not in getattr(self, 'gone', ()):
+                with open(pid_file) as f:
+                    pid = int(f.read())
+                if not pid_alive(pid):
+                    problems.append('the %s QEMU (pid %d) is gone, and the test did not '
+                                    'stop it; its stderr: %s/%s-qemu.err'
+                                    % (g, pid, self.logdir, g))
+            try:
+                subprocess.run([os.path.join(TOP, 'run-pair.sh'), '--stop', '--run-dir', d],
+                               check=False, timeout=STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                problems.append('run-pair.sh --stop of %s did not end within %d s; '
+                                'console: %s/%s-console.log' % (g, STOP_TIMEOUT,
+                                                                self.logdir, g))
+            for f in ('%s-qemu.log' % g,):
                 if os.path.exists(os.path.join(d, f)):
                     shutil.copy(os.path.join(d, f), os.path.join(self.logdir, f))
+            problems += check_guest_logs(d, self.logdir, g)
         for ns in getattr(self, 'created', []):
             subprocess.run(['ip', 'netns', 'del', ns], check=False)
         if getattr(self, 'keydir', None):
             shutil.rmtree(self.keydir, ignore_errors=True)
         for d in getattr(self, 'dirs', {}).values():
             shutil.rmtree(d, ignore_errors=True)
+        if problems:
+            self.fail('\n'.join(problems))

@@ -75,7 +75,7 @@ plain('avocado statuses', 'avocado',
       {'total': 6, 'tests': [{'id': '1', 'status': 'PASS'},
                              {'id': '2', 'status': 'WARN'},
                              {'id': '3', 'status': 'CANCEL', 'fail_reason': 'r'},
-                             {'id': '4', 'status': 'INTERRUPT'},
+                             {'id': '4', 'status': 'INTERRUPTED'},
                              {'id': '5', 'status': 'ERROR'},
                              {'id': '6', 'status': 'FAIL'}]},
       (1, 3, 1, 1))
