@@ -23,7 +23,8 @@ in the foreground until Ctrl-C, which stops both QEMUs.
 Options:
   --detach             return once both guests reach a shell, leaving them
                        running; stop them later with --stop
-  --stop               stop the pair of --run-dir (default: the latest) and exit
+  --stop               stop the pair of --run-dir (default: the latest) and exit;
+                       exit 3 if a QEMU had to be killed (no quit in 10 s)
   --restart GUEST      start GUEST (ep or rc) of a detached pair again, after
                        its QEMU was stopped (e.g. to test surprise removal);
                        waits for its shell; --run-dir as for --stop
@@ -85,8 +86,9 @@ Options:
   --timeout SEC        how long to wait for both shells (default 180)
   --dry-run            check the options as a real run does, then print what
                        it would build, the two QEMU command lines and the
-                       steps that follow, and exit 0; builds, starts and
-                       changes nothing (a bad option still fails, as always)
+                       steps that follow, and exit 0; builds and starts
+                       nothing, and creates only the cache's logs/ and
+                       downloads/ directories (a bad option still fails)
   -h, --help           this text
 
 Environment: KERNEL_SRC (your kernel tree), KERNEL_SERIES_DIR, QEMU_SRC,
@@ -292,6 +294,10 @@ qemu_alive() {
 }
 
 # stop_pair DIR: stop the QEMUs whose pid files are in DIR; waits for them.
+# A QEMU that does not quit within 10 s of SIGTERM is killed with SIGKILL,
+# said on stderr, and stop_forced is set (--stop then exits 3): a hung
+# teardown is a failure for whoever stops the pair.
+stop_forced=0
 stop_pair() {
     for g in ep rc; do
         pf=$1/$g.pid
@@ -301,11 +307,16 @@ stop_pair() {
            grep -q qemu-system "/proc/$pid/cmdline" 2>/dev/null; then
             kill "$pid" 2>/dev/null || true
             i=0
-            while qemu_alive "$pid" && [ $i -lt 50 ]; do
+            while qemu_alive "$pid" && [ $i -lt 100 ]; do
                 sleep 0.1; i=$((i + 1))
             done
-            kill -9 "$pid" 2>/dev/null || true
-            echo "stopped $g (pid $pid)"
+            if qemu_alive "$pid"; then
+                kill -9 "$pid" 2>/dev/null || true
+                stop_forced=1
+                echo "run-pair.sh: killed $g (pid $pid) with SIGKILL: it did not quit within 10 s of SIGTERM; see $1/$g-qemu.err and $1/$g-console.log" >&2
+            else
+                echo "stopped $g (pid $pid)"
+            fi
         fi
         rm -f "$pf"
     done
@@ -384,6 +395,7 @@ if [ "$mode" = stop ]; then
     [ -n "$run_dir" ] || run_dir=$(readlink -f "$runs/latest" 2>/dev/null || true)
     [ -n "$run_dir" ] && [ -d "$run_dir" ] || bad_usage "no run directory to stop (give --run-dir)"
     stop_pair "$run_dir"
+    [ "$stop_forced" = 0 ] || exit 3
     exit 0
 fi
 

@@ -72,7 +72,8 @@ result() {  # result OK|FAIL NAME [DETAIL]
 }
 
 scratch=$(mktemp -d)
-trap 'rm -rf "$scratch"' EXIT INT TERM
+trap 'rm -rf "$scratch"' EXIT
+trap 'exit 130' INT TERM
 
 # The pristine copy of every file either series touches: the cached tree
 # minus the series applied there (reverted newest first).
@@ -90,6 +91,10 @@ mine=$(series_list "$series_dir")
     fi
 done
 mkdir -p "$scratch/tree"
+# git apply works relative to the top of the work tree it runs in: make the
+# scratch tree its own, so that a TMPDIR inside another checkout cannot
+# make it apply (or skip) paths outside it.
+git init -q "$scratch/tree"
 for p in $(printf '%s\n' $applied | sed '1!G;h;$!d'); do
     if ! patch -d "$scratch/tree" -p1 -R --batch -s -i "$kroot/applied/$p" >"$scratch/revert.log" 2>&1; then
         echo "check-patches.sh: cannot revert $p from the cached tree ($(cat "$scratch/revert.log")); rm $kroot/.src-ready to unpack it afresh" >&2
@@ -118,10 +123,18 @@ accepted=$series_dir/checkpatch-accepted
 for p in $mine; do
     # UNKNOWN_COMMIT_ID is ignored: Debian's tree is a tarball with no git
     # history, so checkpatch cannot look a Fixes: commit up in it.
-    out=$(cd "$ksrc" && perl scripts/checkpatch.pl --strict --no-summary --terse \
-        --show-types --no-color --ignore UNKNOWN_COMMIT_ID "$series_dir/$p" 2>&1) || true
-    # lines like FILE:LINE: WARNING:TYPE: message
-    found=$(printf '%s\n' "$out" | sed -n 's/.*: \(ERROR\|WARNING\|CHECK\):\([A-Z0-9_]*\):.*/\2/p' | LC_ALL=C sort -u)
+    cp_rc=0
+    out=$(cd "$ksrc" && perl scripts/checkpatch.pl --strict --terse \
+        --show-types --no-color --ignore UNKNOWN_COMMIT_ID "$series_dir/$p" 2>&1) || cp_rc=$?
+    # lines like FILE:LINE: WARNING:TYPE: message; with findings (exit 1)
+    # checkpatch ends with a 'total:' line.  Any other exit, or exit 1
+    # without that line, is checkpatch failing to run, not a clean patch.
+    if [ "$cp_rc" -ne 0 ] && { [ "$cp_rc" -ne 1 ] ||
+        ! printf '%s\n' "$out" | grep -q '^total: '; }; then
+        result FAIL "checkpatch $p" "checkpatch.pl did not run to its end (exit $cp_rc): $(printf '%s\n' "$out" | tail -n 5)"
+        continue
+    fi
+    found=$(printf '%s\n' "$out" | sed -n -E 's/.*: (ERROR|WARNING|CHECK):([A-Z0-9_]+):.*/\2/p' | LC_ALL=C sort -u)
     ok=$(sed -n "s/^$p[[:space:]]\{1,\}\([A-Z0-9_]*\)[[:space:]].*/\1/p" "$accepted" 2>/dev/null | LC_ALL=C sort -u)
     unexpected=
     for t in $found; do

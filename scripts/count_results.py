@@ -189,7 +189,9 @@ def meson_results(lines, err):
             extra += 1
             err.write('%s: TAP plan 1..0, no subtest ran (%s): counted as '
                       'failed\n' % (name, res))
-        elif tap and res in ('OK', 'FAIL'):
+        elif tap and res in ('OK', 'FAIL', 'SKIP'):
+            # (meson calls a TAP test whose every subtest skipped SKIP:
+            # its subtests still say which ran and why each skipped)
             results += tap
             if res == 'FAIL' and all(r.status != 'fail' for r in tap):
                 extra += 1

@@ -114,7 +114,8 @@ def run_pair_env_args():
 # assertions (assert(), g_assert(), GLib's ** ERROR **), an abort.
 QEMU_ERRORS = re.compile(
     r'ERROR: AddressSanitizer|runtime error:|LeakSanitizer|Assertion|'
-    r'assertion failed|\*\*\s*ERROR\s*\*\*|Aborted|core dumped')
+    r'assertion failed|\*\*\s*ERROR\s*\*\*|^ERROR:\S+:\d+:|Aborted|core dumped|'
+    r'qemu: (?:fatal|hardware error)')
 
 # What a guest console must not hold: the kernel's splats.  A WARN starts
 # with "WARNING: CPU: n PID: p at ..." (or "WARNING: file:line at ...,
@@ -450,6 +451,10 @@ class PairTest(Test):
                                  stderr=subprocess.STDOUT, text=True,
                                  timeout=STOP_TIMEOUT)
             self.log.info('run-pair.sh --stop:\n%s', res.stdout)
+            if res.returncode != 0:
+                problems.append('run-pair.sh --stop exited %d (a QEMU that did not '
+                                'quit was killed):\n%s\nconsoles: %s/{ep,rc}-console.log'
+                                % (res.returncode, res.stdout.strip(), self.logdir))
         except subprocess.TimeoutExpired:
             killed = []
             for g, pid in sorted(pids.items()):

@@ -66,9 +66,13 @@ class BringupRepeat(Test):
                         problems.append('the %s QEMU is gone' % g)
         finally:
             try:
-                subprocess.run([os.path.join(TOP, 'run-pair.sh'), '--stop', '--run-dir',
-                                run_dir], check=False, stdout=subprocess.DEVNULL,
-                               timeout=STOP_TIMEOUT)
+                stop = subprocess.run([os.path.join(TOP, 'run-pair.sh'), '--stop',
+                                       '--run-dir', run_dir], check=False,
+                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                      text=True, timeout=STOP_TIMEOUT)
+                if stop.returncode != 0:
+                    problems.append('run-pair.sh --stop exited %d: %s'
+                                    % (stop.returncode, stop.stdout.strip()))
             except subprocess.TimeoutExpired:
                 problems.append('run-pair.sh --stop did not end within %d s' % STOP_TIMEOUT)
             keep = os.path.join(self.logdir, '%s-%d' % (doorbell, n))

@@ -298,12 +298,17 @@ class KillRcEdma(SelftestBase, KillBase):
     # The fast path off: the eDMA reads RC memory with link messages, so a
     # stopped RC QEMU holds a transfer in the middle (with the fast path,
     # the EP QEMU copies from the RC's shared RAM itself, at once).
-    run_pair_args = ['--function', 'test', '--fast-path', 'off']
+    # The link's timeout raised from 5 to 30 s: the test must kill the RC
+    # before the timeout ends the transfer it holds, and between the stop
+    # and the kill it reads the EP's dmesg, a console round trip that a
+    # busy 2-core machine can stretch to seconds.
+    run_pair_args = ['--function', 'test', '--fast-path', 'off',
+                     '--ep-arg', '-global dw-pcie-ep.link-timeout-ms=30000']
     EDMA_EVENTS = ('dw_edma_emu_doorbell', 'dw_edma_emu_done', 'dw_edma_emu_abort',
                    'dw_edma_emu_stop')
     EDMA_EVENT = re.compile(r'(dw_edma_emu_\w+) (read|write) channel (\d+)(.*)')
     READ_LINE = 'READ => Size: 4194304 B, DMA: YES'
-    LINK_TIMEOUT = 5.0      # dw-pcie-ep's link-timeout-ms: a read waits that long
+    LINK_TIMEOUT = 30.0     # dw-pcie-ep's link-timeout-ms: a read waits that long
 
     def ep_log(self):
         with open(os.path.join(self.run_dir, 'ep-qemu.log'), errors='replace') as f:

@@ -236,8 +236,13 @@ class TwoHosts(Test):
                                     'stop it; its stderr: %s/%s-qemu.err'
                                     % (g, pid, self.logdir, g))
             try:
-                subprocess.run([os.path.join(TOP, 'run-pair.sh'), '--stop', '--run-dir', d],
-                               check=False, timeout=STOP_TIMEOUT)
+                res = subprocess.run([os.path.join(TOP, 'run-pair.sh'), '--stop',
+                                      '--run-dir', d], check=False, timeout=STOP_TIMEOUT,
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                     text=True)
+                if res.returncode != 0:
+                    problems.append('run-pair.sh --stop of %s exited %d: %s'
+                                    % (g, res.returncode, res.stdout.strip()))
             except subprocess.TimeoutExpired:
                 problems.append('run-pair.sh --stop of %s did not end within %d s; '
                                 'console: %s/%s-console.log' % (g, STOP_TIMEOUT,
@@ -253,4 +258,6 @@ class TwoHosts(Test):
         for d in getattr(self, 'dirs', {}).values():
             shutil.rmtree(d, ignore_errors=True)
         if problems:
-            self.fail('\n'.join(problems))
+            earlier = ('the test had failed already: %s\nand then: '
+                       % self.fail_reason if self.fail_reason else '')
+            self.fail(earlier + '\n'.join(problems))

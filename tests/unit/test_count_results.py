@@ -61,6 +61,10 @@ def plain(name, kind, data, want):
 
 plain('meson TAP subtests counted', 'meson',
       meson({'name': 'x', 'result': 'FAIL', 'stdout': TAP3}), (1, 1, 1))
+plain('meson SKIP of a TAP test counts its subtests', 'meson',
+      meson({'name': 'x', 'result': 'SKIP',
+             'stdout': '1..2\nok 1 a # SKIP no device\nok 2 b # SKIP no device\n'}),
+      (0, 0, 2))
 plain('meson FAIL with every subtest ok is a failure', 'meson',
       meson({'name': 'x', 'result': 'FAIL', 'stdout': 'ok 1 a\n'}), (1, 1, 0))
 plain('meson interrupted TAP test is a failure', 'meson',
