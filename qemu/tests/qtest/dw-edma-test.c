@@ -848,6 +848,10 @@ static void peer_pause(Peer *p, bool on)
 {
     gint64 deadline = g_get_monotonic_time() + WAIT_US;
 
+    if (on) {
+        /* a pause just after a resume must not see the last one's mark */
+        g_atomic_int_set(&p->pause_seen, 0);
+    }
     g_atomic_int_set(&p->paused, on);
     while (on && !g_atomic_int_get(&p->pause_seen)) {
         g_assert_cmpint(g_get_monotonic_time(), <, deadline);
