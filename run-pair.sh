@@ -430,23 +430,28 @@ if [ "$dry_run" = 1 ]; then
     else
         dry "would build nothing (--no-build)"
     fi
+    # dry_built WHAT SCRIPT SUFFIX PLACEHOLDER: dry_path is what SCRIPT
+    # --print-dir names (plus SUFFIX), else PLACEHOLDER and a "would fail".
+    dry_built() {
+        if d=$("$DWC_EP_TOP/scripts/$2" --print-dir 2>&1); then
+            dry_path=$d$3
+            dry_uses "$1" "$dry_path"
+        else
+            dry_path=$4
+            dry "would fail: scripts/$2 --print-dir: $d"
+        fi
+    }
     if [ -n "$qemu" ]; then
         dry_uses QEMU "$qemu"
-    elif d=$("$DWC_EP_TOP/scripts/build-qemu.sh" --print-dir 2>&1); then
-        qemu=$d/qemu-system-aarch64
-        dry_uses QEMU "$qemu"
     else
-        qemu=QEMU
-        dry "would fail: scripts/build-qemu.sh --print-dir: $d"
+        dry_built QEMU build-qemu.sh /qemu-system-aarch64 QEMU
+        qemu=$dry_path
     fi
     if [ -n "$kernel" ]; then
         dry_uses kernel "$kernel"
-    elif d=$("$DWC_EP_TOP/scripts/build-kernel.sh" --print-dir 2>&1); then
-        kernel=$d/arch/arm64/boot/Image
-        dry_uses kernel "$kernel"
     else
-        kernel=IMAGE
-        dry "would fail: scripts/build-kernel.sh --print-dir: $d"
+        dry_built kernel build-kernel.sh /arch/arm64/boot/Image IMAGE
+        kernel=$dry_path
     fi
     if [ -n "$initrd" ]; then
         dry_uses initramfs "$initrd"
