@@ -24,7 +24,7 @@ Options:
   --detach             return once both guests reach a shell, leaving them
                        running; stop them later with --stop
   --stop               stop the pair of --run-dir (default: the latest) and exit;
-                       exit 3 if a QEMU had to be killed (no quit in 10 s)
+                       exit 3 if a QEMU had to be killed (no quit in 20 s)
   --restart GUEST      start GUEST (ep or rc) of a detached pair again, after
                        its QEMU was stopped (e.g. to test surprise removal);
                        waits for its shell; --run-dir as for --stop
@@ -294,7 +294,7 @@ qemu_alive() {
 }
 
 # stop_pair DIR: stop the QEMUs whose pid files are in DIR; waits for them.
-# A QEMU that does not quit within 10 s of SIGTERM is killed with SIGKILL,
+# A QEMU that does not quit within 20 s of SIGTERM is killed with SIGKILL,
 # said on stderr, and stop_forced is set (--stop then exits 3): a hung
 # teardown is a failure for whoever stops the pair.
 stop_forced=0
@@ -307,13 +307,13 @@ stop_pair() {
            grep -q qemu-system "/proc/$pid/cmdline" 2>/dev/null; then
             kill "$pid" 2>/dev/null || true
             i=0
-            while qemu_alive "$pid" && [ $i -lt 100 ]; do
+            while qemu_alive "$pid" && [ $i -lt 200 ]; do
                 sleep 0.1; i=$((i + 1))
             done
             if qemu_alive "$pid"; then
                 kill -9 "$pid" 2>/dev/null || true
                 stop_forced=1
-                echo "run-pair.sh: killed $g (pid $pid) with SIGKILL: it did not quit within 10 s of SIGTERM; see $1/$g-qemu.err and $1/$g-console.log" >&2
+                echo "run-pair.sh: killed $g (pid $pid) with SIGKILL: it did not quit within 20 s of SIGTERM; see $1/$g-qemu.err and $1/$g-console.log" >&2
             else
                 echo "stopped $g (pid $pid)"
             fi
