@@ -11,8 +11,9 @@ Usage: ./run-pair.sh [options]
 Builds what is missing (QEMU, kernel, initramfs; see README.md), then boots
 two arm64 QEMU 'virt' guests under TCG from the same kernel and initramfs:
   ep  the endpoint guest, with the emulated DesignWare controller
-      (QEMU device dw-pcie-ep, id dwc0; 'ep-function test|vntb' in the
-      guest creates and starts an endpoint function);
+      (QEMU device dw-pcie-ep or the --soc face's, id dwc0;
+      'ep-function test|vntb' in the guest creates and starts an
+      endpoint function);
   rc  the root-complex guest, where the endpoint appears as a PCIe device.
 Each guest's serial console is logged to <run-dir>/<guest>-console.log and
 served on <run-dir>/<guest>-console.sock; QMP is on <run-dir>/<guest>-qmp.sock
@@ -77,6 +78,13 @@ Options:
                        EP connects and starts --function; the RC host then
                        binds the driver, e.g. rc-wait-ntb and ntb-net up)
   --link-port PORT     TCP port of the link (default: a free one)
+  --soc FACE           which SoC's controller the EP guest has: 'qemu'
+                       (default: device dw-pcie-ep, our own glue, bound by
+                       kernel-patches/' pcie-qemu-ep; every BAR programmable,
+                       MSI-X, INTx, link events) or 'rcar-s4' (device
+                       dw-pcie-ep-rcar-s4: Renesas R-Car S4, bound by Linux's
+                       own pcie-rcar-gen4; BAR4 fixed at 256 bytes, BAR1, 3
+                       and 5 absent, no MSI-X, doorbell 'embedded' or 'none')
   --doorbell KIND      EP doorbell backend: 'its' (msi-map to the GIC ITS),
                        'embedded' (eDMA interrupt emulation; default) or
                        'none' (no MSI domain and no eDMA in the device
@@ -152,6 +160,7 @@ rc_args=
 gdb_port=
 msi_doorbell=off
 edma=on
+soc=qemu
 link=unix
 link_host=127.0.0.1
 link_port=
@@ -195,6 +204,10 @@ while [ $# -gt 0 ]; do
         none) msi_doorbell=off; edma=off ;;
         *) bad_usage "--doorbell takes 'its', 'embedded' or 'none', not '$2'" ;;
         esac
+        shift ;;
+    --soc) need_arg "$@"
+        case "$2" in qemu|rcar-s4) soc=$2 ;;
+        *) bad_usage "--soc takes 'qemu' or 'rcar-s4', not '$2'" ;; esac
         shift ;;
     --link) need_arg "$@"
         case "$2" in
@@ -264,6 +277,20 @@ if [ "$mode" = foreground ] || [ "$mode" = detach ]; then
         bad_usage "--db-bar and --mw-bars are for --function vntb"
     fi
 fi
+
+# The SoC face: the QEMU device, and what its rules forbid.
+case $soc in
+qemu) ep_device=dw-pcie-ep ;;
+rcar-s4) ep_device=dw-pcie-ep-rcar-s4
+    [ "$msi_doorbell" = off ] ||
+        bad_usage "--soc rcar-s4 cannot take --doorbell its: R-Car S4 has no ITS for the endpoint's doorbells; use 'embedded' (the eDMA's) or 'none'"
+    if [ "$function" = vntb ]; then
+        for b in $(echo "$mw_bars" | tr ',' ' '); do
+            [ "$b" != 4 ] ||
+                bad_usage "--soc rcar-s4: BAR4 is fixed at 256 bytes, too small for a 1 MiB memory window (--mw-bars $mw_bars); use the R-Car layout, --db-bar 4 --mw-bars 2"
+        done
+    fi ;;
+esac
 
 # One side of a pair across two hosts: TCP with the same key on both.
 if [ -n "$only" ]; then
@@ -604,7 +631,7 @@ start_guest rc "-device pcie-root-port,id=rp0,chassis=1,slot=0,bus=pcie.0
     -chardev $link_rc -device pci-ep-link,id=eplink,chardev=pcielink,port=rp0,fast-path=$fast_path $rc_args" ||
     die "RC QEMU failed to start (see above)"
 [ "$only" = rc ] ||
-start_guest ep "-chardev $link_ep -device dw-pcie-ep,id=dwc0,chardev=pcielink,msi-doorbell=$msi_doorbell,dt-edma=$edma,fast-path=$fast_path $ep_args" ||
+start_guest ep "-chardev $link_ep -device $ep_device,id=dwc0,chardev=pcielink,msi-doorbell=$msi_doorbell,dt-edma=$edma,fast-path=$fast_path $ep_args" ||
     die "EP QEMU failed to start (see above)"
 
 guests="ep rc"

@@ -156,6 +156,14 @@ void dw_pcie_ep_config_init(DwPcieEpState *s)
         stn_le_p(s->romask_dbi + r->off, r->len, r->romask_dbi);
         stn_le_p(s->w1cmask + r->off, r->len, r->w1c);
     }
+    if (!DW_PCIE_EP_GET_CLASS(s)->face->msix) {
+        /* a face without MSI-X: the chain ends at the PCIe capability */
+        for (i = DW_PCIE_EP_CAP_MSIX; i < DW_PCIE_EP_CAP_MSIX + 12; i++) {
+            s->config[i] = s->wmask_link[i] = s->wmask_dbi[i] = 0;
+            s->romask_dbi[i] = s->w1cmask[i] = 0;
+        }
+        s->config[DW_PCIE_EP_CAP_EXP + PCI_CAP_LIST_NEXT] = 0;
+    }
     stw_le_p(s->config + PCI_VENDOR_ID, s->vendor_id);
     stw_le_p(s->config + PCI_DEVICE_ID, s->device_id);
     memcpy(s->link_reset, s->config, sizeof(s->link_reset));
@@ -334,6 +342,13 @@ static void dw_pcie_ep_dbi_write(void *opaque, hwaddr addr, uint64_t val,
         wmask |= ldn_le_p(s->romask_dbi + addr, size);
     }
     dw_pcie_ep_cfg_write(s, addr, size, val, wmask, true);
+    if (s->link_up && ranges_overlap(addr, size, A_GEN2_CTRL, 4)) {
+        /* with the link up, a directed speed change completes at once */
+        uint32_t gen2 = dw_pcie_ep_cfg_get(s, A_GEN2_CTRL, 4);
+
+        dw_pcie_ep_cfg_set(s->config, A_GEN2_CTRL,
+                           FIELD_DP32(gen2, GEN2_CTRL, SPEED_CHANGE, 0), 4);
+    }
 }
 
 const MemoryRegionOps dw_pcie_ep_dbi_ops = {
@@ -358,6 +373,26 @@ static uint64_t dw_pcie_ep_dbi2_read(void *opaque, hwaddr addr, unsigned size)
     return 0;
 }
 
+uint32_t dw_pcie_ep_bar_mask_rule(DwPcieEpState *s, unsigned bar,
+                                  uint32_t val)
+{
+    const DwPcieEpBarRule *r = &DW_PCIE_EP_GET_CLASS(s)->face->bar[bar];
+
+    switch (r->type) {
+    case DW_PCIE_EP_BAR_FIXED:
+        return ((r->fixed_size - 1) & ~1u) | (val & 1);
+    case DW_PCIE_EP_BAR_DISABLED:
+        if (val) {
+            qemu_log_mask(LOG_GUEST_ERROR, "dw-pcie-ep: BAR%u is not "
+                          "implemented on this SoC: its DBI2 mask write "
+                          "0x%08x is ignored\n", bar, val);
+        }
+        return 0;
+    default:
+        return val;
+    }
+}
+
 static void dw_pcie_ep_dbi2_write(void *opaque, hwaddr addr, uint64_t val,
                                   unsigned size)
 {
@@ -367,7 +402,7 @@ static void dw_pcie_ep_dbi2_write(void *opaque, hwaddr addr, uint64_t val,
     trace_dw_pcie_ep_dbi2_write(addr, val);
     if (addr >= PCI_BASE_ADDRESS_0 && addr <= PCI_BASE_ADDRESS_5) {
         bar = (addr - PCI_BASE_ADDRESS_0) / 4;
-        s->bar_mask[bar] = val;
+        s->bar_mask[bar] = dw_pcie_ep_bar_mask_rule(s, bar, val);
         trace_dw_pcie_ep_bar(bar, dw_pcie_ep_bar_reg(s, bar),
                              dw_pcie_ep_bar_size(s, bar));
         dw_pcie_ep_map_changed(s, true);

@@ -1,8 +1,10 @@
 /*
- * Synopsys DesignWare PCIe controller, endpoint mode: its device tree
- * node ("qemu,dw-pcie-ep", bound by pcie-qemu-ep.c of kernel-patches/),
- * written when the virt machine's platform bus adds the device
- * (hw/core/sysbus-fdt.c calls DwPcieEpClass::add_fdt_node).
+ * Synopsys DesignWare PCIe controller, endpoint mode: what every face's
+ * device tree node has (reg and interrupts at the platform bus's
+ * addresses, the iATU counts, max-functions, dma-coherent, the ITS
+ * msi-map), for the faces' add_fdt_node (dw-pcie-ep-qemu.c,
+ * dw-pcie-ep-rcar.c), which hw/core/sysbus-fdt.c calls when the virt
+ * machine's platform bus adds the device.
  *
  * Copyright (c) 2026 The dwc-pcie-ep authors
  * SPDX-License-Identifier: GPL-2.0-or-later
@@ -16,49 +18,58 @@
 #include <libfdt.h>
 #include "dw-pcie-ep-internal.h"
 
-int dw_pcie_ep_add_fdt_node(SysBusDevice *sbd, void *fdt,
-                            const char *parent, PlatformBusDevice *pbus,
-                            int irq_start)
+hwaddr dw_pcie_ep_fdt_mmio_addr(SysBusDevice *sbd, PlatformBusDevice *pbus,
+                                int n)
+{
+    MemoryRegion *pbus_mr = sysbus_mmio_get_region(SYS_BUS_DEVICE(pbus), 0);
+
+    return pbus_mr->addr + platform_bus_get_mmio_addr(pbus, sbd, n);
+}
+
+char *dw_pcie_ep_fdt_node(SysBusDevice *sbd, void *fdt,
+                          PlatformBusDevice *pbus, int irq_start,
+                          const char *const *compat, unsigned ncompat,
+                          const char *const *reg_names, unsigned nreg,
+                          const char *const *irq_names, unsigned nirq,
+                          uint32_t num_lanes)
 {
     DwPcieEpState *s = DW_PCIE_EP(sbd);
-    static const char * const reg_names[DW_PCIE_EP_MMIO_NUM] = {
-        "dbi", "dbi2", "atu", "dma", "app", "addr_space",
-    };
-    static const char * const irq_names[DW_PCIE_EP_IRQ_NUM] = { "dma", "app" };
-    MemoryRegion *pbus_mr = sysbus_mmio_get_region(SYS_BUS_DEVICE(pbus), 0);
-    uint64_t reg[DW_PCIE_EP_MMIO_NUM * 2];
-    uint32_t irqs[DW_PCIE_EP_IRQ_NUM * 3];
-    const char *names[DW_PCIE_EP_MMIO_NUM];
+    g_autofree uint64_t *reg = g_new(uint64_t, 2 * nreg);
+    g_autofree uint32_t *irqs = g_new(uint32_t, 3 * nirq);
+    g_autofree const char **names = g_new(const char *,
+                                          MAX(MAX(nreg, nirq), ncompat));
     uint8_t max_functions = 1;
-    hwaddr base;
     char *node;
-    int i, n;
+    unsigned i, n;
 
     /*
      * The node goes at the root with absolute addresses, not under the
      * platform bus: the DWC core compares the "addr_space" reg with its CPU
      * address and warns when they differ.
      */
-    base = pbus_mr->addr + platform_bus_get_mmio_addr(pbus, sbd, 0);
-    node = g_strdup_printf("/pcie-ep@%" PRIx64, (uint64_t)base);
+    node = g_strdup_printf("/pcie-ep@%" PRIx64,
+                           (uint64_t)dw_pcie_ep_fdt_mmio_addr(sbd, pbus, 0));
     qemu_fdt_add_subnode(fdt, node);
-    /* Bound by the series in kernel-patches/ (pcie-qemu-ep.c). */
-    qemu_fdt_setprop_string(fdt, node, "compatible", "qemu,dw-pcie-ep");
+    for (i = 0; i < ncompat; i++) {
+        names[i] = compat[i];
+    }
+    qemu_fdt_setprop_string_array(fdt, node, "compatible", (char **)names,
+                                  ncompat);
     /* Without "dt-edma", the dma region and interrupt are not described. */
-    for (i = n = 0; i < DW_PCIE_EP_MMIO_NUM; i++) {
+    for (i = n = 0; i < nreg; i++) {
         MemoryRegion *mr = sysbus_mmio_get_region(sbd, i);
 
-        if (!s->edma_described && !strcmp(reg_names[i], "dma")) {
+        if (!reg_names[i] ||
+            (!s->edma_described && !strcmp(reg_names[i], "dma"))) {
             continue;
         }
-        reg[2 * n] = cpu_to_be64(pbus_mr->addr +
-                                 platform_bus_get_mmio_addr(pbus, sbd, i));
+        reg[2 * n] = cpu_to_be64(dw_pcie_ep_fdt_mmio_addr(sbd, pbus, i));
         reg[2 * n + 1] = cpu_to_be64(memory_region_size(mr));
         names[n++] = reg_names[i];
     }
     qemu_fdt_setprop(fdt, node, "reg", reg, n * 2 * sizeof(reg[0]));
     qemu_fdt_setprop_string_array(fdt, node, "reg-names", (char **)names, n);
-    for (i = n = 0; i < DW_PCIE_EP_IRQ_NUM; i++) {
+    for (i = n = 0; i < nirq; i++) {
         if (!s->edma_described && !strcmp(irq_names[i], "dma")) {
             continue;
         }
@@ -73,7 +84,7 @@ int dw_pcie_ep_add_fdt_node(SysBusDevice *sbd, void *fdt,
                                   (char **)names, n);
     qemu_fdt_setprop_cell(fdt, node, "num-ib-windows", s->num_ib);
     qemu_fdt_setprop_cell(fdt, node, "num-ob-windows", s->num_ob);
-    qemu_fdt_setprop_cell(fdt, node, "num-lanes", 1);
+    qemu_fdt_setprop_cell(fdt, node, "num-lanes", num_lanes);
     /* The DWC core reads max-functions as a u8. */
     qemu_fdt_setprop(fdt, node, "max-functions", &max_functions, 1);
     qemu_fdt_setprop(fdt, node, "dma-coherent", NULL, 0);
@@ -85,7 +96,7 @@ int dw_pcie_ep_add_fdt_node(SysBusDevice *sbd, void *fdt,
             error_report("dw-pcie-ep: msi-doorbell=on needs a GICv3 ITS "
                          "(use -machine virt,gic-version=3,its=on)");
             g_free(node);
-            return -1;
+            return NULL;
         }
         /*
          * msi-map, not msi-parent: Linux's pci-ep-msi finds the EPC's
@@ -96,6 +107,5 @@ int dw_pcie_ep_add_fdt_node(SysBusDevice *sbd, void *fdt,
         qemu_fdt_setprop_cells(fdt, node, "msi-map", 0, phandle,
                                s->its_device_id, 1);
     }
-    g_free(node);
-    return 0;
+    return node;
 }

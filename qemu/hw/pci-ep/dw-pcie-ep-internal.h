@@ -1,7 +1,7 @@
 /*
  * Synopsys DesignWare PCIe controller, endpoint mode: what its files
  * share (dw-pcie-ep.c: QOM and realize; dw-pcie-ep-cfg.c: config space,
- * DBI and DBI2; dw-pcie-ep-app.c: link training and the app block;
+ * DBI and DBI2; dw-pcie-ep-ltssm.c: link training and the eDMA line;
  * dw-pcie-ep-port.c: iATU, outbound and inbound over the link;
  * dw-pcie-ep-fdt.c: the device tree node; dw-pcie-ep-map.c: the
  * shared-memory fast path).  Not for other devices: see dw-pcie-ep.h.
@@ -18,6 +18,15 @@
 
 /* Address bits an iATU region's limit decodes: the largest is 64 GiB. */
 #define DW_PCIE_EP_IATU_LIMIT_BITS 36
+
+/* ---- dw-pcie-ep.c ---- */
+
+/*
+ * The core's reset (config space, BAR masks, iATU; not the eDMA, not the
+ * glue): a link that was up goes down and the peer hears of it.  For
+ * device reset and for a face's core reset line.  BQL held.
+ */
+void dw_pcie_ep_core_reset(DwPcieEpState *s);
 
 /* ---- dw-pcie-ep-cfg.c ---- */
 
@@ -54,23 +63,20 @@ uint32_t dw_pcie_ep_link_cfg_read(DwPcieEpState *s, unsigned off,
 void dw_pcie_ep_link_cfg_write(DwPcieEpState *s, unsigned off,
                                unsigned size, uint32_t val);
 
+/*
+ * What DBI2 keeps of @val written as BAR @bar's (0..5) mask, by the
+ * face's rule for the BAR (DwPcieEpBarRule): a fixed BAR keeps only its
+ * enable bit (bit 0) over its fixed mask, a disabled one nothing (a
+ * non-zero @val is logged as a guest error).
+ */
+uint32_t dw_pcie_ep_bar_mask_rule(DwPcieEpState *s, unsigned bar,
+                                  uint32_t val);
+
 /* The DBI (config space and port logic) and DBI2 (BAR masks), 4 KiB each. */
 extern const MemoryRegionOps dw_pcie_ep_dbi_ops;
 extern const MemoryRegionOps dw_pcie_ep_dbi2_ops;
 
-/* ---- dw-pcie-ep-app.c ---- */
-
-/*
- * dw_pcie_ep_app_init: s->app, the app block (DW_PCIE_EP_APP_SIZE bytes,
- * 32-bit registers, declared in dw-pcie-ep-regs.h) on the register API.
- * dw_pcie_ep_app_reset: its registers to their reset values (with the
- * link already down: no link event is raised).
- */
-void dw_pcie_ep_app_init(DwPcieEpState *s);
-void dw_pcie_ep_app_reset(DwPcieEpState *s);
-
-/* The app interrupt line follows the app block's status and enable. */
-void dw_pcie_ep_update_app_irq(DwPcieEpState *s);
+/* ---- dw-pcie-ep-ltssm.c ---- */
 
 /* A peer QEMU is connected on the link (HELLO exchanged). */
 bool dw_pcie_ep_has_peer(DwPcieEpState *s);
@@ -88,13 +94,19 @@ bool dw_pcie_ep_may_master(DwPcieEpState *s, const char *who,
                            uint64_t pci, uint64_t size, bool write);
 
 /*
- * Bring the link to what LTSSM_EN and the peer allow: up when training is
- * enabled and (with a link configured) the peer is connected.
+ * Bring the link to what the glue's LTSSM enable (s->ltssm_en) and the
+ * peer allow: up when training is enabled and (with a link configured)
+ * the peer is connected.  The face's link_changed hears of a change.
  */
 void dw_pcie_ep_train(DwPcieEpState *s);
 
-/* The eDMA's interrupt line (gpio "edma-irq" 0) to the device's irq 0. */
+/*
+ * The eDMA's interrupt line (gpio "edma-irq" 0) to the device's irq 0,
+ * through the glue's gate (DwPcieEpClass::dma_irq_enabled);
+ * dw_pcie_ep_update_dma_irq: the gate changed.
+ */
 void dw_pcie_ep_dma_irq(void *opaque, int n, int level);
+void dw_pcie_ep_update_dma_irq(DwPcieEpState *s);
 
 /* ---- dw-pcie-ep-port.c ---- */
 
@@ -119,12 +131,26 @@ extern const PcieLinkOps dw_pcie_ep_link_ops;
 
 /* ---- dw-pcie-ep-fdt.c ---- */
 
+/* The CPU address at which @pbus mapped @sbd's MMIO region @n. */
+hwaddr dw_pcie_ep_fdt_mmio_addr(SysBusDevice *sbd, PlatformBusDevice *pbus,
+                                int n);
+
 /*
- * DwPcieEpClass::add_fdt_node: the controller's node under @parent, its
- * reg entries at the platform bus addresses @pbus gave the device, its
- * interrupts from @irq_start.  0, or a negative libfdt error.
+ * For a face's add_fdt_node: the controller's node at the root of @fdt,
+ * "/pcie-ep@<dbi address>", with the @ncompat @compat strings, "reg" and
+ * "reg-names" for sysbus regions 0..@nreg - 1 (a NULL name leaves that
+ * region out), "interrupts" and "interrupt-names" for sysbus IRQs
+ * 0..@nirq - 1 (from SPI @irq_start as @pbus placed them; "dma" of both
+ * left out with dt-edma=off), num-ib-windows, num-ob-windows,
+ * num-lanes = @num_lanes, max-functions = 1, dma-coherent, and the ITS msi-map with
+ * msi-doorbell=on.  Returns the node's path (the caller frees it), or
+ * NULL after an error_report (msi-doorbell=on on a machine without ITS).
  */
-int dw_pcie_ep_add_fdt_node(SysBusDevice *sbd, void *fdt, const char *parent,
-                            PlatformBusDevice *pbus, int irq_start);
+char *dw_pcie_ep_fdt_node(SysBusDevice *sbd, void *fdt,
+                          PlatformBusDevice *pbus, int irq_start,
+                          const char *const *compat, unsigned ncompat,
+                          const char *const *reg_names, unsigned nreg,
+                          const char *const *irq_names, unsigned nirq,
+                          uint32_t num_lanes);
 
 #endif

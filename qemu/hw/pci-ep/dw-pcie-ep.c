@@ -2,13 +2,15 @@
  * Synopsys DesignWare PCIe controller, endpoint mode: the device (QOM
  * type, properties, realize, reset).
  *
- * The register blocks are in their own files, as the Linux 7.2 DWC
- * endpoint core drives them (drivers/pci/controller/dwc/
+ * This is the core, an abstract type: each SoC face is a subclass that
+ * adds its glue (dw-pcie-ep-qemu.c, dw-pcie-ep-rcar.c; see
+ * dw-pcie-ep.h).  The register blocks are in their own files, as the
+ * Linux 7.2 DWC endpoint core drives them (drivers/pci/controller/dwc/
  * pcie-designware{,-ep}.c): the config space with the DBI and DBI2 views
- * in dw-pcie-ep-cfg.c, link training and the app glue block in
- * dw-pcie-ep-app.c, the iATU, the outbound "addr_space" window and the
- * link's requests in dw-pcie-ep-port.c, the shared-memory fast path in
- * dw-pcie-ep-map.c and the device tree node in dw-pcie-ep-fdt.c.  The
+ * in dw-pcie-ep-cfg.c, link training in dw-pcie-ep-ltssm.c, the iATU,
+ * the outbound "addr_space" window and the link's requests in
+ * dw-pcie-ep-port.c, the shared-memory fast path in dw-pcie-ep-map.c and
+ * what every face's device tree node has in dw-pcie-ep-fdt.c.  The
  * eDMA register block is a child device (hw/misc/dw_edma_emu.c); the
  * iATU decode and translation are in dw-pcie-iatu.c, free of device
  * state.
@@ -34,23 +36,17 @@
 
 /* ---- QOM ---- */
 
-/*
- * Device reset: all of the controller's state (config space, DBI2 masks,
- * iATU, app block; the eDMA is a reset child, see
- * dw_pcie_ep_reset_child_foreach).  A link that was up goes down, and
- * the peer hears of it (the RC surprise-removes the function); the link
- * comes up again when the EP driver sets LTSSM_EN.
- */
-static void dw_pcie_ep_reset_hold(Object *obj, ResetType type)
+void dw_pcie_ep_core_reset(DwPcieEpState *s)
 {
-    DwPcieEpState *s = DW_PCIE_EP(obj);
     unsigned i;
 
     if (s->link_up && dw_pcie_ep_has_peer(s)) {
         pcie_link_send_state(&s->link, false);
     }
     dw_pcie_ep_config_init(s);
-    memset(s->bar_mask, 0, sizeof(s->bar_mask));
+    for (i = 0; i < DW_PCIE_EP_NUM_BARS; i++) {
+        s->bar_mask[i] = dw_pcie_ep_bar_mask_rule(s, i, 0);   /* all off */
+    }
     for (i = 0; i < DW_PCIE_EP_MAX_REGIONS; i++) {
         dw_iatu_region_reset(&s->ob[i]);
         dw_iatu_region_reset(&s->ib[i]);
@@ -60,9 +56,24 @@ static void dw_pcie_ep_reset_hold(Object *obj, ResetType type)
         s->link_up = false;
         trace_dw_pcie_ep_link(false);
     }
-    dw_pcie_ep_app_reset(s);
-    dw_pcie_ep_update_app_irq(s);
     dw_pcie_ep_map_changed(s, false);
+}
+
+/*
+ * Device reset: all of the controller's state (the core, and the face's
+ * glue; the eDMA is a reset child, see dw_pcie_ep_reset_child_foreach).
+ * A link that was up goes down, and the peer hears of it (the RC
+ * surprise-removes the function); the link comes up again when the EP
+ * driver enables the LTSSM through the glue.
+ */
+static void dw_pcie_ep_reset_hold(Object *obj, ResetType type)
+{
+    DwPcieEpState *s = DW_PCIE_EP(obj);
+    DwPcieEpClass *k = DW_PCIE_EP_GET_CLASS(obj);
+
+    dw_pcie_ep_core_reset(s);
+    s->ltssm_en = false;
+    k->glue_reset(s);
 }
 
 /* The reset children: the buses (none), and the eDMA engine. */
@@ -103,6 +114,7 @@ static void dw_pcie_ep_undo_edma(DwPcieEpState *s)
 static void dw_pcie_ep_realize(DeviceState *dev, Error **errp)
 {
     DwPcieEpState *s = DW_PCIE_EP(dev);
+    DwPcieEpClass *k = DW_PCIE_EP_GET_CLASS(dev);
     SysBusDevice *sbd = SYS_BUS_DEVICE(dev);
     uint32_t regions;
 
@@ -115,6 +127,13 @@ static void dw_pcie_ep_realize(DeviceState *dev, Error **errp)
     if (s->addr_space_size < 64 * KiB || !is_power_of_2(s->addr_space_size)) {
         error_setg(errp, "dw-pcie-ep: addr-space-size must be a power of two "
                    "of at least 64 KiB");
+        return;
+    }
+    if (s->msi_doorbell && !k->face->its) {
+        error_setg(errp, "dw-pcie-ep: msi-doorbell=on: the %s face's SoC "
+                   "cannot send the EP's doorbells to a GICv3 ITS; leave "
+                   "msi-doorbell off for the eDMA's embedded doorbell",
+                   k->face->name);
         return;
     }
     if (s->msi_doorbell &&
@@ -159,7 +178,6 @@ static void dw_pcie_ep_realize(DeviceState *dev, Error **errp)
     memory_region_init_io(&s->atu, OBJECT(dev), &dw_pcie_ep_atu_ops, s,
                           "dw-pcie-ep.atu",
                           ROUND_UP(regions * DW_IATU_REGION_STRIDE, 4 * KiB));
-    dw_pcie_ep_app_init(s);
     memory_region_init_io(&s->addr_space, OBJECT(dev),
                           &dw_pcie_ep_addr_space_ops, s,
                           "dw-pcie-ep.addr_space", s->addr_space_size);
@@ -168,10 +186,12 @@ static void dw_pcie_ep_realize(DeviceState *dev, Error **errp)
     sysbus_init_mmio(sbd, &s->dbi2);
     sysbus_init_mmio(sbd, &s->atu);
     sysbus_init_mmio(sbd, sysbus_mmio_get_region(SYS_BUS_DEVICE(&s->edma), 0));
-    sysbus_init_mmio(sbd, &s->app);
-    sysbus_init_mmio(sbd, &s->addr_space);
     sysbus_init_irq(sbd, &s->irq_dma);
-    sysbus_init_irq(sbd, &s->irq_app);
+    k->glue_realize(s);
+    sysbus_init_mmio(sbd, &s->addr_space);
+    if (k->glue_realize_late) {
+        k->glue_realize_late(s);
+    }
     if (qemu_chr_fe_backend_connected(&s->chr)) {
         dw_pcie_ep_map_init(s);
         if (!pcie_link_init(&s->link, &s->chr, PL_ROLE_EP, "dw-pcie-ep",
@@ -257,14 +277,12 @@ static void dw_pcie_ep_class_init(ObjectClass *klass, void *data)
     DwPcieEpClass *k = DW_PCIE_EP_CLASS(klass);
     DwEdmaPciPortClass *pc = DW_EDMA_PCI_PORT_CLASS(klass);
 
-    dc->desc = "Synopsys DesignWare PCIe controller, endpoint mode";
+    dc->desc = "Synopsys DesignWare PCIe controller, endpoint mode (core)";
     dc->realize = dw_pcie_ep_realize;
-    dc->user_creatable = true;
     rc->phases.hold = dw_pcie_ep_reset_hold;
     k->parent_reset_child_foreach = rc->child_foreach;
     rc->child_foreach = dw_pcie_ep_reset_child_foreach;
     device_class_set_props(dc, dw_pcie_ep_properties);
-    k->add_fdt_node = dw_pcie_ep_add_fdt_node;
     pc->read_async = dw_pcie_ep_edma_pci_read_async;
     pc->write = dw_pcie_ep_edma_pci_write;
 }
@@ -276,6 +294,7 @@ static const TypeInfo dw_pcie_ep_info = {
     .instance_init = dw_pcie_ep_init,
     .class_size = sizeof(DwPcieEpClass),
     .class_init = dw_pcie_ep_class_init,
+    .abstract = true,
     .interfaces = (InterfaceInfo[]) {
         { TYPE_DW_EDMA_PCI_PORT },
         { }

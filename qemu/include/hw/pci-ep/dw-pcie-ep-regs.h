@@ -13,8 +13,8 @@
 #include "hw/pci/pci_regs.h"
 
 /*
- * The app block: what DWC leaves to the SoC glue, in our own layout
- * (DW_PCIE_EP_APP_SIZE bytes, 32-bit accesses), as kernel-patches/'s
+ * The qemu face's app block: what DWC leaves to the SoC glue, in our own
+ * layout (4 KiB, 32-bit accesses; dw-pcie-ep-qemu.c), as kernel-patches/'s
  * pcie-qemu-ep.c drives it.  The "app" interrupt is the OR of
  * APP_IRQ_STATUS & APP_IRQ_ENABLE.  With a "chardev" (the link to the RC
  * QEMU), LTSSM_EN trains the link when the peer is there, and again
@@ -71,6 +71,7 @@ REG32(PORT_DEBUG0, 0x728)
 REG32(PORT_DEBUG1, 0x72c)
     FIELD(PORT_DEBUG1, LINK_UP, 4, 1)
 REG32(GEN2_CTRL, 0x80c)
+    FIELD(GEN2_CTRL, SPEED_CHANGE, 17, 1)   /* directed speed change */
 REG32(MISC_CONTROL_1, 0x8bc)
     FIELD(MISC_CONTROL_1, DBI_RO_WR_EN, 0, 1)
 REG32(VERSION_NUMBER, 0x8f8)
@@ -198,5 +199,60 @@ FIELD(REBAR_CTRL, BAR_SIZE, 8, 6)
 #define DW_PCIE_VERSION_TYPE    0x6c776370      /* "pcwl" */
 /* PORT_DEBUG0.LTSSM_STATE of a link that is up */
 #define DW_PCIE_LTSSM_L0        0x11
+
+/*
+ * The rcar-s4 face's "app" block (dw-pcie-ep-rcar.c): the R-Car S4
+ * registers that Linux 7.2's pcie-rcar-gen4.c touches for
+ * "renesas,r8a779f0-pcie-ep" (offsets in the app region, 32-bit).  The
+ * link trains with LTSSM_ENABLE set, HOLD_PHY_RST clear and the "pwr"
+ * reset deasserted; PCIEINTSTS0's link bits follow the link; the "app"
+ * interrupt is PCIEINTSTS0 & PCIEINTSTS0EN; the eDMA's interrupt reaches
+ * the "dma" line while PCIEDMAINTSTSEN has any bit set (which bit gates
+ * which channel is not modelled).
+ */
+REG32(RCAR_PCIEMSR0, 0x0000)
+    FIELD(RCAR_PCIEMSR0, BIFUR_MOD_SET_ON, 0, 1)
+    FIELD(RCAR_PCIEMSR0, DEVICE_TYPE_RC, 4, 1)
+    FIELD(RCAR_PCIEMSR0, APP_SRIS_MODE, 6, 1)
+REG32(RCAR_PCIERSTCTRL1, 0x0014)
+    FIELD(RCAR_PCIERSTCTRL1, APP_LTSSM_ENABLE, 0, 1)
+    FIELD(RCAR_PCIERSTCTRL1, APP_HOLD_PHY_RST, 16, 1)
+REG32(RCAR_PCIEPWRMNGCTRL, 0x0070)
+REG32(RCAR_PCIEINTSTS0, 0x0084)         /* RO */
+    FIELD(RCAR_PCIEINTSTS0, RDLH_LINK_UP, 6, 1)
+    FIELD(RCAR_PCIEINTSTS0, SMLH_LINK_UP, 7, 1)
+REG32(RCAR_PCIEINTSTS0EN, 0x0310)
+REG32(RCAR_PCIEDMAINTSTSEN, 0x0314)
+    FIELD(RCAR_PCIEDMAINTSTSEN, EN, 0, 16)
+
+#define DW_PCIE_EP_RCAR_APP_SIZE     0x1000
+#define DW_PCIE_EP_RCAR_APP_R_MAX    (R_RCAR_PCIEDMAINTSTSEN + 1)
+#define DW_PCIE_EP_RCAR_LINK_BITS    (R_RCAR_PCIEINTSTS0_RDLH_LINK_UP_MASK | \
+                                      R_RCAR_PCIEINTSTS0_SMLH_LINK_UP_MASK)
+
+/*
+ * The rcar-s4 face's registers as data, as DW_PCIE_EP_APP_REGS:
+ *   X(name, reset, read-only bits, write-1-to-clear bits, reserved bits,
+ *     post-write hook)
+ */
+#define DW_PCIE_EP_RCAR_APP_REGS(X)                                         \
+    X(RCAR_PCIEMSR0, 0, 0, 0, 0, NULL)                                      \
+    X(RCAR_PCIERSTCTRL1, R_RCAR_PCIERSTCTRL1_APP_HOLD_PHY_RST_MASK, 0, 0,   \
+      0, dw_pcie_ep_rcar_rstctrl_postw)                                     \
+    X(RCAR_PCIEPWRMNGCTRL, 0, 0, 0, 0, NULL)                                \
+    X(RCAR_PCIEINTSTS0, 0, 0xffffffffu, 0, 0, NULL)                         \
+    X(RCAR_PCIEINTSTS0EN, 0, 0, 0, 0, dw_pcie_ep_rcar_irq_postw)            \
+    X(RCAR_PCIEDMAINTSTSEN, 0, 0, 0,                                        \
+      ~(uint32_t)R_RCAR_PCIEDMAINTSTSEN_EN_MASK, dw_pcie_ep_rcar_irq_postw)
+
+/*
+ * The rcar-s4 face's stand-in reset block ("snps,dw-high-reset", Linux's
+ * reset-simple): bit 0 of its one register is the controller's "pwr"
+ * reset, set = asserted, asserted at power-on.
+ */
+REG32(RCAR_RST, 0x0)
+    FIELD(RCAR_RST, PWR, 0, 1)
+#define DW_PCIE_EP_RCAR_RST_SIZE     0x1000
+#define DW_PCIE_EP_RCAR_PHY_SIZE     0x1000
 
 #endif

@@ -1,14 +1,25 @@
 /*
  * Synopsys DesignWare PCIe controller in endpoint mode (sysbus device).
  *
- * Register regions (sysbus MMIO index, device-tree reg-names):
+ * One DesignWare core (TYPE_DW_PCIE_EP, abstract) and the faces it wears:
+ * the SoC glue around it, as a subclass whose class data says what
+ * differs (DwPcieEpFace: BAR rules, MSI-X, inbound alignment) and whose
+ * methods model its glue registers and write its device tree node:
+ *   "dw-pcie-ep"          our own glue (dw-pcie-ep-qemu.c), bound by
+ *                         kernel-patches/' pcie-qemu-ep.c
+ *   "dw-pcie-ep-rcar-s4"  Renesas R-Car S4 (dw-pcie-ep-rcar.c), bound by
+ *                         Linux 7.2's pcie-rcar-gen4.c
+ *
+ * Register regions (sysbus MMIO index, device-tree reg-names), in this
+ * order for every face:
  *   0 dbi         4 KiB  type 0 config space + port logic (DBI)
  *   1 dbi2        4 KiB  shadow space: BAR masks (bit 0 enables the BAR)
  *   2 atu         iATU, unrolled: region i at (i << 9), inbound at +0x100
  *   3 dma         DW eDMA v0 unrolled register block (dw-edma-emu)
- *   4 app         4 KiB  our glue block, see DW_PCIE_EP_APP_* below
- *   5 addr_space  outbound window ("addr-space-size" bytes)
- * Interrupts (sysbus IRQ index, interrupt-names): 0 "dma", 1 "app".
+ *   then the face's glue regions (DwPcieEpClass::glue_realize), then
+ *   addr_space, the outbound window ("addr-space-size" bytes), then any
+ *   region of the face's stand-in providers (not in the node's reg).
+ * Interrupts: 0 "dma", then the face's.
  *
  * Copyright (c) 2026 The dwc-pcie-ep authors
  * SPDX-License-Identifier: GPL-2.0-or-later
@@ -27,29 +38,70 @@
 #include "chardev/char-fe.h"
 #include "qom/object.h"
 
-#define TYPE_DW_PCIE_EP "dw-pcie-ep"
+/* The core, abstract: a face is one of its subclasses. */
+#define TYPE_DW_PCIE_EP "dw-pcie-ep-core"
 OBJECT_DECLARE_TYPE(DwPcieEpState, DwPcieEpClass, DW_PCIE_EP)
 
+/* The faces */
+#define TYPE_DW_PCIE_EP_QEMU "dw-pcie-ep"
+#define TYPE_DW_PCIE_EP_RCAR_S4 "dw-pcie-ep-rcar-s4"
+
+/* The core's register regions: the first four of every face. */
 enum {
     DW_PCIE_EP_MMIO_DBI,
     DW_PCIE_EP_MMIO_DBI2,
     DW_PCIE_EP_MMIO_ATU,
     DW_PCIE_EP_MMIO_DMA,
-    DW_PCIE_EP_MMIO_APP,
-    DW_PCIE_EP_MMIO_ADDR_SPACE,
-    DW_PCIE_EP_MMIO_NUM,
+    DW_PCIE_EP_MMIO_CORE_NUM,
 };
 
-enum {
-    DW_PCIE_EP_IRQ_DMA,
-    DW_PCIE_EP_IRQ_APP,
-    DW_PCIE_EP_IRQ_NUM,
-};
+#define DW_PCIE_EP_IRQ_DMA       0
 
 #define DW_PCIE_EP_DBI_SIZE      0x1000
-#define DW_PCIE_EP_APP_SIZE      0x1000
 #define DW_PCIE_EP_MAX_REGIONS   256
 #define DW_PCIE_EP_NUM_BARS      6
+
+/*
+ * What a face's hardware does with each BAR (the kernel's epc_features
+ * say the same to the function drivers, enum pci_epc_bar_type):
+ *   PROGRAMMABLE  the DBI2 mask sets the size (the qemu face's BAR1, 3-5)
+ *   RESIZABLE     a Resizable BAR capability entry sets it (BAR0, BAR2 in
+ *                 both faces); DBI2 bit 0 enables it
+ *   FIXED         the size is @fixed_size (a power of two, 16 bytes to
+ *                 2 GiB): DBI2 keeps only bit 0 (enable), the mask reads
+ *                 as fixed_size - 1
+ *   DISABLED      not implemented: DBI2 writes other than 0 are logged as
+ *                 guest errors and ignored, so the BAR stays off (it may
+ *                 be the upper half of a 64-bit BAR below it)
+ */
+typedef enum DwPcieEpBarType {
+    DW_PCIE_EP_BAR_PROGRAMMABLE,
+    DW_PCIE_EP_BAR_RESIZABLE,
+    DW_PCIE_EP_BAR_FIXED,
+    DW_PCIE_EP_BAR_DISABLED,
+} DwPcieEpBarType;
+
+typedef struct DwPcieEpBarRule {
+    DwPcieEpBarType type;
+    uint32_t fixed_size;     /* bytes, FIXED only */
+} DwPcieEpBarRule;
+
+/*
+ * A face: the class data of a DwPcieEpClass subclass (what differs
+ * between SoCs built around the same core).
+ *   name      the face, as run-pair.sh --soc names it
+ *   bar       each BAR's rule; RESIZABLE only where the config table has
+ *             a Resizable BAR entry (BAR0 and BAR2)
+ *   msix      the MSI-X capability is in the capability chain
+ *   its       the SoC can send the EP's doorbells to a GICv3 ITS (the
+ *             msi-doorbell property may be on)
+ */
+typedef struct DwPcieEpFace {
+    const char *name;
+    DwPcieEpBarRule bar[DW_PCIE_EP_NUM_BARS];
+    bool msix;
+    bool its;
+} DwPcieEpFace;
 
 /*
  * The app block's and the port logic's registers, and the config space's
@@ -59,6 +111,29 @@ enum {
 struct DwPcieEpClass {
     SysBusDeviceClass parent_class;
 
+    /* The face (class data); NULL only in the abstract core. */
+    const DwPcieEpFace *face;
+    /*
+     * glue_realize: the face's glue registers and interrupts, with
+     * sysbus_init_mmio and sysbus_init_irq in the order its node names
+     * them (after the core's four regions and its "dma" interrupt).
+     * Cannot fail.  glue_reset: their reset values (the link is down).
+     * link_changed: the link went up or down (the core's link_up says
+     * which): status registers and interrupts follow.
+     */
+    void (*glue_realize)(DwPcieEpState *s);
+    /*
+     * glue_realize_late (may be NULL): regions after addr_space, of the
+     * stand-in providers the face's node points at (a reset block).
+     */
+    void (*glue_realize_late)(DwPcieEpState *s);
+    void (*glue_reset)(DwPcieEpState *s);
+    void (*link_changed)(DwPcieEpState *s);
+    /*
+     * dma_irq_enabled: whether the glue lets the eDMA's interrupt reach
+     * the "dma" line (NULL: always).
+     */
+    bool (*dma_irq_enabled)(DwPcieEpState *s);
     /*
      * add_fdt_node: write the controller's node below @parent in @fdt,
      * with addresses and interrupts as placed by @pbus (SPI numbers start
@@ -87,11 +162,10 @@ struct DwPcieEpState {
     MemoryRegion dbi;
     MemoryRegion dbi2;
     MemoryRegion atu;
-    MemoryRegion app;
     MemoryRegion addr_space;
     DwEdmaEmuState edma;
     qemu_irq irq_dma;
-    qemu_irq irq_app;
+    bool dma_level;          /* the eDMA's line, before the glue's gate */
 
     /* DBI config space and its write masks (see dw-pcie-ep.c) */
     uint8_t config[DW_PCIE_EP_DBI_SIZE];
@@ -110,8 +184,7 @@ struct DwPcieEpState {
     DwIatuRegion ob[DW_PCIE_EP_MAX_REGIONS];
     DwIatuRegion ib[DW_PCIE_EP_MAX_REGIONS];
 
-    uint32_t app_regs[DW_PCIE_EP_APP_R_MAX];
-    RegisterInfo app_regs_info[DW_PCIE_EP_APP_R_MAX];
+    bool ltssm_en;           /* the glue enables link training */
     bool link_up;
 
     CharBackend chr;
