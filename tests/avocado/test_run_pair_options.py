@@ -28,7 +28,8 @@ class Options(Test):
         status, out = run_pair('--function', 'vntb', '--ntb-client', 'none',
                                '--db-bar', '4', '--mw-bars', '2', '--doorbell', 'its',
                                '--link', 'tcp', '--link-port', '4321', '--memory', '512',
-                               '--timeout', '60', '--gdb', '1234', '--bogus')
+                               '--timeout', '60', '--gdb', '1234', '--soc', 'qemu',
+                               '--bogus')
         self.assertEqual(status, 2, out)
         self.assertIn("unknown option '--bogus'", out)
 
@@ -37,7 +38,8 @@ class Options(Test):
                           (['--db-bar', '7'], "not '7'"),
                           (['--mw-bars', '2,x'], "not '2,x'"),
                           (['--ntb-client', 'tool'], "not 'tool'"),
-                          (['--function', 'ntb'], "not 'ntb'")):
+                          (['--function', 'ntb'], "not 'ntb'"),
+                          (['--soc', 'rk3399'], "not 'rk3399'")):
             status, out = run_pair(*args)
             self.assertEqual(status, 2, '%s: %s' % (args, out))
             self.assertIn(msg, out, args)
@@ -54,3 +56,18 @@ class Options(Test):
             self.assertIn('is not one ntb_hw_epf can drive', out, args)
             self.assertIn('--db-bar 2 --mw-bars 4,5', out, args)
             self.assertNotIn('==> [boot]', out, args)
+
+    def test_what_a_soc_face_cannot_do_is_refused(self):
+        # R-Car S4 has no ITS for the EP's doorbells, and its BAR4 is fixed
+        # at 256 bytes: refused before anything boots, saying what works.
+        for args, msg in (
+                (['--doorbell', 'its'], "use 'embedded' (the eDMA's) or 'none'"),
+                (['--db-bar', '2', '--mw-bars', '4'],
+                 'use the R-Car layout, --db-bar 4 --mw-bars 2')):
+            status, out = run_pair('--soc', 'rcar-s4', *args)
+            self.assertEqual(status, 2, '%s: %s' % (args, out))
+            self.assertIn(msg, out, args)
+            self.assertNotIn('==> [boot]', out, args)
+        status, out = run_pair('--soc', 'rcar-s4', '--dry-run')
+        self.assertEqual(status, 0, out)
+        self.assertIn('-device dw-pcie-ep-rcar-s4,id=dwc0', out)
