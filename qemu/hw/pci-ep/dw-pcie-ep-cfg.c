@@ -21,7 +21,34 @@
 #include "qemu/range.h"
 #include "qemu/units.h"
 
-static const uint8_t rebar_bars[DW_PCIE_EP_REBAR_NUM] = { 0, 2 };
+/*
+ * The Resizable BAR capability's entries: one per BAR the face makes
+ * resizable, in BAR order (DwPcieEpFace).  dw_pcie_ep_rebar_num: how
+ * many; dw_pcie_ep_rebar_bar: the BAR of entry @i.
+ */
+static unsigned dw_pcie_ep_rebar_num(DwPcieEpState *s)
+{
+    const DwPcieEpFace *f = DW_PCIE_EP_GET_CLASS(s)->face;
+    unsigned bar, n = 0;
+
+    for (bar = 0; bar < DW_PCIE_EP_NUM_BARS; bar++) {
+        n += f->bar[bar].type == DW_PCIE_EP_BAR_RESIZABLE;
+    }
+    return n;
+}
+
+static unsigned dw_pcie_ep_rebar_bar(DwPcieEpState *s, unsigned i)
+{
+    const DwPcieEpFace *f = DW_PCIE_EP_GET_CLASS(s)->face;
+    unsigned bar;
+
+    for (bar = 0; bar < DW_PCIE_EP_NUM_BARS; bar++) {
+        if (f->bar[bar].type == DW_PCIE_EP_BAR_RESIZABLE && i-- == 0) {
+            break;
+        }
+    }
+    return bar;
+}
 
 /* One register of the config space table (DW_PCIE_EP_CFG_REGS). */
 typedef struct DwPcieEpCfgReg {
@@ -98,12 +125,12 @@ static unsigned dw_pcie_ep_rebar_sel(DwPcieEpState *s, unsigned i)
                       REBAR_CTRL, BAR_SIZE);
 }
 
-static int rebar_index(unsigned bar)
+static int rebar_index(DwPcieEpState *s, unsigned bar)
 {
-    unsigned i;
+    unsigned i, n = dw_pcie_ep_rebar_num(s);
 
-    for (i = 0; i < DW_PCIE_EP_REBAR_NUM; i++) {
-        if (rebar_bars[i] == bar) {
+    for (i = 0; i < n; i++) {
+        if (dw_pcie_ep_rebar_bar(s, i) == bar) {
             return i;
         }
     }
@@ -119,7 +146,7 @@ uint64_t dw_pcie_ep_bar_size(DwPcieEpState *s, unsigned bar)
     if (bar >= DW_PCIE_EP_NUM_BARS || !(s->bar_mask[bar] & 1)) {
         return 0;
     }
-    r = rebar_index(bar);
+    r = rebar_index(s, bar);
     if (r >= 0) {
         unsigned sel = dw_pcie_ep_rebar_sel(s, r);
 
@@ -135,9 +162,22 @@ uint64_t dw_pcie_ep_bar_size(DwPcieEpState *s, unsigned bar)
     return mask + 1;
 }
 
+/* Table entry @r into the config space and its masks, at offset @off. */
+static void dw_pcie_ep_cfg_apply(DwPcieEpState *s, const DwPcieEpCfgReg *r,
+                                 unsigned off)
+{
+    unsigned len = r->len ? r->len : 4;
+
+    stn_le_p(s->config + off, len, r->reset);
+    stn_le_p(s->wmask_link + off, len, r->wmask_link);
+    stn_le_p(s->wmask_dbi + off, len, r->wmask_dbi);
+    stn_le_p(s->romask_dbi + off, len, r->romask_dbi);
+    stn_le_p(s->w1cmask + off, len, r->w1c);
+}
+
 void dw_pcie_ep_config_init(DwPcieEpState *s)
 {
-    unsigned i;
+    unsigned i, n;
 
     memset(s->config, 0, sizeof(s->config));
     memset(s->wmask_link, 0, sizeof(s->wmask_link));
@@ -148,13 +188,27 @@ void dw_pcie_ep_config_init(DwPcieEpState *s)
     memset(s->wmask_dbi + DW_PCIE_EP_PORT_LOGIC, 0xff,
            DW_PCIE_EP_DBI_SIZE - DW_PCIE_EP_PORT_LOGIC);
     for (i = 0; i < ARRAY_SIZE(dw_pcie_ep_cfg_regs); i++) {
-        const DwPcieEpCfgReg *r = &dw_pcie_ep_cfg_regs[i];
+        dw_pcie_ep_cfg_apply(s, &dw_pcie_ep_cfg_regs[i],
+                             dw_pcie_ep_cfg_regs[i].off);
+    }
+    /* Resizable BAR: one entry per resizable BAR of the face */
+    n = dw_pcie_ep_rebar_num(s);
+    for (i = 0; i < DW_PCIE_EP_NUM_BARS; i++) {
+        static const DwPcieEpCfgReg none;
+        DwPcieEpCfgReg cap = {
+            .off = DW_PCIE_EP_REBAR_CAP(i), .len = 4, .reset = 0x00003ff0,
+            .romask_dbi = 0xfffffff0u,
+        };
+        DwPcieEpCfgReg ctrl = {
+            .off = DW_PCIE_EP_REBAR_CTRL(i), .len = 4,
+            .reset = dw_pcie_ep_rebar_bar(s, i) | n << 5,
+            .wmask_link = R_REBAR_CTRL_BAR_SIZE_MASK,
+            .wmask_dbi = R_REBAR_CTRL_BAR_SIZE_MASK,
+            .romask_dbi = 0xffff0000u,
+        };
 
-        stn_le_p(s->config + r->off, r->len, r->reset);
-        stn_le_p(s->wmask_link + r->off, r->len, r->wmask_link);
-        stn_le_p(s->wmask_dbi + r->off, r->len, r->wmask_dbi);
-        stn_le_p(s->romask_dbi + r->off, r->len, r->romask_dbi);
-        stn_le_p(s->w1cmask + r->off, r->len, r->w1c);
+        dw_pcie_ep_cfg_apply(s, i < n ? &cap : &none, cap.off);
+        dw_pcie_ep_cfg_apply(s, i < n ? &ctrl : &none, ctrl.off);
     }
     if (!DW_PCIE_EP_GET_CLASS(s)->face->msix) {
         /* a face without MSI-X: the chain ends at the PCIe capability */
@@ -224,14 +278,14 @@ static void dw_pcie_ep_rebar_cap_written(DwPcieEpState *s, unsigned i)
     if (largest < 0) {
         qemu_log_mask(LOG_GUEST_ERROR, "dw-pcie-ep: Resizable BAR capability "
                       "of BAR%u advertises no size: the BAR is disabled\n",
-                      rebar_bars[i]);
+                      dw_pcie_ep_rebar_bar(s, i));
     } else {
         dw_pcie_ep_cfg_set(s->config, ctrl,
                            FIELD_DP32(dw_pcie_ep_cfg_get(s, ctrl, 4),
                                       REBAR_CTRL, BAR_SIZE, largest), 4);
     }
-    trace_dw_pcie_ep_rebar(rebar_bars[i],
-                           dw_pcie_ep_bar_size(s, rebar_bars[i]));
+    trace_dw_pcie_ep_rebar(dw_pcie_ep_rebar_bar(s, i),
+                           dw_pcie_ep_bar_size(s, dw_pcie_ep_rebar_bar(s, i)));
 }
 
 /*
@@ -263,13 +317,13 @@ static void dw_pcie_ep_rebar_ctrl_written(DwPcieEpState *s, unsigned i,
         qemu_log_mask(LOG_GUEST_ERROR, "dw-pcie-ep: %s selected BAR Size %u "
                       "for resizable BAR%u, which its capability (0x%08x) "
                       "does not advertise: %u kept\n", who, sel,
-                      rebar_bars[i],
+                      dw_pcie_ep_rebar_bar(s, i),
                       dw_pcie_ep_cfg_get(s, DW_PCIE_EP_REBAR_CAP(i), 4), keep);
         dw_pcie_ep_cfg_set(s->config, ctrl,
                            FIELD_DP32(v, REBAR_CTRL, BAR_SIZE, keep), 4);
     }
-    trace_dw_pcie_ep_rebar(rebar_bars[i],
-                           dw_pcie_ep_bar_size(s, rebar_bars[i]));
+    trace_dw_pcie_ep_rebar(dw_pcie_ep_rebar_bar(s, i),
+                           dw_pcie_ep_bar_size(s, dw_pcie_ep_rebar_bar(s, i)));
 }
 
 /*
@@ -284,12 +338,12 @@ static void dw_pcie_ep_cfg_write(DwPcieEpState *s, unsigned addr,
                                  unsigned size, uint32_t val, uint32_t wmask,
                                  bool dbi)
 {
-    uint32_t old_ctrl[DW_PCIE_EP_REBAR_NUM];
+    uint32_t old_ctrl[DW_PCIE_EP_NUM_BARS];
     uint32_t v = dw_pcie_ep_cfg_get(s, addr, size);
     uint32_t w1c = ldn_le_p(s->w1cmask + addr, size);
-    unsigned i;
+    unsigned i, nrebar = dw_pcie_ep_rebar_num(s);
 
-    for (i = 0; i < DW_PCIE_EP_REBAR_NUM; i++) {
+    for (i = 0; i < nrebar; i++) {
         old_ctrl[i] = dw_pcie_ep_cfg_get(s, DW_PCIE_EP_REBAR_CTRL(i), 4);
     }
     v = ((v & ~wmask) | (val & wmask)) & ~(val & w1c);
@@ -300,7 +354,7 @@ static void dw_pcie_ep_cfg_write(DwPcieEpState *s, unsigned addr,
         dw_pcie_ep_cfg_set(s->link_reset, addr,
                            (keep & ~wmask) | (v & wmask), size);
     }
-    for (i = 0; i < DW_PCIE_EP_REBAR_NUM; i++) {
+    for (i = 0; i < nrebar; i++) {
         bool cap = wmask && ranges_overlap(addr, size,
                                            DW_PCIE_EP_REBAR_CAP(i), 4);
         bool ctrl = ranges_overlap(addr, size, DW_PCIE_EP_REBAR_CTRL(i), 4);
@@ -381,6 +435,13 @@ uint32_t dw_pcie_ep_bar_mask_rule(DwPcieEpState *s, unsigned bar,
     switch (r->type) {
     case DW_PCIE_EP_BAR_FIXED:
         return ((r->fixed_size - 1) & ~1u) | (val & 1);
+    case DW_PCIE_EP_BAR_RESERVED:
+        if ((val | 1) != (r->fixed_size - 1)) {
+            qemu_log_mask(LOG_GUEST_ERROR, "dw-pcie-ep: BAR%u is reserved by "
+                          "the hardware: its DBI2 mask write 0x%08x is "
+                          "ignored\n", bar, val);
+        }
+        return (r->fixed_size - 1) | 1;
     case DW_PCIE_EP_BAR_DISABLED:
         if (val) {
             qemu_log_mask(LOG_GUEST_ERROR, "dw-pcie-ep: BAR%u is not "

@@ -29,8 +29,10 @@ hwaddr dw_pcie_ep_fdt_mmio_addr(SysBusDevice *sbd, PlatformBusDevice *pbus,
 char *dw_pcie_ep_fdt_node(SysBusDevice *sbd, void *fdt,
                           PlatformBusDevice *pbus, int irq_start,
                           const char *const *compat, unsigned ncompat,
-                          const char *const *reg_names, unsigned nreg,
-                          const char *const *irq_names, unsigned nirq,
+                          const char *const *reg_names,
+                          const unsigned *reg_index, unsigned nreg,
+                          const char *const *irq_names,
+                          const unsigned *irq_index, unsigned nirq,
                           uint32_t num_lanes)
 {
     DwPcieEpState *s = DW_PCIE_EP(sbd);
@@ -57,25 +59,33 @@ char *dw_pcie_ep_fdt_node(SysBusDevice *sbd, void *fdt,
                                   ncompat);
     /* Without "dt-edma", the dma region and interrupt are not described. */
     for (i = n = 0; i < nreg; i++) {
-        MemoryRegion *mr = sysbus_mmio_get_region(sbd, i);
+        unsigned r = reg_index ? reg_index[i] : i;
+        MemoryRegion *mr = sysbus_mmio_get_region(sbd, r);
 
         if (!reg_names[i] ||
-            (!s->edma_described && !strcmp(reg_names[i], "dma"))) {
+            (!s->edma_described && r == DW_PCIE_EP_MMIO_DMA)) {
             continue;
         }
-        reg[2 * n] = cpu_to_be64(dw_pcie_ep_fdt_mmio_addr(sbd, pbus, i));
+        reg[2 * n] = cpu_to_be64(dw_pcie_ep_fdt_mmio_addr(sbd, pbus, r));
         reg[2 * n + 1] = cpu_to_be64(memory_region_size(mr));
+        if (!s->edma_described && r == DW_PCIE_EP_MMIO_ATU &&
+            DW_PCIE_EP_GET_CLASS(s)->face->edma_in_atu) {
+            /* an "atu" too small to hold the eDMA: Linux finds none */
+            reg[2 * n + 1] = cpu_to_be64(DW_PCIE_EP_ATU_EDMA_OFFSET);
+        }
         names[n++] = reg_names[i];
     }
     qemu_fdt_setprop(fdt, node, "reg", reg, n * 2 * sizeof(reg[0]));
     qemu_fdt_setprop_string_array(fdt, node, "reg-names", (char **)names, n);
     for (i = n = 0; i < nirq; i++) {
-        if (!s->edma_described && !strcmp(irq_names[i], "dma")) {
+        unsigned line = irq_index ? irq_index[i] : i;
+
+        if (!s->edma_described && line == DW_PCIE_EP_IRQ_DMA) {
             continue;
         }
         irqs[3 * n] = cpu_to_be32(GIC_FDT_IRQ_TYPE_SPI);
         irqs[3 * n + 1] = cpu_to_be32(irq_start +
-                                      platform_bus_get_irqn(pbus, sbd, i));
+                                      platform_bus_get_irqn(pbus, sbd, line));
         irqs[3 * n + 2] = cpu_to_be32(GIC_FDT_IRQ_FLAGS_LEVEL_HI);
         names[n++] = irq_names[i];
     }

@@ -138,10 +138,11 @@ hwaddr dw_pcie_ep_fdt_mmio_addr(SysBusDevice *sbd, PlatformBusDevice *pbus,
 /*
  * For a face's add_fdt_node: the controller's node at the root of @fdt,
  * "/pcie-ep@<dbi address>", with the @ncompat @compat strings, "reg" and
- * "reg-names" for sysbus regions 0..@nreg - 1 (a NULL name leaves that
- * region out), "interrupts" and "interrupt-names" for sysbus IRQs
- * 0..@nirq - 1 (from SPI @irq_start as @pbus placed them; "dma" of both
- * left out with dt-edma=off), num-ib-windows, num-ob-windows,
+ * "reg-names" for the @nreg names, name i being sysbus region
+ * @reg_index[i] (i with @reg_index NULL; a NULL name leaves it out), "interrupts" and "interrupt-names" for the @nirq names,
+ * name i being sysbus IRQ @irq_index[i] (i with @irq_index NULL) (from
+ * SPI @irq_start as @pbus placed them; "dma" regions and every
+ * interrupt of sysbus IRQ 0, the eDMA's, left out with dt-edma=off), num-ib-windows, num-ob-windows,
  * num-lanes = @num_lanes, max-functions = 1, dma-coherent, and the ITS msi-map with
  * msi-doorbell=on.  Returns the node's path (the caller frees it), or
  * NULL after an error_report (msi-doorbell=on on a machine without ITS).
@@ -149,8 +150,10 @@ hwaddr dw_pcie_ep_fdt_mmio_addr(SysBusDevice *sbd, PlatformBusDevice *pbus,
 char *dw_pcie_ep_fdt_node(SysBusDevice *sbd, void *fdt,
                           PlatformBusDevice *pbus, int irq_start,
                           const char *const *compat, unsigned ncompat,
-                          const char *const *reg_names, unsigned nreg,
-                          const char *const *irq_names, unsigned nirq,
+                          const char *const *reg_names,
+                          const unsigned *reg_index, unsigned nreg,
+                          const char *const *irq_names,
+                          const unsigned *irq_index, unsigned nirq,
                           uint32_t num_lanes);
 
 #endif

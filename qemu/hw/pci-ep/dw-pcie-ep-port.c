@@ -258,6 +258,47 @@ const MemoryRegionOps dw_pcie_ep_addr_space_ops = {
 };
 
 
+/*
+ * A request of the RC at @offset in BAR @bar (@bar_size bytes), which the
+ * face reserves for the hardware: the eDMA's register block from its
+ * offset 0, with no iATU in the way (RK3588's BAR4).  Past the BAR: UR.
+ */
+static PlStatus dw_pcie_ep_inbound_reserved(DwPcieEpState *s,
+                                            const PlMsg *m, unsigned bar,
+                                            uint64_t offset,
+                                            uint64_t bar_size, uint8_t *data)
+{
+    bool write = m->type == PL_MSG_MEM_WR;
+    MemoryRegion *edma = sysbus_mmio_get_region(SYS_BUS_DEVICE(&s->edma), 0);
+    uint64_t size = MIN(bar_size, memory_region_size(edma));
+    /* where the EP CPU reaches it: in "atu", or as a region of its own */
+    MemoryRegion *where = DW_PCIE_EP_GET_CLASS(s)->face->edma_in_atu ?
+                          &s->edma_alias : edma;
+    MemTxAttrs attrs = MEMTXATTRS_UNSPECIFIED;
+    hwaddr ep;
+    MemTxResult res;
+
+    if (offset >= size || m->u.mem.size > size - offset) {
+        trace_dw_pcie_ep_inbound_ur(bar, m->u.mem.addr, m->u.mem.size);
+        if (!write) {
+            memset(data, 0xff, m->u.mem.size);
+        }
+        return PL_STATUS_UR;
+    }
+    ep = dw_pcie_ep_cpu_addr(where) + offset;
+    trace_dw_pcie_ep_inbound_reserved(bar, m->u.mem.addr, ep, m->u.mem.size,
+                                      write);
+    attrs.requester_id = s->its_device_id;
+    if (write) {
+        res = address_space_write(&address_space_memory, ep, attrs,
+                                  m->u.mem.data, m->u.mem.size);
+    } else {
+        res = address_space_read(&address_space_memory, ep, attrs, data,
+                                 m->u.mem.size);
+    }
+    return res == MEMTX_OK ? PL_STATUS_SC : PL_STATUS_CA;
+}
+
 static PlStatus dw_pcie_ep_inbound(DwPcieEpState *s, const PlMsg *m,
                                    uint8_t *data)
 {
@@ -286,6 +327,11 @@ static PlStatus dw_pcie_ep_inbound(DwPcieEpState *s, const PlMsg *m,
         offset = m->u.mem.addr - base;
         if (m->u.mem.addr < base) {
             offset = bar_size;      /* outside the BAR: no BAR match */
+        }
+        if (DW_PCIE_EP_GET_CLASS(s)->face->bar[bar].type ==
+            DW_PCIE_EP_BAR_RESERVED) {
+            return dw_pcie_ep_inbound_reserved(s, m, bar, offset, bar_size,
+                                               data);
         }
         idx = dw_iatu_translate_inbound(s->ib, s->num_ib, bar, bar_size,
                                         offset, m->u.mem.addr, &ep, &room);

@@ -303,8 +303,8 @@ static int dw_pcie_ep_rcar_add_fdt_node(SysBusDevice *sbd, void *fdt,
 
     node = dw_pcie_ep_fdt_node(sbd, fdt, pbus, irq_start,
                                compat, ARRAY_SIZE(compat),
-                               reg_names, ARRAY_SIZE(reg_names),
-                               irq_names, ARRAY_SIZE(irq_names), 2);
+                               reg_names, NULL, ARRAY_SIZE(reg_names),
+                               irq_names, NULL, ARRAY_SIZE(irq_names), 2);
     if (!node) {
         return -1;
     }

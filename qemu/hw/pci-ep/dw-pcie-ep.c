@@ -38,6 +38,7 @@
 
 void dw_pcie_ep_core_reset(DwPcieEpState *s)
 {
+    DwPcieEpClass *k = DW_PCIE_EP_GET_CLASS(s);
     unsigned i;
 
     if (s->link_up && dw_pcie_ep_has_peer(s)) {
@@ -45,7 +46,12 @@ void dw_pcie_ep_core_reset(DwPcieEpState *s)
     }
     dw_pcie_ep_config_init(s);
     for (i = 0; i < DW_PCIE_EP_NUM_BARS; i++) {
-        s->bar_mask[i] = dw_pcie_ep_bar_mask_rule(s, i, 0);   /* all off */
+        const DwPcieEpBarRule *r = &k->face->bar[i];
+
+        /* all off, but a BAR the hardware reserves for itself */
+        s->bar_mask[i] = r->type == DW_PCIE_EP_BAR_RESERVED ?
+                         (r->fixed_size - 1) | 1 :
+                         dw_pcie_ep_bar_mask_rule(s, i, 0);
     }
     for (i = 0; i < DW_PCIE_EP_MAX_REGIONS; i++) {
         dw_iatu_region_reset(&s->ob[i]);
@@ -175,16 +181,38 @@ static void dw_pcie_ep_realize(DeviceState *dev, Error **errp)
                           "dw-pcie-ep.dbi", DW_PCIE_EP_DBI_SIZE);
     memory_region_init_io(&s->dbi2, OBJECT(dev), &dw_pcie_ep_dbi2_ops, s,
                           "dw-pcie-ep.dbi2", DW_PCIE_EP_DBI_SIZE);
-    memory_region_init_io(&s->atu, OBJECT(dev), &dw_pcie_ep_atu_ops, s,
-                          "dw-pcie-ep.atu",
-                          ROUND_UP(regions * DW_IATU_REGION_STRIDE, 4 * KiB));
+    if (k->face->edma_in_atu) {
+        /*
+         * DWC's default layout: the iATU at 0 (every region index decoded,
+         * those past the configured counts read as zero), the eDMA at
+         * 0x80000, in a 1 MiB "atu" region
+         */
+        MemoryRegion *edma = sysbus_mmio_get_region(SYS_BUS_DEVICE(&s->edma),
+                                                    0);
+
+        memory_region_init(&s->atu_edma, OBJECT(dev), "dw-pcie-ep.atu-edma",
+                           DW_PCIE_EP_ATU_EDMA_SIZE);
+        memory_region_init_io(&s->atu, OBJECT(dev), &dw_pcie_ep_atu_ops, s,
+                              "dw-pcie-ep.atu", DW_PCIE_EP_ATU_EDMA_OFFSET);
+        memory_region_init_alias(&s->edma_alias, OBJECT(dev),
+                                 "dw-pcie-ep.atu-edma.dma", edma, 0,
+                                 memory_region_size(edma));
+        memory_region_add_subregion(&s->atu_edma, 0, &s->atu);
+        memory_region_add_subregion(&s->atu_edma, DW_PCIE_EP_ATU_EDMA_OFFSET,
+                                    &s->edma_alias);
+    } else {
+        memory_region_init_io(&s->atu, OBJECT(dev), &dw_pcie_ep_atu_ops, s,
+                              "dw-pcie-ep.atu",
+                              ROUND_UP(regions * DW_IATU_REGION_STRIDE,
+                                       4 * KiB));
+    }
     memory_region_init_io(&s->addr_space, OBJECT(dev),
                           &dw_pcie_ep_addr_space_ops, s,
                           "dw-pcie-ep.addr_space", s->addr_space_size);
 
     sysbus_init_mmio(sbd, &s->dbi);
     sysbus_init_mmio(sbd, &s->dbi2);
-    sysbus_init_mmio(sbd, &s->atu);
+    sysbus_init_mmio(sbd, k->face->edma_in_atu ? &s->atu_edma : &s->atu);
     sysbus_init_mmio(sbd, sysbus_mmio_get_region(SYS_BUS_DEVICE(&s->edma), 0));
     sysbus_init_irq(sbd, &s->irq_dma);
     k->glue_realize(s);

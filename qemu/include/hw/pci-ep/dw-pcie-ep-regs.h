@@ -85,7 +85,11 @@ REG32(EDMA_VIEWPORT_CTRL, 0x978)        /* reads all ones: unrolled eDMA */
 #define DW_PCIE_EP_CAP_EXP       0x70
 #define DW_PCIE_EP_CAP_MSIX      0xb0
 #define DW_PCIE_EP_EXT_CAP_REBAR 0x100
-/* Resizable BAR entries (PCIe r6.0, 7.8.6): BAR0 and BAR2 */
+/*
+ * Resizable BAR entries (PCIe r6.0, 7.8.6): the table has BAR0's and
+ * BAR2's (the qemu and rcar-s4 faces); dw_pcie_ep_config_init writes one
+ * entry per resizable BAR of the face (at most 6) in their place.
+ */
 #define DW_PCIE_EP_REBAR_NUM     2
 #define DW_PCIE_EP_REBAR_CAP(i)  (DW_PCIE_EP_EXT_CAP_REBAR + PCI_REBAR_CAP + \
                                   8 * (i))
@@ -254,5 +258,57 @@ REG32(RCAR_RST, 0x0)
     FIELD(RCAR_RST, PWR, 0, 1)
 #define DW_PCIE_EP_RCAR_RST_SIZE     0x1000
 #define DW_PCIE_EP_RCAR_PHY_SIZE     0x1000
+
+/*
+ * The rk3588 face's "apb" client block (dw-pcie-ep-rk3588.c): the
+ * registers Linux 7.2's pcie-dw-rockchip.c uses in EP mode (offsets in
+ * the apb region, 32-bit).  Writes to GENERAL_CON, INTR_MASK_MISC and
+ * HOT_RESET_CTRL follow Rockchip's convention: bits 31:16 enable the
+ * write of bits 15:0.  INTR_STATUS_MISC is write 1 to clear.  The "sys"
+ * interrupt is INTR_STATUS_MISC & ~INTR_MASK_MISC over RK_MISC_IRQS.
+ */
+REG32(RK_GENERAL_CON, 0x000)
+    FIELD(RK_GENERAL_CON, ENABLE_LTSSM, 2, 1)
+    FIELD(RK_GENERAL_CON, DEVICE_TYPE, 4, 4)    /* 0: EP, 4: RC */
+REG32(RK_INTR_STATUS_MISC, 0x010)
+    FIELD(RK_INTR_STATUS_MISC, RDLH_LINK_UP_CHGED, 1, 1)
+    FIELD(RK_INTR_STATUS_MISC, LINK_REQ_RST_NOT_INT, 2, 1)
+REG32(RK_INTR_MASK_MISC, 0x024)                 /* 1: masked */
+REG32(RK_CDM_RASDES_TBA_INFO_CMN, 0x154)       /* RO 0: no L1 substates */
+REG32(RK_HOT_RESET_CTRL, 0x180)
+    FIELD(RK_HOT_RESET_CTRL, APP_DLY2_EN, 1, 1)
+    FIELD(RK_HOT_RESET_CTRL, APP_DLY2_DONE, 3, 1)   /* a pulse, reads 0 */
+    FIELD(RK_HOT_RESET_CTRL, LTSSM_ENABLE_ENHANCE, 4, 1)
+REG32(RK_LTSSM_STATUS, 0x300)                   /* RO */
+    FIELD(RK_LTSSM_STATUS, LTSSM, 0, 6)
+    FIELD(RK_LTSSM_STATUS, LINK_UP, 16, 2)      /* smlh, rdlh link up */
+
+#define RK_MISC_IRQS    (R_RK_INTR_STATUS_MISC_RDLH_LINK_UP_CHGED_MASK | \
+                         R_RK_INTR_STATUS_MISC_LINK_REQ_RST_NOT_INT_MASK)
+
+/* The PHY GRF registers phy-rockchip-snps-pcie3 uses for rk3588 */
+REG32(RK_PHY_GRF_CMN_CON0, 0x0000)
+REG32(RK_PHY_GRF_PHY0_STATUS1, 0x0904)          /* bit 0: SRAM init done */
+REG32(RK_PHY_GRF_PHY1_STATUS1, 0x0a04)
+REG32(RK_PHY_GRF_PHY0_LN0_CON1, 0x1004)
+REG32(RK_PHY_GRF_PHY0_LN1_CON1, 0x1104)
+REG32(RK_PHY_GRF_PHY1_LN0_CON1, 0x2004)
+REG32(RK_PHY_GRF_PHY1_LN1_CON1, 0x2104)
+/* The PHP GRF's lane split */
+REG32(RK_PHP_GRF_PCIESEL_CON, 0x100)
+
+/* The rk3588 face's stand-in reset block: set = asserted, all at reset */
+REG32(RK_RST, 0x0)
+    FIELD(RK_RST, PWR, 0, 1)
+    FIELD(RK_RST, PIPE, 1, 1)
+    FIELD(RK_RST, PHY, 2, 1)
+#define RK_RST_ALL      (R_RK_RST_PWR_MASK | R_RK_RST_PIPE_MASK | \
+                         R_RK_RST_PHY_MASK)
+
+#define DW_PCIE_EP_RK_APB_SIZE       0x10000
+#define DW_PCIE_EP_RK_PHY_SIZE       0x1000
+#define DW_PCIE_EP_RK_PHY_GRF_SIZE   0x10000
+#define DW_PCIE_EP_RK_PHP_GRF_SIZE   0x1000
+#define DW_PCIE_EP_RK_RST_SIZE       0x1000
 
 #endif

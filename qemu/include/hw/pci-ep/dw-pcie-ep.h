@@ -9,6 +9,8 @@
  *                         kernel-patches/' pcie-qemu-ep.c
  *   "dw-pcie-ep-rcar-s4"  Renesas R-Car S4 (dw-pcie-ep-rcar.c), bound by
  *                         Linux 7.2's pcie-rcar-gen4.c
+ *   "dw-pcie-ep-rk3588"   Rockchip RK3588 (dw-pcie-ep-rk3588.c), bound by
+ *                         Linux 7.2's pcie-dw-rockchip.c
  *
  * Register regions (sysbus MMIO index, device-tree reg-names), in this
  * order for every face:
@@ -45,6 +47,7 @@ OBJECT_DECLARE_TYPE(DwPcieEpState, DwPcieEpClass, DW_PCIE_EP)
 /* The faces */
 #define TYPE_DW_PCIE_EP_QEMU "dw-pcie-ep"
 #define TYPE_DW_PCIE_EP_RCAR_S4 "dw-pcie-ep-rcar-s4"
+#define TYPE_DW_PCIE_EP_RK3588 "dw-pcie-ep-rk3588"
 
 /* The core's register regions: the first four of every face. */
 enum {
@@ -73,35 +76,50 @@ enum {
  *   DISABLED      not implemented: DBI2 writes other than 0 are logged as
  *                 guest errors and ignored, so the BAR stays off (it may
  *                 be the upper half of a 64-bit BAR below it)
+ *   RESERVED      the hardware's own: enabled from reset with @fixed_size
+ *                 bytes (32-bit), DBI2 writes ignored, and what the RC
+ *                 reads and writes in it is the eDMA's register block from
+ *                 its offset 0, whatever the iATU says (RK3588's BAR4,
+ *                 PCI_EPC_BAR_RSVD_DMA_CTRL_MMIO in Linux)
  */
 typedef enum DwPcieEpBarType {
     DW_PCIE_EP_BAR_PROGRAMMABLE,
     DW_PCIE_EP_BAR_RESIZABLE,
     DW_PCIE_EP_BAR_FIXED,
     DW_PCIE_EP_BAR_DISABLED,
+    DW_PCIE_EP_BAR_RESERVED,
 } DwPcieEpBarType;
 
 typedef struct DwPcieEpBarRule {
     DwPcieEpBarType type;
-    uint32_t fixed_size;     /* bytes, FIXED only */
+    uint32_t fixed_size;     /* bytes, FIXED and RESERVED only */
 } DwPcieEpBarRule;
 
 /*
  * A face: the class data of a DwPcieEpClass subclass (what differs
  * between SoCs built around the same core).
  *   name      the face, as run-pair.sh --soc names it
- *   bar       each BAR's rule; RESIZABLE only where the config table has
- *             a Resizable BAR entry (BAR0 and BAR2)
+ *   bar       each BAR's rule; the Resizable BAR capability has one entry
+ *             per RESIZABLE BAR, in BAR order
  *   msix      the MSI-X capability is in the capability chain
  *   its       the SoC can send the EP's doorbells to a GICv3 ITS (the
  *             msi-doorbell property may be on)
+ *   edma_in_atu  the "atu" region is 1 MiB with the eDMA's registers at
+ *             its offset 0x80000 (the DWC default layout, which Linux
+ *             falls back to when the node has no "dma" region); else
+ *             "atu" holds the iATU alone
  */
 typedef struct DwPcieEpFace {
     const char *name;
     DwPcieEpBarRule bar[DW_PCIE_EP_NUM_BARS];
     bool msix;
     bool its;
+    bool edma_in_atu;
 } DwPcieEpFace;
+
+/* With edma_in_atu: the atu region's size and the eDMA's offset in it. */
+#define DW_PCIE_EP_ATU_EDMA_SIZE     0x100000
+#define DW_PCIE_EP_ATU_EDMA_OFFSET   0x80000
 
 /*
  * The app block's and the port logic's registers, and the config space's
@@ -162,6 +180,8 @@ struct DwPcieEpState {
     MemoryRegion dbi;
     MemoryRegion dbi2;
     MemoryRegion atu;
+    MemoryRegion atu_edma;   /* edma_in_atu: "atu", iATU + eDMA alias */
+    MemoryRegion edma_alias;
     MemoryRegion addr_space;
     DwEdmaEmuState edma;
     qemu_irq irq_dma;
