@@ -176,11 +176,12 @@ static void dw_pcie_ep_rcar_rst_write(void *opaque, hwaddr addr,
     }
     r->rst_reg = val & R_RCAR_RST_PWR_MASK;
     trace_dw_pcie_ep_rcar_pwr_reset(!!r->rst_reg);
+    /* first: an asserted reset takes the link down, its status too */
+    dw_pcie_ep_rcar_train(r);
     if (r->rst_reg && !was) {
         dw_pcie_ep_core_reset(s);
         device_cold_reset(DEVICE(&s->edma));
     }
-    dw_pcie_ep_rcar_train(r);
 }
 
 static const MemoryRegionOps dw_pcie_ep_rcar_rst_ops = {

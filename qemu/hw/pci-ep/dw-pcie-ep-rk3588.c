@@ -341,11 +341,12 @@ static void dw_pcie_ep_rk_rst_write(void *opaque, hwaddr addr, uint64_t val,
     }
     r->rst_reg = val & RK_RST_ALL;
     trace_dw_pcie_ep_rk3588_reset(r->rst_reg);
+    /* first: an asserted reset takes the link down, its events too */
+    dw_pcie_ep_rk_train(r);
     if ((r->rst_reg & core) && !(was & core)) {
         dw_pcie_ep_core_reset(s);
         device_cold_reset(DEVICE(&s->edma));
     }
-    dw_pcie_ep_rk_train(r);
 }
 
 static const MemoryRegionOps dw_pcie_ep_rk_rst_ops = {

@@ -23,6 +23,7 @@
 typedef struct {
     QTestState *qts;
     uint64_t dbi, dbi2, atu, dma, app, addr_space;
+    uint64_t phy, rst;          /* the rcar-s4 face's */
 } Ep;
 
 static void ep_start(Ep *ep, const char *extra)
@@ -659,8 +660,12 @@ static void test_migration_blocked(void)
 /*
  * QEMU on virt with @gic (2 or 3) and the devices of @devices (-device
  * arguments, NULL-terminated; an entry "-chardev <opts>" is a chardev
- * instead) must fail to start, saying @want on stderr.
+ * instead) must fail to start, saying @want on stderr.  It runs under
+ * timeout(1): a QEMU that wrongly starts (which, with the qtest
+ * accelerator and no qtest socket, would run for ever) is ended after
+ * ASSERT_START_FAILS_S seconds and the test fails.
  */
+#define ASSERT_START_FAILS_S "30"
 static void assert_start_fails(const char *gic, const char *const *devices,
                                const char *want)
 {
@@ -673,6 +678,10 @@ static void assert_start_fails(const char *gic, const char *const *devices,
     int status;
 
     g_assert_nonnull(qemu);
+    g_ptr_array_add(argv, (char *)"timeout");
+    g_ptr_array_add(argv, (char *)"-k");
+    g_ptr_array_add(argv, (char *)"5");
+    g_ptr_array_add(argv, (char *)ASSERT_START_FAILS_S);
     g_ptr_array_add(argv, (char *)qemu);
     g_ptr_array_add(argv, (char *)"-machine");
     g_ptr_array_add(argv, machine);
@@ -692,9 +701,13 @@ static void assert_start_fails(const char *gic, const char *const *devices,
     }
     g_ptr_array_add(argv, NULL);
     g_assert_true(g_spawn_sync(NULL, (char **)argv->pdata, NULL,
-                               G_SPAWN_DEFAULT, NULL, NULL, &out, &err,
+                               G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &err,
                                &status, &gerr));
     g_test_message("%s", err);
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 124) {
+        g_test_message("QEMU started: still running after "
+                       ASSERT_START_FAILS_S " s");
+    }
     g_assert_true(WIFEXITED(status) && WEXITSTATUS(status) != 0);
     g_assert_nonnull(strstr(err, want));
 }
@@ -749,6 +762,480 @@ static void test_link_port_checks(void)
     assert_start_fails("3", no_hotplug, "is not hot-plug capable");
 }
 
+/* ---- the rcar-s4 face: dw-pcie-ep-rcar-s4 (dw-pcie-ep-rcar.c) ---- */
+
+/*
+ * The app registers as Linux 7.2's pcie-rcar-gen4.c names them (written
+ * out here, not taken from dw-pcie-ep-regs.h, so that a wrong offset or
+ * bit there fails the tests).
+ */
+#define S4_PCIEMSR0             0x000
+#define S4_PCIERSTCTRL1         0x014
+#define S4_LTSSM_ENABLE         (1u << 0)       /* APP_LTSSM_ENABLE */
+#define S4_HOLD_PHY_RST         (1u << 16)      /* APP_HOLD_PHY_RST */
+#define S4_PCIEPWRMNGCTRL       0x070
+#define S4_PCIEINTSTS0          0x084
+#define S4_LINK_UP              (3u << 6)       /* RDLH_, SMLH_LINK_UP */
+#define S4_PCIEINTSTS0EN        0x310
+#define S4_PCIEDMAINTSTSEN      0x314
+/* the stand-in reset block: bit 0 of register 0 is "pwr", 1 = asserted */
+#define S4_RST                  0x000
+#define S4_RST_PWR              1u
+/* PORT_DEBUG1's LINK_UP (Linux's PCIE_PORT_DEBUG1_LINK_UP) */
+#define S4_DEBUG1_LINK_UP       (1u << 4)
+/* GEN2_CTRL (PCIE_LINK_WIDTH_SPEED_CONTROL) and its reset value */
+#define S4_GEN2_CTRL            0x80c
+#define S4_GEN2_RESET           0x0001010fu
+#define S4_SPEED_CHANGE         (1u << 17)      /* PORT_LOGIC_SPEED_CHANGE */
+
+/* The face's interrupts, in its node's order: dma, sft_ce, app */
+#define S4_IRQ_DMA              0
+#define S4_IRQ_SFT_CE           1
+#define S4_IRQ_APP              2
+
+/*
+ * QEMU with a dw-pcie-ep-rcar-s4 (id "ep"), its regions found by name and
+ * its interrupts intercepted.  With @log, QEMU logs guest errors and
+ * unimplemented accesses there.
+ */
+static void rcar_start(Ep *ep, const char *log)
+{
+    g_autofree char *d = log ? g_strdup_printf(" -d guest_errors,unimp "
+                                               "-D %s", log) : g_strdup("");
+
+    ep->qts = qtest_initf("-machine virt,gic-version=3 -nodefaults "
+                          "-device dw-pcie-ep-rcar-s4,id=ep%s", d);
+    ep->dbi = region_base(ep->qts, "dw-pcie-ep.dbi");
+    ep->dbi2 = region_base(ep->qts, "dw-pcie-ep.dbi2");
+    ep->atu = region_base(ep->qts, "dw-pcie-ep.atu");
+    ep->dma = region_base(ep->qts, "dw-edma");
+    ep->app = region_base(ep->qts, "dw-pcie-ep-rcar-s4.app");
+    ep->phy = region_base(ep->qts, "dw-pcie-ep-rcar-s4.phy");
+    ep->rst = region_base(ep->qts, "dw-pcie-ep-rcar-s4.rst");
+    ep->addr_space = region_base(ep->qts, "dw-pcie-ep.addr_space");
+    qtest_irq_intercept_out_named(ep->qts, "/machine/peripheral/ep",
+                                  "sysbus-irq");
+}
+
+static uint32_t s4_app(Ep *ep, unsigned off)
+{
+    return qtest_readl(ep->qts, ep->app + off);
+}
+
+/* The three things the link needs, as the driver and the reset set them */
+static void s4_set(Ep *ep, bool ltssm, bool hold_phy, bool pwr)
+{
+    qtest_writel(ep->qts, ep->app + S4_PCIERSTCTRL1,
+                 (ltssm ? S4_LTSSM_ENABLE : 0) |
+                 (hold_phy ? S4_HOLD_PHY_RST : 0));
+    qtest_writel(ep->qts, ep->rst + S4_RST, pwr ? S4_RST_PWR : 0);
+}
+
+/*
+ * The link as the driver sees it (rcar_gen4_pcie_link_up: both link bits
+ * of PCIEINTSTS0) and as the DWC core does (PORT_DEBUG1), and the "app"
+ * interrupt, which PCIEINTSTS0EN (@en) lets the link bits reach.
+ */
+static void s4_assert_link(Ep *ep, bool up, uint32_t en)
+{
+    g_assert_cmphex(s4_app(ep, S4_PCIEINTSTS0), ==, (up ? S4_LINK_UP : 0));
+    g_assert_cmphex(qtest_readl(ep->qts, ep->dbi + A_PORT_DEBUG1) &
+                    S4_DEBUG1_LINK_UP, ==, (up ? S4_DEBUG1_LINK_UP : 0));
+    g_assert_cmpint(qtest_get_irq(ep->qts, S4_IRQ_APP), ==,
+                    up && (en & S4_LINK_UP));
+}
+
+/* Whether QEMU's log @log has @what in it yet (it flushes each message) */
+static bool log_has(const char *log, const char *what)
+{
+    g_autofree char *text = NULL;
+
+    g_assert_true(g_file_get_contents(log, &text, NULL, NULL));
+    return strstr(text, what) != NULL;
+}
+
+/*
+ * The app block: reset values (PCIERSTCTRL1 holds the PHY in reset, the
+ * rest 0; the pwr reset asserted), storage registers that keep what is
+ * written, PCIEINTSTS0 read-only, PCIEDMAINTSTSEN's bits 31:16 reserved,
+ * offsets without a register reading 0 and ignoring writes (logged as
+ * guest errors), the phy region reading 0 (logged as unimplemented); and
+ * the reset values again after a system reset.
+ */
+static void test_rcar_app_regs(void)
+{
+    static const struct {
+        unsigned off;
+        uint32_t reset;
+    } regs[] = {
+        { S4_PCIEMSR0, 0 }, { S4_PCIERSTCTRL1, S4_HOLD_PHY_RST },
+        { S4_PCIEPWRMNGCTRL, 0 }, { S4_PCIEINTSTS0, 0 },
+        { S4_PCIEINTSTS0EN, 0 }, { S4_PCIEDMAINTSTSEN, 0 },
+    };
+    g_autoptr(GError) err = NULL;
+    g_autofree char *log = NULL;
+    unsigned i, round;
+    Ep ep;
+    int fd;
+
+    fd = g_file_open_tmp("dw-pcie-ep-rcar-XXXXXX.log", &log, &err);
+    g_assert_no_error(err);
+    close(fd);
+    rcar_start(&ep, log);
+    for (round = 0; round < 2; round++) {
+        for (i = 0; i < ARRAY_SIZE(regs); i++) {
+            g_test_message("round %u: app 0x%03x", round, regs[i].off);
+            g_assert_cmphex(s4_app(&ep, regs[i].off), ==, regs[i].reset);
+        }
+        g_assert_cmphex(qtest_readl(ep.qts, ep.rst + S4_RST), ==, S4_RST_PWR);
+        /* storage, all 32 bits (PCIEINTSTS0EN: nothing to signal yet) */
+        qtest_writel(ep.qts, ep.app + S4_PCIEMSR0, 0xffffffff);
+        g_assert_cmphex(s4_app(&ep, S4_PCIEMSR0), ==, 0xffffffff);
+        qtest_writel(ep.qts, ep.app + S4_PCIEPWRMNGCTRL, 0x00000c00);
+        g_assert_cmphex(s4_app(&ep, S4_PCIEPWRMNGCTRL), ==, 0x00000c00);
+        qtest_writel(ep.qts, ep.app + S4_PCIEINTSTS0EN, 0xffffffff);
+        g_assert_cmphex(s4_app(&ep, S4_PCIEINTSTS0EN), ==, 0xffffffff);
+        g_assert_false(qtest_get_irq(ep.qts, S4_IRQ_APP));
+        /* read-only: the link bits are the hardware's */
+        qtest_writel(ep.qts, ep.app + S4_PCIEINTSTS0, 0xffffffff);
+        g_assert_cmphex(s4_app(&ep, S4_PCIEINTSTS0), ==, 0);
+        /* bits 31:16 reserved, 15:0 what PCIEDMAINTSTSEN_INIT sets */
+        qtest_writel(ep.qts, ep.app + S4_PCIEDMAINTSTSEN, 0xffffffff);
+        g_assert_cmphex(s4_app(&ep, S4_PCIEDMAINTSTSEN), ==, 0x0000ffff);
+        qtest_writel(ep.qts, ep.app + S4_PCIEDMAINTSTSEN, 0xffff0000);
+        g_assert_cmphex(s4_app(&ep, S4_PCIEDMAINTSTSEN), ==, 0);
+        /* no register there: reads 0, the write goes nowhere, logged */
+        qtest_writel(ep.qts, ep.app + 0x004, 0xffffffff);
+        g_assert_cmphex(s4_app(&ep, 0x004), ==, 0);
+        g_assert_true(log_has(log, "unimplemented register at address: "
+                              "0x4\n"));
+        g_assert_cmphex(s4_app(&ep, 0xffc), ==, 0);
+        g_assert_true(log_has(log, "read to unimplemented register at "
+                              "address: 0xffc\n"));
+        /* phy: mapped, never used by the S4 driver */
+        qtest_writel(ep.qts, ep.phy + 0x0f8, 0xffffffff);
+        g_assert_cmphex(qtest_readl(ep.qts, ep.phy + 0x0f8), ==, 0);
+        g_assert_true(log_has(log, "dw-pcie-ep-rcar-s4: phy write 0x0f8"));
+        /* the neighbours kept their values */
+        g_assert_cmphex(s4_app(&ep, S4_PCIEMSR0), ==, 0xffffffff);
+        g_assert_cmphex(s4_app(&ep, S4_PCIERSTCTRL1), ==, S4_HOLD_PHY_RST);
+        qtest_writel(ep.qts, ep.app + S4_PCIEDMAINTSTSEN, 0xffff);
+        qtest_writel(ep.qts, ep.app + S4_PCIERSTCTRL1, S4_LTSSM_ENABLE);
+        qtest_writel(ep.qts, ep.rst + S4_RST, 0);
+        g_assert_cmphex(s4_app(&ep, S4_PCIEINTSTS0), ==, S4_LINK_UP);
+        qtest_system_reset(ep.qts);
+    }
+    g_assert_false(qtest_get_irq(ep.qts, S4_IRQ_APP));
+    qtest_quit(ep.qts);
+    unlink(log);
+}
+
+/*
+ * Link training without a chardev (no peer: the link comes up as soon as
+ * it trains): up only with APP_LTSSM_ENABLE set, APP_HOLD_PHY_RST clear
+ * and the pwr reset released; each of the eight combinations reached
+ * from the link down (reset state) and from the link up, so that undoing
+ * any one of the three takes the link down.  The "app" interrupt follows
+ * the link bits that PCIEINTSTS0EN enables.
+ */
+static void test_rcar_link_training(void)
+{
+    uint32_t en = 0;
+    unsigned c, from;
+    Ep ep;
+
+    rcar_start(&ep, NULL);
+    s4_assert_link(&ep, false, en);
+    for (c = 0; c < 8; c++) {
+        bool ltssm = c & 1, hold = c & 2, pwr = c & 4;
+        bool up = ltssm && !hold && !pwr;
+
+        for (from = 0; from < 2; from++) {
+            en = c & 1 ? S4_LINK_UP : 0;
+            qtest_writel(ep.qts, ep.app + S4_PCIEINTSTS0EN, en);
+            /* from the reset state, or from a trained link */
+            s4_set(&ep, from, !from, !from);
+            s4_assert_link(&ep, from, en);
+            s4_set(&ep, ltssm, hold, pwr);
+            g_test_message("ltssm %d hold_phy_rst %d pwr %d, from %s",
+                           ltssm, hold, pwr, from ? "up" : "down");
+            s4_assert_link(&ep, up, en);
+            g_assert_cmphex(s4_app(&ep, S4_PCIERSTCTRL1), ==,
+                            (ltssm ? S4_LTSSM_ENABLE : 0) |
+                            (hold ? S4_HOLD_PHY_RST : 0));
+            g_assert_cmphex(qtest_readl(ep.qts, ep.rst + S4_RST), ==, pwr);
+        }
+    }
+    /* a write to the read-only status does not take it down */
+    s4_set(&ep, true, false, false);
+    qtest_writel(ep.qts, ep.app + S4_PCIEINTSTS0, 0);
+    s4_assert_link(&ep, true, en);
+    qtest_quit(ep.qts);
+}
+
+/*
+ * The pwr reset resets the controller, not the app block: what the EP
+ * wrote to the DBI (COMMAND, a port logic register), DBI2 (a BAR mask),
+ * the iATU and the eDMA goes back to reset values when the reset is
+ * asserted; PCIEMSR0 (programmed by the driver under reset) and the
+ * rest of the app block keep theirs.  The eDMA's interrupt drops.
+ */
+static void test_rcar_pwr_reset(void)
+{
+    Ep ep;
+
+    rcar_start(&ep, NULL);
+    qtest_writel(ep.qts, ep.rst + S4_RST, 0);
+    g_assert_cmphex(qtest_readl(ep.qts, ep.rst + S4_RST), ==, 0);
+    qtest_writew(ep.qts, ep.dbi + PCI_COMMAND, 0x0006);
+    qtest_writel(ep.qts, ep.dbi + A_PORT_LINK_CONTROL, 0x00030120);
+    qtest_writel(ep.qts, ep.dbi2 + PCI_BASE_ADDRESS_0, 1);
+    qtest_writel(ep.qts, ep.atu + A_IATU_LOWER_TARGET, 0x11110000);
+    qtest_writel(ep.qts, ep.dma + A_EDMA_WR_DONE_IMWR_LO, 0x12345678);
+    qtest_writel(ep.qts, ep.app + S4_PCIEMSR0, 0x00000041);
+    qtest_writel(ep.qts, ep.app + S4_PCIEPWRMNGCTRL, 0x00000c00);
+    qtest_writel(ep.qts, ep.app + S4_PCIEDMAINTSTSEN, 0xffff);
+    qtest_writel(ep.qts, ep.dma + A_EDMA_WR_INT_STATUS, 0);
+    g_assert_true(qtest_get_irq(ep.qts, S4_IRQ_DMA));
+    /* released: the values hold */
+    g_assert_cmphex(qtest_readw(ep.qts, ep.dbi + PCI_COMMAND), ==, 0x0006);
+    g_assert_cmphex(qtest_readl(ep.qts, ep.dbi + A_PORT_LINK_CONTROL), ==,
+                    0x00030120);
+    g_assert_cmphex(qtest_readl(ep.qts, ep.dbi2 + PCI_BASE_ADDRESS_0), ==, 1);
+    g_assert_cmphex(qtest_readl(ep.qts, ep.atu + A_IATU_LOWER_TARGET), ==,
+                    0x11110000);
+    g_assert_cmphex(qtest_readl(ep.qts, ep.dma + A_EDMA_WR_DONE_IMWR_LO), ==,
+                    0x12345678);
+    /* asserted */
+    qtest_writel(ep.qts, ep.rst + S4_RST, S4_RST_PWR);
+    g_assert_cmphex(qtest_readl(ep.qts, ep.rst + S4_RST), ==, S4_RST_PWR);
+    g_assert_cmphex(qtest_readw(ep.qts, ep.dbi + PCI_COMMAND), ==, 0);
+    g_assert_cmphex(qtest_readl(ep.qts, ep.dbi + A_PORT_LINK_CONTROL), ==,
+                    0x00010120);
+    g_assert_cmphex(qtest_readl(ep.qts, ep.dbi2 + PCI_BASE_ADDRESS_0), ==, 0);
+    g_assert_cmphex(qtest_readl(ep.qts, ep.atu + A_IATU_LOWER_TARGET), ==, 0);
+    g_assert_cmphex(qtest_readl(ep.qts, ep.dma + A_EDMA_WR_DONE_IMWR_LO), ==,
+                    0);
+    g_assert_false(qtest_get_irq(ep.qts, S4_IRQ_DMA));
+    g_assert_cmphex(s4_app(&ep, S4_PCIEMSR0), ==, 0x00000041);
+    g_assert_cmphex(s4_app(&ep, S4_PCIEPWRMNGCTRL), ==, 0x00000c00);
+    g_assert_cmphex(s4_app(&ep, S4_PCIEDMAINTSTSEN), ==, 0xffff);
+    /* the driver programs PCIEMSR0 under reset; it stays after release */
+    qtest_writel(ep.qts, ep.app + S4_PCIEMSR0, 0x00000040);
+    qtest_writel(ep.qts, ep.rst + S4_RST, 0);
+    g_assert_cmphex(s4_app(&ep, S4_PCIEMSR0), ==, 0x00000040);
+    qtest_quit(ep.qts);
+}
+
+/*
+ * The BAR rules of rcar_gen4_pcie_epc_features in DBI2: BAR4 fixed at
+ * 256 bytes (only its enable bit is written), BAR1, BAR3 and BAR5 not
+ * implemented (non-zero writes ignored), BAR0 and BAR2 resizable with
+ * the Resizable BAR entries (as /dw-pcie-ep/rebar) and their enable bit
+ * in DBI2.  The qemu face's BAR4 and BAR5 stay programmable.
+ */
+static void test_rcar_bar_rules(void)
+{
+    static const unsigned off_bars[] = { 1, 3, 5 };
+    static const uint32_t pats[] = { 0xffffffff, 0x1, 0xfff, 0xfe };
+    Ep ep;
+    unsigned i, j;
+
+    rcar_start(&ep, NULL);
+    /* BAR4: 256 bytes, off at reset */
+    g_assert_cmphex(qtest_readl(ep.qts, ep.dbi2 + PCI_BASE_ADDRESS_4), ==,
+                    0xfe);
+    qtest_writel(ep.qts, ep.dbi2 + PCI_BASE_ADDRESS_4, 0xffffffff);
+    g_assert_cmphex(qtest_readl(ep.qts, ep.dbi2 + PCI_BASE_ADDRESS_4), ==,
+                    0xff);
+    qtest_writel(ep.qts, ep.dbi2 + PCI_BASE_ADDRESS_4, 0);
+    g_assert_cmphex(qtest_readl(ep.qts, ep.dbi2 + PCI_BASE_ADDRESS_4), ==,
+                    0xfe);
+    qtest_writel(ep.qts, ep.dbi2 + PCI_BASE_ADDRESS_4, 0x000fff01);
+    g_assert_cmphex(qtest_readl(ep.qts, ep.dbi2 + PCI_BASE_ADDRESS_4), ==,
+                    0xff);
+    /* BAR1, BAR3, BAR5: not there, whatever the EP writes */
+    for (i = 0; i < ARRAY_SIZE(off_bars); i++) {
+        uint64_t a = ep.dbi2 + PCI_BASE_ADDRESS_0 + 4 * off_bars[i];
+
+        for (j = 0; j < ARRAY_SIZE(pats); j++) {
+            g_test_message("BAR%u <- 0x%08x", off_bars[i], pats[j]);
+            qtest_writel(ep.qts, a, pats[j]);
+            g_assert_cmphex(qtest_readl(ep.qts, a), ==, 0);
+        }
+        qtest_writel(ep.qts, a, 0);
+        g_assert_cmphex(qtest_readl(ep.qts, a), ==, 0);
+    }
+    /* BAR0, BAR2: resizable, as in the qemu face */
+    for (i = 0; i < 2; i++) {
+        uint64_t cap = ep.dbi + DW_PCIE_EP_REBAR_CAP(0) + 8 * i, ctrl = cap + 4;
+        uint64_t mask = ep.dbi2 + PCI_BASE_ADDRESS_0 + 8 * i;
+
+        g_assert_cmphex(qtest_readl(ep.qts, ctrl) & 7, ==, i * 2);  /* BAR */
+        g_assert_cmphex(qtest_readl(ep.qts, cap), ==, 0x3ff0);
+        qtest_writel(ep.qts, cap, 1 << 6);
+        g_assert_cmphex(qtest_readl(ep.qts, cap), ==, 0x3ff0);
+        ro_wr(&ep, true);
+        qtest_writel(ep.qts, cap, 1 << 6);
+        ro_wr(&ep, false);
+        g_assert_cmphex(qtest_readl(ep.qts, cap), ==, 1 << 6);
+        g_assert_cmphex((qtest_readl(ep.qts, ctrl) >> 8) & 0x3f, ==, 2);
+        qtest_writel(ep.qts, mask, 1);
+        g_assert_cmphex(qtest_readl(ep.qts, mask), ==, 1);
+        qtest_writel(ep.qts, mask, 0);
+        g_assert_cmphex(qtest_readl(ep.qts, mask), ==, 0);
+    }
+    qtest_quit(ep.qts);
+
+    /* the rules are the face's: the qemu face's BAR4 and BAR5 take masks */
+    ep_start(&ep, NULL);
+    qtest_writel(ep.qts, ep.dbi2 + PCI_BASE_ADDRESS_4, 0xffff);
+    g_assert_cmphex(qtest_readl(ep.qts, ep.dbi2 + PCI_BASE_ADDRESS_4), ==,
+                    0xffff);
+    qtest_writel(ep.qts, ep.dbi2 + PCI_BASE_ADDRESS_5, 0xfff);
+    g_assert_cmphex(qtest_readl(ep.qts, ep.dbi2 + PCI_BASE_ADDRESS_5), ==,
+                    0xfff);
+    qtest_quit(ep.qts);
+}
+
+/*
+ * No MSI-X on R-Car S4: the capability chain is PM, MSI, PCI Express and
+ * ends there; the bytes where the qemu face has MSI-X read 0 and take no
+ * write, even with DBI_RO_WR_EN.  Resizable BAR is still the extended
+ * capability.
+ */
+static void test_rcar_no_msix(void)
+{
+    static const uint8_t want[] = { PCI_CAP_ID_PM, PCI_CAP_ID_MSI,
+                                    PCI_CAP_ID_EXP };
+    uint8_t pos, last = 0;
+    unsigned a;
+    int n = 0;
+    Ep ep;
+
+    rcar_start(&ep, NULL);
+    pos = qtest_readb(ep.qts, ep.dbi + PCI_CAPABILITY_LIST);
+    while (pos) {
+        uint16_t ent = qtest_readw(ep.qts, ep.dbi + pos);
+
+        g_assert_cmphex(pos, >=, 0x40);
+        g_assert_cmphex(ent & 0xff, !=, PCI_CAP_ID_MSIX);
+        g_assert_cmpint(n, <, (int)sizeof(want));
+        g_assert_cmphex(ent & 0xff, ==, want[n++]);
+        last = pos;
+        pos = ent >> 8;
+    }
+    g_assert_cmpint(n, ==, sizeof(want));
+    g_assert_cmphex(last, ==, DW_PCIE_EP_CAP_EXP);
+    g_assert_cmphex(qtest_readb(ep.qts, ep.dbi + DW_PCIE_EP_CAP_EXP +
+                                PCI_CAP_LIST_NEXT), ==, 0);
+    ro_wr(&ep, true);
+    for (a = DW_PCIE_EP_CAP_MSIX; a < DW_PCIE_EP_CAP_MSIX + 12; a++) {
+        g_assert_cmphex(qtest_readb(ep.qts, ep.dbi + a), ==, 0);
+        qtest_writeb(ep.qts, ep.dbi + a, 0xff);
+        g_assert_cmphex(qtest_readb(ep.qts, ep.dbi + a), ==, 0);
+    }
+    ro_wr(&ep, false);
+    g_assert_cmphex(qtest_readl(ep.qts, ep.dbi + DW_PCIE_EP_EXT_CAP_REBAR) &
+                    0xffff, ==, PCI_EXT_CAP_ID_REBAR);
+    qtest_quit(ep.qts);
+}
+
+/*
+ * GEN2_CTRL's directed speed change (rcar_gen4_pcie_speed_change writes
+ * it and polls for it to clear): with the link down the bit stays as
+ * written; when the link comes up with it pending it clears; with the
+ * link up a write of 1 reads back 0 (a 32-bit or a byte write).  The
+ * other bits keep what was written.
+ */
+static void test_rcar_speed_change(void)
+{
+    uint64_t gen2;
+    Ep ep;
+
+    rcar_start(&ep, NULL);
+    gen2 = ep.dbi + S4_GEN2_CTRL;
+    g_assert_cmphex(qtest_readl(ep.qts, gen2), ==, S4_GEN2_RESET);
+    /* down (pwr reset released, LTSSM off): pending */
+    s4_set(&ep, false, false, false);
+    s4_assert_link(&ep, false, 0);
+    qtest_writel(ep.qts, gen2, S4_GEN2_RESET | S4_SPEED_CHANGE);
+    g_assert_cmphex(qtest_readl(ep.qts, gen2), ==,
+                    S4_GEN2_RESET | S4_SPEED_CHANGE);
+    /* the link comes up: done */
+    s4_set(&ep, true, false, false);
+    s4_assert_link(&ep, true, 0);
+    g_assert_cmphex(qtest_readl(ep.qts, gen2), ==, S4_GEN2_RESET);
+    /* up: done at once, the other bits as written */
+    qtest_writel(ep.qts, gen2, 0x00000204 | S4_SPEED_CHANGE);
+    g_assert_cmphex(qtest_readl(ep.qts, gen2), ==, 0x00000204);
+    qtest_writeb(ep.qts, gen2 + 2, (S4_SPEED_CHANGE | 0x00010000) >> 16);
+    g_assert_cmphex(qtest_readl(ep.qts, gen2), ==, 0x00010204);
+    /* down again (APP_HOLD_PHY_RST): pending again */
+    s4_set(&ep, true, true, false);
+    s4_assert_link(&ep, false, 0);
+    qtest_writel(ep.qts, gen2, S4_GEN2_RESET | S4_SPEED_CHANGE);
+    g_assert_cmphex(qtest_readl(ep.qts, gen2), ==,
+                    S4_GEN2_RESET | S4_SPEED_CHANGE);
+    qtest_quit(ep.qts);
+}
+
+/*
+ * msi-doorbell=on is refused in realize for the rcar-s4 face, naming the
+ * face, even with a GICv3 ITS (which the qemu face accepts it with).
+ */
+static void test_rcar_msi_doorbell_refused(void)
+{
+    static const char *const devs[] = {
+        "dw-pcie-ep-rcar-s4,msi-doorbell=on", NULL
+    };
+    QTestState *qts;
+
+    assert_start_fails("3", devs, "msi-doorbell=on: the rcar-s4 face's SoC "
+                       "cannot send the EP's doorbells to a GICv3 ITS");
+    qts = qtest_init("-machine virt,gic-version=3 -nodefaults "
+                     "-device dw-pcie-ep,msi-doorbell=on");
+    qtest_quit(qts);
+}
+
+/*
+ * The eDMA's interrupt reaches the "dma" line only while PCIEDMAINTSTSEN
+ * has a bit set (rcar_gen4_pcie_ep_pre_init writes PCIEDMAINTSTSEN_INIT);
+ * the eDMA raised through its interrupt emulation (a write to
+ * wr/rd_int_status) and lowered by int_clear.  The "sft_ce" and "app"
+ * lines stay low.
+ */
+static void test_rcar_dma_irq_gate(void)
+{
+    Ep ep;
+
+    rcar_start(&ep, NULL);
+    g_assert_false(qtest_get_irq(ep.qts, S4_IRQ_DMA));
+    qtest_writel(ep.qts, ep.dma + A_EDMA_RD_INT_STATUS, 0);
+    g_assert_false(qtest_get_irq(ep.qts, S4_IRQ_DMA));      /* gated */
+    qtest_writel(ep.qts, ep.app + S4_PCIEDMAINTSTSEN, 0x0001);
+    g_assert_true(qtest_get_irq(ep.qts, S4_IRQ_DMA));
+    qtest_writel(ep.qts, ep.app + S4_PCIEDMAINTSTSEN, 0);
+    g_assert_false(qtest_get_irq(ep.qts, S4_IRQ_DMA));
+    qtest_writel(ep.qts, ep.app + S4_PCIEDMAINTSTSEN, 0x8000);
+    g_assert_true(qtest_get_irq(ep.qts, S4_IRQ_DMA));
+    /* reserved bits alone do not open the gate */
+    qtest_writel(ep.qts, ep.app + S4_PCIEDMAINTSTSEN, 0xffff0000);
+    g_assert_false(qtest_get_irq(ep.qts, S4_IRQ_DMA));
+    /* open, the line follows the eDMA */
+    qtest_writel(ep.qts, ep.app + S4_PCIEDMAINTSTSEN, 0xffff);
+    g_assert_true(qtest_get_irq(ep.qts, S4_IRQ_DMA));
+    qtest_writel(ep.qts, ep.dma + A_EDMA_RD_INT_CLEAR, 0);
+    g_assert_false(qtest_get_irq(ep.qts, S4_IRQ_DMA));
+    qtest_writel(ep.qts, ep.dma + A_EDMA_WR_INT_STATUS, 0);
+    g_assert_true(qtest_get_irq(ep.qts, S4_IRQ_DMA));
+    g_assert_false(qtest_get_irq(ep.qts, S4_IRQ_SFT_CE));
+    g_assert_false(qtest_get_irq(ep.qts, S4_IRQ_APP));
+    qtest_writel(ep.qts, ep.dma + A_EDMA_WR_INT_CLEAR, 0);
+    g_assert_false(qtest_get_irq(ep.qts, S4_IRQ_DMA));
+    qtest_quit(ep.qts);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -771,5 +1258,15 @@ int main(int argc, char **argv)
     qtest_add_func("/dw-pcie-ep/link-chardev-checked",
                    test_link_chardev_checked);
     qtest_add_func("/pci-ep-link/port-checks", test_link_port_checks);
+    qtest_add_func("/dw-pcie-ep-rcar-s4/app-regs", test_rcar_app_regs);
+    qtest_add_func("/dw-pcie-ep-rcar-s4/pwr-reset", test_rcar_pwr_reset);
+    qtest_add_func("/dw-pcie-ep-rcar-s4/bar-rules", test_rcar_bar_rules);
+    qtest_add_func("/dw-pcie-ep-rcar-s4/no-msix", test_rcar_no_msix);
+    qtest_add_func("/dw-pcie-ep-rcar-s4/speed-change", test_rcar_speed_change);
+    qtest_add_func("/dw-pcie-ep-rcar-s4/msi-doorbell-refused",
+                   test_rcar_msi_doorbell_refused);
+    qtest_add_func("/dw-pcie-ep-rcar-s4/dma-irq-gate", test_rcar_dma_irq_gate);
+    qtest_add_func("/dw-pcie-ep-rcar-s4/link-training",
+                   test_rcar_link_training);
     return g_test_run();
 }
