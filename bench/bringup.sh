@@ -2,7 +2,8 @@
 # bringup.sh - how often, and how fast, the default pair comes up.
 usage() {
     cat <<'EOF2'
-Usage: bench/bringup.sh [--count N] [--doorbell B]... [--keep DIR] [--no-build]
+Usage: bench/bringup.sh [--count N] [--doorbell B]... [--soc FACE] [--keep DIR]
+                         [--no-build]
 
 Boots the default pair (run-pair.sh --detach: pci_epf_vntb <-> ntb_hw_epf,
 ntb_netdev up on both sides) N times per EP doorbell backend, the backends
@@ -21,6 +22,8 @@ Options:
   --count N       bring-ups per backend (default 10)
   --doorbell B    only this backend (embedded, its or none; repeatable)
   --keep DIR      where failing runs are kept
+  --soc FACE      run-pair.sh's --soc: qemu (default), rcar-s4 or rk3588
+                  (rcar-s4 has no its backend: skipped there)
   --no-build      pass --no-build to run-pair.sh
   -h, --help      this text
 EOF2
@@ -32,6 +35,7 @@ count=10
 backends=
 keep=
 build=
+soc=qemu
 while [ $# -gt 0 ]; do
     case $1 in
     --count) [ $# -ge 2 ] || { echo "bringup.sh: --count needs a number" >&2; exit 2; }
@@ -42,6 +46,9 @@ while [ $# -gt 0 ]; do
         shift 2 ;;
     --keep) [ $# -ge 2 ] || { echo "bringup.sh: --keep needs a directory" >&2; exit 2; }
         keep=$2; shift 2 ;;
+    --soc) case ${2:-} in qemu|rcar-s4|rk3588) soc=$2 ;;
+        *) echo "bringup.sh: --soc takes 'qemu', 'rcar-s4' or 'rk3588'" >&2; exit 2 ;; esac
+        shift 2 ;;
     --no-build) build=--no-build; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "bringup.sh: unknown option '$1'; see bench/bringup.sh --help" >&2; exit 2 ;;
@@ -49,6 +56,11 @@ while [ $# -gt 0 ]; do
 done
 case $count in ''|*[!0-9]*|0) echo "bringup.sh: --count takes a number of runs, at least 1" >&2; exit 2 ;; esac
 [ -n "$backends" ] || backends="embedded its none"
+if [ "$soc" = rcar-s4 ]; then
+    # R-Car S4 has no ITS for the doorbells (run-pair.sh refuses it)
+    backends=$(echo $backends | tr ' ' '\n' | grep -vx its | tr '\n' ' ')
+    [ -n "$backends" ] || { echo "bringup.sh: --soc rcar-s4 has no its backend" >&2; exit 2; }
+fi
 [ -n "$keep" ] || keep=$(mktemp -d /tmp/dwcep-bringup-XXXXXX)
 mkdir -p "$keep"
 results=$keep/results.txt
@@ -74,7 +86,7 @@ while [ "$i" -lt "$count" ]; do
         run_dir=$(mktemp -d /tmp/dwcep-bu-XXXXXX)
         t0=$(date +%s.%N)
         ok=1 why=
-        if ! "$top/run-pair.sh" --detach --no-build --doorbell "$b" \
+        if ! "$top/run-pair.sh" --detach --no-build --soc "$soc" --doorbell "$b" \
                 --run-dir "$run_dir" >"$run_dir/run-pair.out" 2>&1; then
             ok=0 why="run-pair.sh: $(grep -m1 '^error:' "$run_dir/run-pair.out" || tail -n 1 "$run_dir/run-pair.out")"
         elif ! "$top/scripts/guest_exec.py" --run-dir "$run_dir" --timeout 60 rc \

@@ -2,7 +2,8 @@
 # edma.sh - eDMA throughput against local memcpy, in one run of the pair.
 usage() {
     cat <<'EOF'
-Usage: bench/edma.sh [--size BYTES] [--chunk BYTES] [--run-dir DIR] [--no-build]
+Usage: bench/edma.sh [--size BYTES] [--chunk BYTES] [--run-dir DIR] [--soc FACE]
+                     [--no-build]
 
 Boots the pair with pci_epf_test (run-pair.sh --detach --function test),
 then measures, in the same run:
@@ -23,6 +24,7 @@ Options:
   --size BYTES    total bytes each way (default 67108864)
   --chunk BYTES   bytes per transfer, at most 4194304 (default 4194304)
   --run-dir DIR   where the pair's sockets and logs go (default: a new one)
+  --soc FACE      run-pair.sh's --soc: qemu (default), rcar-s4 or rk3588
   --no-build      pass --no-build to run-pair.sh
   -h, --help      this text
 EOF
@@ -34,11 +36,15 @@ size=67108864
 chunk=4194304
 run_dir=
 build=
+soc=qemu
 while [ $# -gt 0 ]; do
     case $1 in
     --size) size=${2:?--size needs a byte count}; shift 2 ;;
     --chunk) chunk=${2:?--chunk needs a byte count}; shift 2 ;;
     --run-dir) run_dir=${2:?--run-dir needs a directory}; shift 2 ;;
+    --soc) case ${2:-} in qemu|rcar-s4|rk3588) soc=$2 ;;
+        *) echo "edma.sh: --soc takes 'qemu', 'rcar-s4' or 'rk3588'" >&2; exit 2 ;; esac
+        shift 2 ;;
     --no-build) build=--no-build; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "edma.sh: unknown option '$1'; see bench/edma.sh --help" >&2; exit 2 ;;
@@ -54,7 +60,7 @@ count=$((size / chunk))
 gx() { "$top/scripts/guest_exec.py" --run-dir "$run_dir" --timeout 900 "$@"; }
 
 echo "==> [bench] booting the pair (run dir: $run_dir)"
-"$top/run-pair.sh" --detach $build --function test --run-dir "$run_dir" >"$run_dir/run-pair.out" 2>&1 || {
+"$top/run-pair.sh" --detach $build --soc "$soc" --function test --run-dir "$run_dir" >"$run_dir/run-pair.out" 2>&1 || {
     echo "edma.sh: run-pair.sh failed; see $run_dir/run-pair.out" >&2
     exit 1
 }

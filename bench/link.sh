@@ -3,7 +3,8 @@
 usage() {
     cat <<'EOF'
 Usage: bench/link.sh [--fast-path on|off] [--cpu-latency on|off] [--pings N]
-                     [--edma-size BYTES] [--reads N] [--png FILE] [--no-build]
+                     [--edma-size BYTES] [--reads N] [--png FILE] [--soc FACE]
+                     [--no-build]
 
 Measures, in this one run (ratios are what to compare between runs: the
 machine is shared):
@@ -57,6 +58,10 @@ Options:
   --reads N          BAR reads per batch for the round trip (default 2000)
   --png FILE         the plot (default link-YYYY-MM-DD.png, today in UTC,
                      in the current directory)
+  --soc FACE         run-pair.sh's --soc for every pair: qemu (default),
+                     rcar-s4 (no ITS: the BAR4 doorbell goes to the eDMA's
+                     embedded doorbell, and the backends are embedded and
+                     none) or rk3588
   --no-build         pass --no-build to run-pair.sh and the other benches
   -h, --help         this text
 EOF
@@ -71,6 +76,7 @@ png=link-$(date -u +%Y-%m-%d).png
 build=
 fast_path=on
 cpu_latency=on
+soc=qemu
 while [ $# -gt 0 ]; do
     case $1 in
     --pings) pings=${2:?--pings needs a number}; shift 2 ;;
@@ -83,6 +89,9 @@ while [ $# -gt 0 ]; do
         shift 2 ;;
     --cpu-latency) case ${2:-} in on|off) cpu_latency=$2 ;;
         *) echo "link.sh: --cpu-latency takes 'on' or 'off'" >&2; exit 2 ;; esac
+        shift 2 ;;
+    --soc) case ${2:-} in qemu|rcar-s4|rk3588) soc=$2 ;;
+        *) echo "link.sh: --soc takes 'qemu', 'rcar-s4' or 'rk3588'" >&2; exit 2 ;; esac
         shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) echo "link.sh: unknown option '$1'; see bench/link.sh --help" >&2; exit 2 ;;
@@ -126,9 +135,13 @@ run_dir=$work/pair
 gx() { "$top/scripts/guest_exec.py" --run-dir "$run_dir" --timeout 600 "$@"; }
 fail() { echo "link.sh: $*" >&2; exit 1; }
 
-echo "==> [bench] booting the vNTB pair (its doorbell, no NTB client; log: $work/run-pair.out)"
-"$top/run-pair.sh" --detach $build --function vntb --ntb-client none \
-    --doorbell its --fast-path "$fast_path" --run-dir "$run_dir" \
+# BAR4, the doorbell BAR: onto the GIC ITS; on R-Car S4 (no ITS) onto the
+# eDMA's doorbell register.  On the link's messages either way.
+main_db=its
+[ "$soc" != rcar-s4 ] || main_db=embedded
+echo "==> [bench] booting the vNTB pair (--soc $soc, $main_db doorbell, no NTB client; log: $work/run-pair.out)"
+"$top/run-pair.sh" --detach $build --soc "$soc" --function vntb --ntb-client none \
+    --doorbell "$main_db" --fast-path "$fast_path" --run-dir "$run_dir" \
     >"$work/run-pair.out" 2>&1 3>&- ||
     fail "run-pair.sh failed; see $work/run-pair.out"
 trap '"$top/run-pair.sh" --stop --run-dir "$run_dir" >/dev/null 2>&1 || true' EXIT
@@ -210,14 +223,14 @@ echo "ntb_perf: $perf_bytes (bytes, usecs; the best run); memcpy of 2 MiB: $mc s
 "$top/run-pair.sh" --stop --run-dir "$run_dir" >/dev/null 2>&1 || true
 
 echo "==> [bench] eDMA (bench/edma.sh --size $edma_size)"
-"$top/bench/edma.sh" $build --size "$edma_size" --chunk 4194304 >"$work/edma.out" 2>&1 3>&- ||
+"$top/bench/edma.sh" $build --soc "$soc" --size "$edma_size" --chunk 4194304 >"$work/edma.out" 2>&1 3>&- ||
     fail "bench/edma.sh failed; see $work/edma.out"
 cat "$work/edma.out" | sed -n '/^eDMA vs memcpy/,$p'
 edma_read=$(awk -F'|' '/^\| eDMA read/ { gsub(/ /, "", $4); print $4 }' "$work/edma.out")
 edma_write=$(awk -F'|' '/^\| eDMA write/ { gsub(/ /, "", $4); print $4 }' "$work/edma.out")
 
 echo "==> [bench] doorbell vs polling (bench/ntb-ping.sh --count $pings)"
-"$top/bench/ntb-ping.sh" $build --fast-path "$fast_path" --count "$pings" \
+"$top/bench/ntb-ping.sh" $build --soc "$soc" --fast-path "$fast_path" --count "$pings" \
     --out "$work/samples" >"$work/ping.out" 2>&1 3>&- ||
     fail "bench/ntb-ping.sh failed; see $work/ping.out"
 sed -n '/^ping and UDP ping-pong over ntb_netdev/,/^samples:/{/^samples:/d;p;}' "$work/ping.out"

@@ -4,7 +4,7 @@ usage() {
     cat <<'EOF'
 Usage: bench/ntb-ping.sh [--count N] [--interval SECS] [--backends LIST]
                          [--udp-size BYTES] [--out DIR] [--fast-path on|off]
-                         [--no-build]
+                         [--soc FACE] [--no-build]
 
 For each EP doorbell backend (default: its, embedded, none), boots the
 pair the default way (run-pair.sh --detach --function vntb --doorbell X:
@@ -34,6 +34,8 @@ Options:
   --out DIR         where the samples go (created; default a new directory
                     under /tmp, printed)
   --fast-path on|off  run-pair.sh's shared-memory fast path (default on)
+  --soc FACE        run-pair.sh's --soc: qemu (default), rcar-s4 (no its
+                    backend: the default list is embedded,none there) or rk3588
   --no-build        pass --no-build to run-pair.sh
   -h, --help        this text
 EOF
@@ -43,11 +45,12 @@ set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 count=200
 interval=0.05
-backends=its,embedded,none
+backends=
 udp_size=64
 out=
 build=
 fast_path=on
+soc=qemu
 while [ $# -gt 0 ]; do
     case $1 in
     --count) count=${2:?--count needs a number}; shift 2 ;;
@@ -55,6 +58,9 @@ while [ $# -gt 0 ]; do
     --backends) backends=${2:?--backends needs a list}; shift 2 ;;
     --udp-size) udp_size=${2:?--udp-size needs bytes}; shift 2 ;;
     --out) out=${2:?--out needs a directory}; shift 2 ;;
+    --soc) case ${2:-} in qemu|rcar-s4|rk3588) soc=$2 ;;
+        *) echo "ntb-ping.sh: --soc takes 'qemu', 'rcar-s4' or 'rk3588'" >&2; exit 2 ;; esac
+        shift 2 ;;
     --no-build) build=--no-build; shift ;;
     --fast-path) case ${2:-} in on|off) fast_path=$2 ;;
         *) echo "ntb-ping.sh: --fast-path takes 'on' or 'off'" >&2; exit 2 ;; esac
@@ -63,6 +69,10 @@ while [ $# -gt 0 ]; do
     *) echo "ntb-ping.sh: unknown option '$1'; see bench/ntb-ping.sh --help" >&2; exit 2 ;;
     esac
 done
+if [ -z "$backends" ]; then
+    # R-Car S4 has no ITS for the doorbells (run-pair.sh refuses it)
+    if [ "$soc" = rcar-s4 ]; then backends=embedded,none; else backends=its,embedded,none; fi
+fi
 case $count in ''|*[!0-9]*) echo "ntb-ping.sh: --count takes a number" >&2; exit 2 ;; esac
 case $udp_size in ''|*[!0-9]*) echo "ntb-ping.sh: --udp-size takes a number" >&2; exit 2 ;; esac
 if [ "$udp_size" -lt 8 ] || [ "$udp_size" -gt 1400 ]; then
@@ -92,7 +102,7 @@ for b in $(echo "$backends" | tr ',' ' '); do
     run_dir=$work/$b
     echo "==> [bench] $b: booting the pair (log: $run_dir/run-pair.out)"
     mkdir -p "$run_dir"
-    "$top/run-pair.sh" --detach $build --function vntb --doorbell "$b" \
+    "$top/run-pair.sh" --detach $build --soc "$soc" --function vntb --doorbell "$b" \
         --fast-path "$fast_path" --run-dir "$run_dir" >"$run_dir/run-pair.out" 2>&1 || {
         echo "ntb-ping.sh: run-pair.sh failed for $b; see $run_dir/run-pair.out" >&2
         exit 1
