@@ -14,6 +14,9 @@ Environment:
                       pass --fast-path on|off to run-pair.sh, before the
                       test's own arguments (a test that names the path it
                       checks keeps it)
+  DWC_EP_SOC=qemu|rcar-s4|rk3588
+                      pass --soc to run-pair.sh the same way (a test that
+                      needs a face names it)
 
 What every test is held to, besides its own claim (checked in tearDown,
 after the pair is stopped; a failure names the file and its lines):
@@ -107,6 +110,9 @@ def run_pair_env_args():
         args += ['--qemu', os.environ['DWC_EP_QEMU']]
     if os.environ.get('DWC_EP_FAST_PATH'):
         args += ['--fast-path', os.environ['DWC_EP_FAST_PATH']]
+    if os.environ.get('DWC_EP_SOC'):
+        # before the test's own arguments: a test that needs a face names it
+        args += ['--soc', os.environ['DWC_EP_SOC']]
     return args
 
 
