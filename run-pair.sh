@@ -9,7 +9,8 @@ usage() {
 Usage: ./run-pair.sh [options]
 
 Builds what is missing (QEMU, kernel, initramfs; see README.md), then boots
-two arm64 QEMU 'virt' guests under TCG from the same kernel and initramfs:
+two arm64 QEMU 'virt' guests under TCG from the same kernel and initramfs
+(but see --ep-kernel):
   ep  the endpoint guest, with the emulated DesignWare controller
       (QEMU device dw-pcie-ep or the --soc face's, id dwc0;
       'ep-function test|vntb' in the guest creates and starts an
@@ -34,8 +35,21 @@ Options:
   --run-dir DIR        where sockets, logs and pid files go (default: a new
                        directory under \$DWC_EP_CACHE/run, linked as 'latest')
   --no-build           do not build; use what the caches hold
-  --kernel FILE        boot this arm64 Image instead of the built one
-  --initrd FILE        boot this initramfs instead of the built one
+  --kernel FILE        boot this arm64 Image instead of the built one, in
+                       both guests (whatever --ep-kernel says)
+  --initrd FILE        boot this initramfs instead of the built one, in
+                       both guests (whatever --ep-kernel says)
+  --ep-kernel KIND     which built kernel the EP guest boots: 'series' (the
+                       default: Linux 7.2 with kernel-patches/, as the RC)
+                       or 'stock' (Linux 7.2 without any of our patches,
+                       scripts/build-kernel.sh --stock, with its own
+                       initramfs, build-initramfs.sh --stock; for the SoC
+                       faces, whose drivers are Linux's own; --soc qemu
+                       needs the series' pcie-qemu-ep).  The RC guest
+                       always boots the patched one.  --kernel and --initrd
+                       still win: with --ep-kernel stock, the EP boots the
+                       stock Image unless --kernel is given, and the stock
+                       initramfs unless --initrd is given
   --qemu FILE          run this qemu-system-aarch64 instead of the built one
                        (e.g. the sanitizer build: scripts/build-qemu.sh
                        --sanitize --print-dir)
@@ -85,6 +99,10 @@ Options:
                        dw-pcie-ep-rcar-s4: Renesas R-Car S4, bound by Linux's
                        own pcie-rcar-gen4; BAR4 fixed at 256 bytes, BAR1, 3
                        and 5 absent, no MSI-X, doorbell 'embedded' or 'none')
+                       or 'rk3588' (device dw-pcie-ep-rk3588: Rockchip RK3588,
+                       bound by Linux's own pcie-dw-rockchip; 64 KiB
+                       alignment, BAR4 reserved: the hardware shows the
+                       eDMA's registers there, the pre-exposed doorbell)
   --doorbell KIND      EP doorbell backend: 'its' (msi-map to the GIC ITS),
                        'embedded' (eDMA interrupt emulation; default) or
                        'none' (no MSI domain and no eDMA in the device
@@ -153,6 +171,7 @@ run_dir=
 build=1
 kernel=
 initrd=
+ep_kernel_kind=series
 qemu=
 append=
 ep_args=
@@ -192,6 +211,10 @@ while [ $# -gt 0 ]; do
         [ -f "$kernel" ] || bad_usage "--kernel $kernel: no such file" ;;
     --initrd) need_arg "$@"; initrd=$2; shift
         [ -f "$initrd" ] || bad_usage "--initrd $initrd: no such file" ;;
+    --ep-kernel) need_arg "$@"
+        case "$2" in series|stock) ep_kernel_kind=$2 ;;
+        *) bad_usage "--ep-kernel takes 'series' (our patched kernel) or 'stock' (Linux 7.2 without our patches), not '$2'" ;; esac
+        shift ;;
     --qemu) need_arg "$@"; qemu=$2; shift
         [ -x "$qemu" ] || bad_usage "--qemu $qemu: no such executable" ;;
     --append) need_arg "$@"; append="$append $2"; shift ;;
@@ -206,8 +229,8 @@ while [ $# -gt 0 ]; do
         esac
         shift ;;
     --soc) need_arg "$@"
-        case "$2" in qemu|rcar-s4) soc=$2 ;;
-        *) bad_usage "--soc takes 'qemu' or 'rcar-s4', not '$2'" ;; esac
+        case "$2" in qemu|rcar-s4|rk3588) soc=$2 ;;
+        *) bad_usage "--soc takes 'qemu', 'rcar-s4' or 'rk3588', not '$2'" ;; esac
         shift ;;
     --link) need_arg "$@"
         case "$2" in
@@ -280,7 +303,9 @@ fi
 
 # The SoC face: the QEMU device, and what its rules forbid.
 case $soc in
-qemu) ep_device=dw-pcie-ep ;;
+qemu) ep_device=dw-pcie-ep
+    [ "$ep_kernel_kind" = series ] || [ -n "$kernel" ] ||
+        bad_usage "--ep-kernel stock is for the SoC faces (--soc rcar-s4 or rk3588): stock Linux has no driver for --soc qemu's controller (pcie-qemu-ep comes from kernel-patches/0002)" ;;
 rcar-s4) ep_device=dw-pcie-ep-rcar-s4
     [ "$msi_doorbell" = off ] ||
         bad_usage "--soc rcar-s4 cannot take --doorbell its: R-Car S4 has no ITS for the endpoint's doorbells; use 'embedded' (the eDMA's) or 'none'"
@@ -288,6 +313,13 @@ rcar-s4) ep_device=dw-pcie-ep-rcar-s4
         for b in $(echo "$mw_bars" | tr ',' ' '); do
             [ "$b" != 4 ] ||
                 bad_usage "--soc rcar-s4: BAR4 is fixed at 256 bytes, too small for a 1 MiB memory window (--mw-bars $mw_bars); use the R-Car layout, --db-bar 4 --mw-bars 2"
+        done
+    fi ;;
+rk3588) ep_device=dw-pcie-ep-rk3588
+    if [ "$function" = vntb ]; then
+        for b in $(echo "$mw_bars" | tr ',' ' '); do
+            [ "$b" != 4 ] ||
+                bad_usage "--soc rk3588: BAR4 is reserved (the hardware shows the eDMA's registers there), so no memory window can go there (--mw-bars $mw_bars); use the R-Car layout, --db-bar 4 --mw-bars 2, whose doorbell reuses BAR4"
         done
     fi ;;
 esac
@@ -451,21 +483,25 @@ dry_uses() {
 
 if [ "$dry_run" = 1 ]; then
     # Say what would be built and where each piece would come from.
+    kernel_opt=$kernel
+    initrd_opt=$initrd
     dry "nothing is built, started or changed"
     if [ "$build" = 1 ]; then
-        dry "would run scripts/bootstrap.sh if 'scripts/bootstrap.sh --check' fails, then build what is missing or changed:$([ -n "$qemu" ] || echo ' QEMU')$([ -n "$kernel" ] || echo ' kernel')$([ -n "$initrd" ] || echo ' initramfs')"
+        dry "would run scripts/bootstrap.sh if 'scripts/bootstrap.sh --check' fails, then build what is missing or changed:$([ -n "$qemu" ] || echo ' QEMU')$([ -n "$kernel" ] || echo ' kernel')$([ -n "$initrd" ] || echo ' initramfs')$([ "$ep_kernel_kind" = series ] || [ -n "$kernel" ] || echo ' stock-kernel')$([ "$ep_kernel_kind" = series ] || [ -n "$initrd" ] || echo ' stock-initramfs')"
     else
         dry "would build nothing (--no-build)"
     fi
-    # dry_built WHAT SCRIPT SUFFIX PLACEHOLDER: dry_path is what SCRIPT
-    # --print-dir names (plus SUFFIX), else PLACEHOLDER and a "would fail".
+    # dry_built WHAT SCRIPT SUFFIX PLACEHOLDER [FLAG]: dry_path is what
+    # SCRIPT [FLAG] --print-dir names (plus SUFFIX), else PLACEHOLDER and a
+    # "would fail".
     dry_built() {
-        if d=$("$DWC_EP_TOP/scripts/$2" --print-dir 2>&1); then
+        # shellcheck disable=SC2086 # FLAG: one word or none
+        if d=$("$DWC_EP_TOP/scripts/$2" ${5:-} --print-dir 2>&1); then
             dry_path=$d$3
             dry_uses "$1" "$dry_path"
         else
             dry_path=$4
-            dry "would fail: scripts/$2 --print-dir: $d"
+            dry "would fail: scripts/$2${5:+ $5} --print-dir: $d"
         fi
     }
     if [ -n "$qemu" ]; then
@@ -480,18 +516,43 @@ if [ "$dry_run" = 1 ]; then
         dry_built kernel build-kernel.sh /arch/arm64/boot/Image IMAGE
         kernel=$dry_path
     fi
+    # dry_initramfs WHAT PLACEHOLDER [FLAG]: dry_path is the cpio that
+    # build-initramfs.sh [FLAG] --print-path names, else PLACEHOLDER.
+    dry_initramfs() {
+        # shellcheck disable=SC2086 # FLAG: one word or none
+        if d=$("$DWC_EP_TOP/scripts/build-initramfs.sh" ${3:-} --print-path 2>&1); then
+            dry_path=$d
+            dry_uses "$1" "$dry_path"
+        elif [ "$build" = 1 ]; then
+            # Its name hashes the kernel build's modules.
+            dry_path=$2
+            dry "$1: built after the kernel (named then)"
+        else
+            dry_path=$2
+            dry "would fail: scripts/build-initramfs.sh${3:+ $3} --print-path: $d"
+        fi
+    }
     if [ -n "$initrd" ]; then
         dry_uses initramfs "$initrd"
-    elif d=$("$DWC_EP_TOP/scripts/build-initramfs.sh" --print-path 2>&1); then
-        initrd=$d
-        dry_uses initramfs "$initrd"
-    elif [ "$build" = 1 ]; then
-        # Its name hashes the kernel build's modules.
-        initrd=INITRAMFS
-        dry "initramfs: built after the kernel (named then)"
     else
-        initrd=INITRAMFS
-        dry "would fail: scripts/build-initramfs.sh --print-path: $d"
+        dry_initramfs initramfs INITRAMFS
+        initrd=$dry_path
+    fi
+    ep_kernel=$kernel
+    ep_initrd=$initrd
+    if [ "$ep_kernel_kind" = stock ]; then
+        if [ -n "$kernel_opt" ]; then
+            dry "EP kernel: --kernel $kernel wins over --ep-kernel stock"
+        else
+            dry_built "EP kernel (stock)" build-kernel.sh /arch/arm64/boot/Image STOCK-IMAGE --stock
+            ep_kernel=$dry_path
+        fi
+        if [ -n "$initrd_opt" ]; then
+            dry "EP initramfs: --initrd $initrd wins over --ep-kernel stock"
+        else
+            dry_initramfs "EP initramfs (stock)" STOCK-INITRAMFS --stock
+            ep_initrd=$dry_path
+        fi
     fi
 else
     # Build (or locate) QEMU, kernel, initramfs.
@@ -501,11 +562,26 @@ else
         [ -n "$qemu" ] || "$DWC_EP_TOP/scripts/build-qemu.sh"
         [ -n "$kernel" ] || "$DWC_EP_TOP/scripts/build-kernel.sh"
         [ -n "$initrd" ] || "$DWC_EP_TOP/scripts/build-initramfs.sh"
+        if [ "$ep_kernel_kind" = stock ]; then
+            [ -n "$kernel" ] || "$DWC_EP_TOP/scripts/build-kernel.sh" --stock
+            [ -n "$initrd" ] || "$DWC_EP_TOP/scripts/build-initramfs.sh" --stock
+        fi
+    fi
+    # The EP guest's Image and initramfs: the RC's, or with --ep-kernel
+    # stock the stock build's (--kernel and --initrd win for both).
+    ep_kernel=$kernel
+    ep_initrd=$initrd
+    if [ "$ep_kernel_kind" = stock ]; then
+        [ -n "$ep_kernel" ] || ep_kernel=$("$DWC_EP_TOP/scripts/build-kernel.sh" --stock --print-dir)/arch/arm64/boot/Image
+        [ -n "$ep_initrd" ] || ep_initrd=$("$DWC_EP_TOP/scripts/build-initramfs.sh" --stock --print-path) ||
+            die "no stock kernel build for --ep-kernel stock: run without --no-build (or scripts/build-kernel.sh --stock)"
     fi
     [ -n "$qemu" ] || qemu=$("$DWC_EP_TOP/scripts/build-qemu.sh" --print-dir)/qemu-system-aarch64
     [ -n "$kernel" ] || kernel=$("$DWC_EP_TOP/scripts/build-kernel.sh" --print-dir)/arch/arm64/boot/Image
     [ -n "$initrd" ] || initrd=$("$DWC_EP_TOP/scripts/build-initramfs.sh" --print-path)
-    for f in "$qemu" "$kernel" "$initrd"; do
+    [ -n "$ep_kernel" ] || ep_kernel=$kernel
+    [ -n "$ep_initrd" ] || ep_initrd=$initrd
+    for f in "$qemu" "$kernel" "$initrd" "$ep_kernel" "$ep_initrd"; do
         [ -f "$f" ] || die "$f is missing: run without --no-build"
     done
 fi
@@ -540,6 +616,9 @@ fi
 # print its command line).
 start_guest() {
     g=$1; extra=$2
+    # The EP's Image and initramfs can be the stock ones (--ep-kernel).
+    gkernel=$kernel; ginitrd=$initrd
+    [ "$g" = rc ] || { gkernel=$ep_kernel; ginitrd=$ep_initrd; }
     # The endpoint arrives after boot, behind a hot-plug root port: Linux
     # sizes that port's windows at boot from pci=hpmemsize (2 MiB by
     # default, too small for four 1 MiB BARs), as on a board whose EP
@@ -557,7 +636,7 @@ start_guest() {
         -object "memory-backend-memfd,id=ram,size=${memory}M,share=on" \
         -cpu cortex-a57 -accel tcg \
         -smp 1 -m "$memory" -nodefaults -display none -no-reboot \
-        -kernel "$kernel" -initrd "$initrd" \
+        -kernel "$gkernel" -initrd "$ginitrd" \
         -append "console=ttyAMA0 rdinit=/init panic=-1 dwc_ep.role=$g$kargs$append" \
         -chardev "socket,id=con,path=$run_dir/$g-console.sock,server=on,wait=off,logfile=$run_dir/$g-console.log" \
         -serial chardev:con \

@@ -6,7 +6,7 @@ DWC_EP_TOP=$(cd "$(dirname "$0")/.." && pwd)
 
 usage() {
     cat <<USAGE
-Usage: scripts/build-initramfs.sh [--help] [--print-path]
+Usage: scripts/build-initramfs.sh [--help] [--stock] [--print-path]
 
 Packs one initramfs (newc cpio, uncompressed) used by both guests:
   * /bin/busybox from Debian's busybox-static:arm64 (downloaded into the
@@ -19,9 +19,16 @@ Packs one initramfs (newc cpio, uncompressed) used by both guests:
   * images/guest/: /init and the guest scripts under /usr/share/dwc-ep.
 The kernel must be built first (scripts/build-kernel.sh).  Output:
 \$DWC_EP_CACHE/initramfs/<hash of inputs>.cpio; rebuilt only when an input
-changes.
+changes.  The hash covers the kernel's release and modules, so the cpio of
+the stock kernel and that of the patched one have names of their own and
+are kept side by side (the five newest cpios are kept).
 
-  --print-path   print the path of the cpio for the current inputs and exit
+  --stock        the same initramfs for the stock kernel (scripts/
+                 build-kernel.sh --stock): its modules and release, and the
+                 selftest built from its tree and headers; what run-pair.sh
+                 --ep-kernel stock boots in the EP guest
+  --print-path   print the path of the cpio for the current inputs (of the
+                 stock kernel with --stock) and exit
 
 Environment:
   BUSYBOX_PKG    Debian package for busybox (default busybox-static:arm64)
@@ -31,19 +38,21 @@ USAGE
 }
 
 print_path=0
+stock=
 for a in "$@"; do
     case "$a" in
     -h|--help) usage; exit 0 ;;
     --print-path) print_path=1 ;;
+    --stock) stock=--stock ;;
     *) echo "build-initramfs.sh: unknown option '$a' (see --help)" >&2; exit 2 ;;
     esac
 done
 
 BUSYBOX_PKG=${BUSYBOX_PKG:-busybox-static:arm64}
 SELFTEST_TIMEOUT=${SELFTEST_TIMEOUT:-180}
-kbuild=$("$DWC_EP_TOP/scripts/build-kernel.sh" --print-dir)
+kbuild=$("$DWC_EP_TOP/scripts/build-kernel.sh" $stock --print-dir)
 [ -f "$kbuild/include/config/kernel.release" ] ||
-    die "no kernel build in $kbuild: run scripts/build-kernel.sh first"
+    die "no kernel build in $kbuild: run scripts/build-kernel.sh${stock:+ $stock} first"
 krel=$(cat "$kbuild/include/config/kernel.release")
 ksrc=$(readlink -f "$kbuild/source" 2>/dev/null || true)
 [ -d "$ksrc/tools/testing/selftests/pci_endpoint" ] ||

@@ -1,12 +1,13 @@
 #!/bin/sh
-# build-kernel.sh - unpack Linux 7.2 from Debian, apply our series, build Image.
+# build-kernel.sh - unpack Linux 7.2 from Debian, apply our series, build Image
+# (or, with --stock, build it as Debian ships it, for the SoC faces' EP guest).
 set -eu
 DWC_EP_TOP=$(cd "$(dirname "$0")/.." && pwd)
 . "$DWC_EP_TOP/scripts/lib.sh"
 
 usage() {
     cat <<USAGE
-Usage: scripts/build-kernel.sh [--help] [--print-dir]
+Usage: scripts/build-kernel.sh [--help] [--stock] [--print-dir]
 
 Builds an arm64 Image for both guests:
   1. downloads the Debian binary package \$LINUX_SOURCE_PKG (default
@@ -18,26 +19,43 @@ Builds an arm64 Image for both guests:
      and checks that every option of the fragment took;
   4. builds Image and modules, and installs headers (for the selftest) and
      modules (for the initramfs) into the build directory.
+Fragment lines with a trailing comment '# series only ...' set options that
+only kernel-patches/ adds (CONFIG_PCIE_QEMU_EP); the comment is stripped
+before configuring.
+
+With --stock it builds Linux 7.2 as Debian ships it instead: the same
+tarball, unpacked into a tree of its own (\$DWC_EP_CACHE/kernel/
+\$LINUX_SOURCE_PKG-stock/{src,build}) where no patch is ever applied, with
+the fragment minus its '# series only' lines (every other line is still
+checked), and LOCALVERSION=-stock, so its release reads <version>-dwc-ep-stock.
+run-pair.sh --ep-kernel stock boots it in the EP guest of a SoC face, whose
+stock driver (pcie-rcar-gen4) needs none of our series.  The two trees and
+their builds are separate: building one never rebuilds the other.
 
 Environment:
   LINUX_SOURCE_PKG   Debian package carrying the kernel tarball
   KERNEL_SRC         use this kernel tree instead (yours: it is built
                      out of tree with O=, and the series is NOT applied;
-                     apply your series there yourself)
+                     apply your series there yourself); not with --stock
   KERNEL_SERIES_DIR  directory with a 'series' file and patches
                      (default kernel-patches/); applied to the Debian tree
   DWC_EP_CACHE       cache root (default ~/.cache/dwc-pcie-ep)
   JOBS               make -j (default: number of CPUs)
 
-  --print-dir   print the build directory and exit (building nothing)
+  --stock       build stock Linux 7.2 (no series) in its own cache
+                directory, as above
+  --print-dir   print the build directory (of the stock build with
+                --stock) and exit, building nothing
 USAGE
 }
 
 print_dir=0
+stock=0
 for a in "$@"; do
     case "$a" in
     -h|--help) usage; exit 0 ;;
     --print-dir) print_dir=1 ;;
+    --stock) stock=1 ;;
     *) echo "build-kernel.sh: unknown option '$a' (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -49,17 +67,32 @@ jobs=${JOBS:-$(nproc)}
 series_list() {
     sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$1/series"
 }
-kmake() {
-    make -C "$ksrc" O="$kbuild" ARCH=arm64 CROSS_COMPILE="$CROSS_COMPILE" "$@"
-}
+# The stock build's release gets "-stock" (after CONFIG_LOCALVERSION): its
+# modules' directory, and so its initramfs, differ from the patched one's.
+# Unset for the patched build, which is then configured and built as before.
+if [ "$stock" = 1 ]; then
+    kmake() {
+        make -C "$ksrc" O="$kbuild" ARCH=arm64 CROSS_COMPILE="$CROSS_COMPILE" \
+            LOCALVERSION=-stock "$@"
+    }
+    sfx=-stock
+else
+    kmake() {
+        make -C "$ksrc" O="$kbuild" ARCH=arm64 CROSS_COMPILE="$CROSS_COMPILE" "$@"
+    }
+    sfx=
+fi
 
+if [ "$stock" = 1 ] && [ -n "${KERNEL_SRC:-}" ]; then
+    die "--stock builds Debian's $LINUX_SOURCE_PKG as shipped; it does not take KERNEL_SRC (your tree: build it without --stock)"
+fi
 if [ -n "${KERNEL_SRC:-}" ]; then
     [ -f "$KERNEL_SRC/Makefile" ] && [ -d "$KERNEL_SRC/arch/arm64" ] ||
         die "KERNEL_SRC=$KERNEL_SRC does not look like a Linux tree"
     ksrc=$(cd "$KERNEL_SRC" && pwd)
     kroot=$DWC_EP_CACHE/kernel/local-$(echo "$ksrc" | sha256sum | cut -c1-8)
 else
-    kroot=$DWC_EP_CACHE/kernel/$LINUX_SOURCE_PKG
+    kroot=$DWC_EP_CACHE/kernel/$LINUX_SOURCE_PKG$sfx
     ksrc=$kroot/src
 fi
 kbuild=$kroot/build
@@ -70,7 +103,7 @@ fi
 
 # 1: pristine tree.
 if [ -z "${KERNEL_SRC:-}" ] && [ ! -f "$kroot/.src-ready" ]; then
-    step kernel-fetch "unpacking $LINUX_SOURCE_PKG (about a minute)"
+    step kernel$sfx-fetch "unpacking $LINUX_SOURCE_PKG (about a minute)"
     : >"$_step_log"
     deb=$(ls "$DWC_EP_DL/${LINUX_SOURCE_PKG}"_*_all.deb 2>/dev/null | tail -1 || true)
     if [ -z "$deb" ]; then
@@ -90,8 +123,12 @@ fi
 
 # 2: the series.  The applied copy is kept in $kroot/applied, so a changed
 # series is first reversed (newest patch first), then the new one applied;
-# files that no patch touches keep their timestamps.
-if [ -z "${KERNEL_SRC:-}" ]; then
+# files that no patch touches keep their timestamps.  Not for --stock: its
+# tree stays as unpacked, and one that was ever patched is refused.
+if [ "$stock" = 1 ] && { [ -e "$kroot/applied" ] || [ -e "$kroot/.series" ]; }; then
+    die "$kroot was patched (it has applied/ or .series): it is no stock tree; remove $kroot and run again"
+fi
+if [ -z "${KERNEL_SRC:-}" ] && [ "$stock" = 0 ]; then
     [ -f "$series_dir/series" ] || die "no series file in $series_dir"
     # Keyed by the series and its patches only: the config fragment and
     # other files beside them do not make the tree be patched again.
@@ -127,11 +164,20 @@ if [ -z "${KERNEL_SRC:-}" ]; then
 fi
 
 # 3: configuration, redone when the fragment changes (kbuild then rebuilds
-# only what the changed options touch).
-mkdir -p "$kbuild"
+# only what the changed options touch).  What is used is the fragment's
+# effective copy, under the same name: the patched build's with the
+# '# series only' comments stripped (the same text, and so the same hash,
+# as before lines were marked), the stock build's without those lines.
+mkdir -p "$kbuild" "$kroot/fragment"
+if [ "$stock" = 1 ]; then
+    sed -e '/^CONFIG_[^#]*#[[:space:]]*series only/d' "$fragment"
+else
+    sed -e 's/^\(CONFIG_[^#]*[^#[:space:]]\)[[:space:]]*#[[:space:]]*series only.*$/\1/' "$fragment"
+fi >"$kroot/fragment/config.fragment"
+fragment=$kroot/fragment/config.fragment
 frag_hash=$(hash_inputs "$fragment")
 if [ "$(cat "$kbuild/.config-fragment" 2>/dev/null)" != "$frag_hash" ]; then
-    step kernel-config "allnoconfig + $(basename "$fragment")"
+    step kernel$sfx-config "allnoconfig + $(basename "$fragment")"
     : >"$_step_log"
     rm -f "$kbuild/.config-fragment"
     run_logged kmake KCONFIG_ALLCONFIG="$fragment" allnoconfig
@@ -139,14 +185,14 @@ if [ "$(cat "$kbuild/.config-fragment" 2>/dev/null)" != "$frag_hash" ]; then
         grep -qxF "$l" "$kbuild/.config" || echo "$l"; done)
     if [ -n "$missing" ]; then
         echo "$missing" >&2
-        die "[kernel-config] these fragment options did not take (a dependency is missing or the name is wrong); see $kbuild/.config"
+        die "[$_step_name] these fragment options did not take (a dependency is missing or the name is wrong); see $kbuild/.config"
     fi
     echo "$frag_hash" >"$kbuild/.config-fragment"
     step_done
 fi
 
 # 4: build.
-step kernel-build "make Image modules (about 10 minutes from scratch on 2 cores)"
+step kernel$sfx-build "make Image modules (about 10 minutes from scratch on 2 cores)"
 : >"$_step_log"
 run_logged kmake -j"$jobs" Image modules
 rm -rf "$kbuild/modules-install" "$kbuild/headers-install"

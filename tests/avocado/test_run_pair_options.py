@@ -29,6 +29,7 @@ class Options(Test):
                                '--db-bar', '4', '--mw-bars', '2', '--doorbell', 'its',
                                '--link', 'tcp', '--link-port', '4321', '--memory', '512',
                                '--timeout', '60', '--gdb', '1234', '--soc', 'qemu',
+                               '--ep-kernel', 'series',
                                '--bogus')
         self.assertEqual(status, 2, out)
         self.assertIn("unknown option '--bogus'", out)
