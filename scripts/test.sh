@@ -119,6 +119,9 @@ if want avocado || want patches; then
 fi
 if want avocado; then
     "$DWC_EP_TOP/scripts/build-initramfs.sh" || setup_failed "scripts/build-initramfs.sh"
+    # the SoC faces' tests boot the EP on stock Linux 7.2 (--ep-kernel stock)
+    "$DWC_EP_TOP/scripts/build-kernel.sh" --stock || setup_failed "scripts/build-kernel.sh --stock"
+    "$DWC_EP_TOP/scripts/build-initramfs.sh" --stock || setup_failed "scripts/build-initramfs.sh --stock"
 fi
 
 # count_results MODE MANIFEST ARGS...: scripts/count_results.py MODE ARGS,
