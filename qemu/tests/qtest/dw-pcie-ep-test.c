@@ -7,6 +7,9 @@
  */
 
 #include "qemu/osdep.h"
+#include <sys/un.h>
+#include <poll.h>
+#include "qemu/bswap.h"
 #include "libqtest.h"
 #include "qobject/qdict.h"
 #include "qobject/qlist.h"
@@ -14,6 +17,7 @@
 #include "dw-pcie-ep-qtest.h"
 #include "hw/misc/dw_edma_emu_regs.h"
 #include "hw/pci-ep/dw-pcie-ep-regs.h"
+#include "hw/pci-ep/pcie-link-proto.h"
 
 #define MSI_FLAGS   (DW_PCIE_EP_CAP_MSI + PCI_MSI_FLAGS)
 #define MSIX_FLAGS  (DW_PCIE_EP_CAP_MSIX + PCI_MSIX_FLAGS)
@@ -23,7 +27,8 @@
 typedef struct {
     QTestState *qts;
     uint64_t dbi, dbi2, atu, dma, app, addr_space;
-    uint64_t phy, rst;          /* the rcar-s4 face's */
+    uint64_t phy, rst;          /* the rcar-s4 and rk3588 faces' */
+    uint64_t apb, phy_grf, php_grf;     /* the rk3588 face's */
 } Ep;
 
 static void ep_start(Ep *ep, const char *extra)
@@ -1236,6 +1241,1275 @@ static void test_rcar_dma_irq_gate(void)
     qtest_quit(ep.qts);
 }
 
+/* ---- the rk3588 face: dw-pcie-ep-rk3588 (dw-pcie-ep-rk3588.c) ---- */
+
+/*
+ * The apb registers as Linux 7.2's pcie-dw-rockchip.c names them, the
+ * PHY GRF's as phy-rockchip-snps-pcie3.c does, the eDMA's as
+ * dw-edma-v0-regs.h and the iATU's as pcie-designware.h (written out
+ * here, not taken from dw-pcie-ep-regs.h, so that a wrong offset or bit
+ * there fails the tests).  RK_WM16(bits, val) is Rockchip's write of @val
+ * to @bits: bits 31:16 enable the write of bits 15:0 (FIELD_PREP_WM16).
+ */
+#define RK_WM16(bits, val)          (((uint32_t)(bits) << 16) | (val))
+#define RK3588_GENERAL_CON          0x000
+#define RK3588_LTSSM_BIT            (1u << 2)
+#define RK3588_ENABLE_LTSSM         RK_WM16(RK3588_LTSSM_BIT, RK3588_LTSSM_BIT)
+#define RK3588_DISABLE_LTSSM        RK_WM16(RK3588_LTSSM_BIT, 0)
+#define RK3588_MODE_EP              RK_WM16(0xf0, 0)    /* bits 7:4 = 0 */
+#define RK3588_INTR_STATUS_MISC     0x010
+#define RK3588_LINK_UP_CHGED        (1u << 1)   /* PCIE_RDLH_LINK_UP_CHGED */
+#define RK3588_REQ_RST_NOT_INT      (1u << 2)   /* PCIE_LINK_REQ_RST_NOT_INT */
+#define RK3588_MISC_BOTH            (RK3588_LINK_UP_CHGED | \
+                                     RK3588_REQ_RST_NOT_INT)
+#define RK3588_INTR_MASK_MISC       0x024
+#define RK3588_UNMASK_MISC          RK_WM16(RK3588_MISC_BOTH, 0)
+#define RK3588_TBA_INFO_CMN         0x154   /* CDM_RASDES_TBA_INFO_CMN */
+#define RK3588_HOT_RESET_CTRL       0x180
+#define RK3588_APP_DLY2_EN          (1u << 1)
+#define RK3588_APP_DLY2_DONE        (1u << 3)
+#define RK3588_ENABLE_ENHANCE       (1u << 4)   /* PCIE_LTSSM_ENABLE_ENHANCE */
+#define RK3588_LTSSM_STATUS         0x300
+#define RK3588_LINKUP               (3u << 16)  /* PCIE_LINKUP_MASK */
+#define RK3588_LTSSM_MASK           0x3fu       /* PCIE_LTSSM_STATUS_MASK */
+#define RK3588_LTSSM_L0             0x11        /* DW_PCIE_LTSSM_L0 */
+/* PHY GRF (rockchip,phy-grf) and PHP GRF (rockchip,pipe-grf) */
+#define RK3588_GRF_CMN_CON0         0x0000
+#define RK3588_GRF_PHY0_STATUS1     0x0904
+#define RK3588_GRF_PHY1_STATUS1     0x0a04
+#define RK3588_SRAM_INIT_DONE       (1u << 0)
+#define RK3588_GRF_PHY0_LN0_CON1    0x1004
+#define RK3588_GRF_PHY0_LN1_CON1    0x1104
+#define RK3588_GRF_PHY1_LN0_CON1    0x2004
+#define RK3588_GRF_PHY1_LN1_CON1    0x2104
+#define RK3588_REFCLK_MODE_EN       RK_WM16(1u << 7, 1u << 7)
+#define RK3588_REFCLK_MODE_DIS      RK_WM16(1u << 7, 0)
+#define RK3588_PHY_MODE_EN          RK_WM16(7, 0)       /* | lane mode */
+#define RK3588_LANE_AGGREGATION     (1u << 2)
+#define RK3588_PHP_PCIESEL_CON      0x100
+#define RK3588_PCIE1LN_SEL_EN       RK_WM16(3, 0)
+/*
+ * rockchip_pcie_epc_features_rk3588: BAR0-3 and BAR5 resizable, BAR4
+ * reserved (rk3588_bar4_rsvd: the eDMA's registers, 8 KiB at offset 0)
+ */
+static const unsigned rk3588_rebar_bars[] = { 0, 1, 2, 3, 5 };
+#define RK3588_BAR4_SIZE            0x2000
+/* "atu" with the eDMA at the DWC default offset (pcie-designware.c) */
+#define RK3588_ATU_SIZE             0x100000
+#define RK3588_ATU_EDMA             0x80000     /* DEFAULT_DBI_DMA_OFFSET */
+#define RK3588_EDMA_CTRL            0x008
+#define RK3588_EDMA_WR_CH           0x0000000fu /* EDMA_V0_WRITE_CH_COUNT */
+#define RK3588_EDMA_RD_CH           0x000f0000u /* EDMA_V0_READ_CH_COUNT */
+#define RK3588_EDMA_RD_INT_STATUS   0x0a0       /* the host's doorbell */
+#define RK3588_EDMA_RD_INT_CLEAR    0x0ac
+#define RK3588_IATU_INBOUND         0x100       /* PCIE_ATU_UNROLL_BASE */
+#define RK3588_IATU_LOWER_TARGET    0x14        /* PCIE_ATU_UNR_LOWER_TARGET */
+/* the stand-in reset block: register 0, one bit per reset, 1 = asserted */
+#define RK3588_RST                  0x000
+#define RK3588_RST_PWR              (1u << 0)
+#define RK3588_RST_PIPE             (1u << 1)
+#define RK3588_RST_PHY              (1u << 2)
+#define RK3588_RST_ALL              (RK3588_RST_PWR | RK3588_RST_PIPE | \
+                                     RK3588_RST_PHY)
+/* the face's interrupts: the eDMA's ("dma0".."dma3"), then "sys" */
+#define RK3588_IRQ_DMA              0
+#define RK3588_IRQ_SYS              1
+/* PORT_DEBUG1's LINK_UP (Linux's PCIE_PORT_DEBUG1_LINK_UP) */
+#define RK3588_DEBUG1               0x72c
+#define RK3588_DEBUG1_LINK_UP       (1u << 4)
+
+/*
+ * QEMU with a dw-pcie-ep-rk3588 (id "ep", @props appended to its -device,
+ * @pre before it), its regions found by name and its interrupts
+ * intercepted.  With @log, QEMU logs guest errors and unimplemented
+ * accesses there.
+ */
+static void rk_start(Ep *ep, const char *log, const char *pre,
+                     const char *props)
+{
+    g_autofree char *d = log ? g_strdup_printf(" -d guest_errors,unimp "
+                                               "-D %s", log) : g_strdup("");
+
+    memset(ep, 0, sizeof(*ep));
+    ep->qts = qtest_initf("-machine virt,gic-version=3 -nodefaults%s %s "
+                          "-device dw-pcie-ep-rk3588,id=ep%s", d,
+                          pre ? pre : "", props ? props : "");
+    ep->dbi = region_base(ep->qts, "dw-pcie-ep.dbi");
+    ep->dbi2 = region_base(ep->qts, "dw-pcie-ep.dbi2");
+    ep->atu = region_base(ep->qts, "dw-pcie-ep.atu-edma");
+    ep->dma = ep->atu + RK3588_ATU_EDMA;
+    ep->apb = region_base(ep->qts, "dw-pcie-ep-rk3588.apb");
+    ep->phy = region_base(ep->qts, "dw-pcie-ep-rk3588.phy");
+    ep->phy_grf = region_base(ep->qts, "dw-pcie-ep-rk3588.phy-grf");
+    ep->php_grf = region_base(ep->qts, "dw-pcie-ep-rk3588.php-grf");
+    ep->rst = region_base(ep->qts, "dw-pcie-ep-rk3588.rst");
+    ep->addr_space = region_base(ep->qts, "dw-pcie-ep.addr_space");
+    qtest_irq_intercept_out_named(ep->qts, "/machine/peripheral/ep",
+                                  "sysbus-irq");
+}
+
+/* The size of memory region @name as "info mtree" shows it (as region_base) */
+static uint64_t region_size(QTestState *qts, const char *name)
+{
+    g_autofree char *mtree = qtest_hmp(qts, "info mtree");
+    g_autofree char *pat = g_strdup_printf(" %s\r", name);
+    g_auto(GStrv) lines = g_strsplit(mtree, "\n", -1);
+    uint64_t size = 0;
+    int i;
+
+    for (i = 0; lines[i]; i++) {
+        g_autofree char *l = g_strconcat(lines[i], "\r", NULL);
+        char *end;
+        uint64_t first;
+
+        if (strstr(l, pat)) {
+            first = g_ascii_strtoull(g_strchug(lines[i]), &end, 16);
+            g_assert_cmpint(*end, ==, '-');
+            size = g_ascii_strtoull(end + 1, NULL, 16) - first + 1;
+            break;
+        }
+    }
+    g_assert_cmphex(size, !=, 0);
+    return size;
+}
+
+static uint32_t rk_apb(Ep *ep, unsigned off)
+{
+    return qtest_readl(ep->qts, ep->apb + off);
+}
+
+/*
+ * The link as the driver sees it (rockchip_pcie_link_up: LTSSM_STATUS
+ * bits 17:16 both set; the LTSSM in L0) and as the DWC core does
+ * (PORT_DEBUG1).
+ */
+static void rk_assert_link(Ep *ep, bool up)
+{
+    uint32_t st = rk_apb(ep, RK3588_LTSSM_STATUS);
+
+    g_assert_cmphex(st & RK3588_LINKUP, ==, up ? RK3588_LINKUP : 0);
+    if (up) {
+        g_assert_cmphex(st & RK3588_LTSSM_MASK, ==, RK3588_LTSSM_L0);
+    }
+    g_assert_cmphex(qtest_readl(ep->qts, ep->dbi + RK3588_DEBUG1) &
+                    RK3588_DEBUG1_LINK_UP, ==,
+                    up ? RK3588_DEBUG1_LINK_UP : 0);
+}
+
+/*
+ * What rockchip_pcie_ep_sys_irq_thread does first: read
+ * INTR_STATUS_MISC and write the value back.  Returns the value; the
+ * "sys" interrupt is low after it.
+ */
+static uint32_t rk_take_misc(Ep *ep)
+{
+    uint32_t v = rk_apb(ep, RK3588_INTR_STATUS_MISC);
+
+    qtest_writel(ep->qts, ep->apb + RK3588_INTR_STATUS_MISC, v);
+    g_assert_cmphex(rk_apb(ep, RK3588_INTR_STATUS_MISC), ==, 0);
+    g_assert_false(qtest_get_irq(ep->qts, RK3588_IRQ_SYS));
+    return v;
+}
+
+/*
+ * The controller's two resets (pwr, pipe; the PHY's released) and then
+ * GENERAL_CON's ENABLE_LTSSM, in that order: from a link that is up or
+ * down because of ENABLE_LTSSM alone, the link changes at most once.
+ */
+static void rk_set(Ep *ep, bool ltssm, bool pwr, bool pipe)
+{
+    qtest_writel(ep->qts, ep->rst + RK3588_RST,
+                 (pwr ? RK3588_RST_PWR : 0) | (pipe ? RK3588_RST_PIPE : 0));
+    qtest_writel(ep->qts, ep->apb + RK3588_GENERAL_CON,
+                 ltssm ? RK3588_ENABLE_LTSSM : RK3588_DISABLE_LTSSM);
+}
+
+/*
+ * The apb block as pcie-dw-rockchip drives it: reset values (the "sys"
+ * events masked, the rest 0; the three resets asserted); GENERAL_CON,
+ * INTR_MASK_MISC and HOT_RESET_CTRL take only the low bits whose
+ * write-enable bit (bit n + 16) is set, and read 0 in bits 31:16;
+ * APP_DLY2_DONE reads back 0; INTR_STATUS_MISC is write 1 to clear with
+ * no write-enable half (the driver writes back what it read);
+ * LTSSM_STATUS is read-only, up or down; CDM_RASDES_TBA_INFO_CMN reads 0
+ * (no L1 substates); an offset without a register reads 0 and takes no
+ * write, logged as unimplemented.  After a system reset, the reset values
+ * again.
+ */
+static void test_rk_apb_regs(void)
+{
+    static const struct {
+        unsigned off;
+        uint32_t reset;
+    } regs[] = {
+        { RK3588_GENERAL_CON, 0 }, { RK3588_INTR_STATUS_MISC, 0 },
+        { RK3588_INTR_MASK_MISC, RK3588_MISC_BOTH },
+        { RK3588_TBA_INFO_CMN, 0 }, { RK3588_HOT_RESET_CTRL, 0 },
+        { RK3588_LTSSM_STATUS, 0 },
+    };
+    g_autoptr(GError) err = NULL;
+    g_autofree char *log = NULL;
+    unsigned i, round;
+    Ep ep;
+    int fd;
+
+    fd = g_file_open_tmp("dw-pcie-ep-rk3588-XXXXXX.log", &log, &err);
+    g_assert_no_error(err);
+    close(fd);
+    rk_start(&ep, log, NULL, NULL);
+    for (round = 0; round < 2; round++) {
+        for (i = 0; i < ARRAY_SIZE(regs); i++) {
+            g_test_message("round %u: apb 0x%03x", round, regs[i].off);
+            g_assert_cmphex(rk_apb(&ep, regs[i].off), ==, regs[i].reset);
+        }
+        g_assert_cmphex(qtest_readl(ep.qts, ep.rst + RK3588_RST), ==,
+                        RK3588_RST_ALL);
+        g_assert_false(qtest_get_irq(ep.qts, RK3588_IRQ_SYS));
+
+        /* GENERAL_CON: the mode field, bits 7:4 */
+        qtest_writel(ep.qts, ep.apb + RK3588_GENERAL_CON, 0x0000fffb);
+        g_assert_cmphex(rk_apb(&ep, RK3588_GENERAL_CON), ==, 0);
+        qtest_writel(ep.qts, ep.apb + RK3588_GENERAL_CON,
+                     RK_WM16(0xf0, 0x50));
+        g_assert_cmphex(rk_apb(&ep, RK3588_GENERAL_CON), ==, 0x50);
+        qtest_writel(ep.qts, ep.apb + RK3588_GENERAL_CON, RK_WM16(0x10, 0));
+        g_assert_cmphex(rk_apb(&ep, RK3588_GENERAL_CON), ==, 0x40);
+        qtest_writel(ep.qts, ep.apb + RK3588_GENERAL_CON, 0x0000ffbb);
+        g_assert_cmphex(rk_apb(&ep, RK3588_GENERAL_CON), ==, 0x40);
+        qtest_writel(ep.qts, ep.apb + RK3588_GENERAL_CON, RK3588_MODE_EP);
+        g_assert_cmphex(rk_apb(&ep, RK3588_GENERAL_CON), ==, 0);
+
+        /* INTR_MASK_MISC: one bit at a time, then what the driver writes */
+        qtest_writel(ep.qts, ep.apb + RK3588_INTR_MASK_MISC, 0);
+        g_assert_cmphex(rk_apb(&ep, RK3588_INTR_MASK_MISC), ==,
+                        RK3588_MISC_BOTH);
+        qtest_writel(ep.qts, ep.apb + RK3588_INTR_MASK_MISC,
+                     RK_WM16(RK3588_LINK_UP_CHGED, 0));
+        g_assert_cmphex(rk_apb(&ep, RK3588_INTR_MASK_MISC), ==,
+                        RK3588_REQ_RST_NOT_INT);
+        qtest_writel(ep.qts, ep.apb + RK3588_INTR_MASK_MISC,
+                     RK3588_LINK_UP_CHGED);
+        g_assert_cmphex(rk_apb(&ep, RK3588_INTR_MASK_MISC), ==,
+                        RK3588_REQ_RST_NOT_INT);
+        qtest_writel(ep.qts, ep.apb + RK3588_INTR_MASK_MISC,
+                     RK_WM16(RK3588_MISC_BOTH, RK3588_LINK_UP_CHGED));
+        g_assert_cmphex(rk_apb(&ep, RK3588_INTR_MASK_MISC), ==,
+                        RK3588_LINK_UP_CHGED);
+        qtest_writel(ep.qts, ep.apb + RK3588_INTR_MASK_MISC,
+                     RK3588_UNMASK_MISC);
+        g_assert_cmphex(rk_apb(&ep, RK3588_INTR_MASK_MISC), ==, 0);
+        g_assert_false(qtest_get_irq(ep.qts, RK3588_IRQ_SYS));  /* no event */
+        qtest_writel(ep.qts, ep.apb + RK3588_INTR_MASK_MISC,
+                     RK_WM16(RK3588_MISC_BOTH, RK3588_MISC_BOTH));
+        g_assert_cmphex(rk_apb(&ep, RK3588_INTR_MASK_MISC), ==,
+                        RK3588_MISC_BOTH);
+
+        /* HOT_RESET_CTRL: what configure_ep writes, then bit by bit */
+        qtest_writel(ep.qts, ep.apb + RK3588_HOT_RESET_CTRL, 0x0000ffff);
+        g_assert_cmphex(rk_apb(&ep, RK3588_HOT_RESET_CTRL), ==, 0);
+        qtest_writel(ep.qts, ep.apb + RK3588_HOT_RESET_CTRL,
+                     RK_WM16(RK3588_ENABLE_ENHANCE | RK3588_APP_DLY2_EN,
+                             RK3588_ENABLE_ENHANCE | RK3588_APP_DLY2_EN));
+        g_assert_cmphex(rk_apb(&ep, RK3588_HOT_RESET_CTRL), ==,
+                        RK3588_ENABLE_ENHANCE | RK3588_APP_DLY2_EN);
+        qtest_writel(ep.qts, ep.apb + RK3588_HOT_RESET_CTRL,
+                     RK_WM16(RK3588_ENABLE_ENHANCE, 0));
+        g_assert_cmphex(rk_apb(&ep, RK3588_HOT_RESET_CTRL), ==,
+                        RK3588_APP_DLY2_EN);
+        /* APP_DLY2_DONE: a pulse, with or without its enable */
+        qtest_writel(ep.qts, ep.apb + RK3588_HOT_RESET_CTRL,
+                     RK_WM16(RK3588_APP_DLY2_DONE, RK3588_APP_DLY2_DONE));
+        g_assert_cmphex(rk_apb(&ep, RK3588_HOT_RESET_CTRL), ==,
+                        RK3588_APP_DLY2_EN);
+        qtest_writel(ep.qts, ep.apb + RK3588_HOT_RESET_CTRL,
+                     RK3588_APP_DLY2_DONE);
+        g_assert_cmphex(rk_apb(&ep, RK3588_HOT_RESET_CTRL), ==,
+                        RK3588_APP_DLY2_EN);
+
+        /* LTSSM_STATUS: read-only, the link down */
+        qtest_writel(ep.qts, ep.apb + RK3588_LTSSM_STATUS, 0xffffffff);
+        g_assert_cmphex(rk_apb(&ep, RK3588_LTSSM_STATUS), ==, 0);
+        /* no L1 substates, whatever is written */
+        qtest_writel(ep.qts, ep.apb + RK3588_TBA_INFO_CMN, 0xffffffff);
+        g_assert_cmphex(rk_apb(&ep, RK3588_TBA_INFO_CMN), ==, 0);
+
+        /* an event (the link comes up): INTR_STATUS_MISC is W1C */
+        rk_set(&ep, true, false, false);
+        rk_assert_link(&ep, true);
+        g_assert_cmphex(rk_apb(&ep, RK3588_INTR_STATUS_MISC), ==,
+                        RK3588_LINK_UP_CHGED);
+        qtest_writel(ep.qts, ep.apb + RK3588_INTR_STATUS_MISC,
+                     RK_WM16(RK3588_LINK_UP_CHGED, 0));
+        g_assert_cmphex(rk_apb(&ep, RK3588_INTR_STATUS_MISC), ==,
+                        RK3588_LINK_UP_CHGED);
+        qtest_writel(ep.qts, ep.apb + RK3588_INTR_STATUS_MISC, 0);
+        g_assert_cmphex(rk_apb(&ep, RK3588_INTR_STATUS_MISC), ==,
+                        RK3588_LINK_UP_CHGED);
+        qtest_writel(ep.qts, ep.apb + RK3588_INTR_STATUS_MISC,
+                     RK3588_LINK_UP_CHGED);
+        g_assert_cmphex(rk_apb(&ep, RK3588_INTR_STATUS_MISC), ==, 0);
+        /* a 1 where no event is pending sets nothing */
+        qtest_writel(ep.qts, ep.apb + RK3588_INTR_STATUS_MISC, 0xffffffff);
+        g_assert_cmphex(rk_apb(&ep, RK3588_INTR_STATUS_MISC), ==, 0);
+        /* LTSSM_STATUS: read-only, the link up */
+        qtest_writel(ep.qts, ep.apb + RK3588_LTSSM_STATUS, 0);
+        rk_assert_link(&ep, true);
+        g_assert_cmphex(rk_apb(&ep, RK3588_LTSSM_STATUS), ==,
+                        RK3588_LINKUP | RK3588_LTSSM_L0);
+
+        /* no register there: reads 0, the write goes nowhere, logged */
+        qtest_writel(ep.qts, ep.apb + 0x304, 0xffffffff);
+        g_assert_cmphex(rk_apb(&ep, 0x304), ==, 0);
+        g_assert_true(log_has(log, "dw-pcie-ep-rk3588: apb write 0x0304"));
+        g_assert_true(log_has(log, "dw-pcie-ep-rk3588: apb read 0x0304"));
+        g_assert_cmphex(rk_apb(&ep, 0xfffc), ==, 0);
+        g_assert_true(log_has(log, "dw-pcie-ep-rk3588: apb read 0xfffc"));
+        /* the neighbours kept their values */
+        g_assert_cmphex(rk_apb(&ep, RK3588_GENERAL_CON), ==,
+                        RK3588_LTSSM_BIT);
+        g_assert_cmphex(rk_apb(&ep, RK3588_HOT_RESET_CTRL), ==,
+                        RK3588_APP_DLY2_EN);
+        g_assert_cmphex(rk_apb(&ep, RK3588_INTR_MASK_MISC), ==,
+                        RK3588_MISC_BOTH);
+        qtest_system_reset(ep.qts);
+    }
+    g_assert_false(qtest_get_irq(ep.qts, RK3588_IRQ_SYS));
+    qtest_quit(ep.qts);
+    unlink(log);
+}
+
+/*
+ * Link training without a chardev (no peer: the link comes up as soon as
+ * it trains): up once the resets are released and GENERAL_CON's
+ * ENABLE_LTSSM is set, as the driver's probe and start_link do, with
+ * LTSSM_STATUS saying so and a RDLH_LINK_UP_CHGED event; the "sys"
+ * interrupt only once that event is unmasked, low again after the IRQ
+ * thread's write-back.  Then each combination of ENABLE_LTSSM and the
+ * pwr and pipe resets, from the link down and from the link up: up only
+ * with ENABLE_LTSSM set and neither reset asserted; every change is a
+ * RDLH_LINK_UP_CHGED event (raising "sys"), and none of them a
+ * LINK_REQ_RST_NOT_INT (the EP itself took the link down).
+ */
+static void test_rk_link(void)
+{
+    unsigned c, from;
+    uint32_t ev;
+    Ep ep;
+
+    rk_start(&ep, NULL, NULL, NULL);
+    /* the resets asserted: ENABLE_LTSSM alone trains nothing */
+    qtest_writel(ep.qts, ep.apb + RK3588_GENERAL_CON, RK3588_ENABLE_LTSSM);
+    rk_assert_link(&ep, false);
+    g_assert_cmphex(rk_apb(&ep, RK3588_INTR_STATUS_MISC), ==, 0);
+    /* released (reset_control_deassert of all of them) */
+    qtest_writel(ep.qts, ep.rst + RK3588_RST, 0);
+    rk_assert_link(&ep, true);
+    g_assert_cmphex(rk_apb(&ep, RK3588_LTSSM_STATUS) &
+                    (RK3588_LINKUP | RK3588_LTSSM_MASK), ==,
+                    RK3588_LINKUP | RK3588_LTSSM_L0);
+    g_assert_cmphex(rk_apb(&ep, RK3588_INTR_STATUS_MISC), ==,
+                    RK3588_LINK_UP_CHGED);
+    g_assert_false(qtest_get_irq(ep.qts, RK3588_IRQ_SYS));     /* masked */
+    qtest_writel(ep.qts, ep.apb + RK3588_INTR_MASK_MISC, RK3588_UNMASK_MISC);
+    g_assert_true(qtest_get_irq(ep.qts, RK3588_IRQ_SYS));
+    g_assert_cmphex(rk_take_misc(&ep), ==, RK3588_LINK_UP_CHGED);
+    /* masked again, an event stays pending without the interrupt */
+    qtest_writel(ep.qts, ep.apb + RK3588_INTR_MASK_MISC,
+                 RK_WM16(RK3588_LINK_UP_CHGED, RK3588_LINK_UP_CHGED));
+    qtest_writel(ep.qts, ep.apb + RK3588_GENERAL_CON, RK3588_DISABLE_LTSSM);
+    rk_assert_link(&ep, false);
+    g_assert_cmphex(rk_apb(&ep, RK3588_INTR_STATUS_MISC), ==,
+                    RK3588_LINK_UP_CHGED);
+    g_assert_false(qtest_get_irq(ep.qts, RK3588_IRQ_SYS));
+    qtest_writel(ep.qts, ep.apb + RK3588_INTR_MASK_MISC, RK3588_UNMASK_MISC);
+    g_assert_true(qtest_get_irq(ep.qts, RK3588_IRQ_SYS));
+    rk_take_misc(&ep);
+
+    for (c = 0; c < 8; c++) {
+        bool ltssm = c & 1, pwr = c & 2, pipe = c & 4;
+        bool up = ltssm && !pwr && !pipe;
+
+        for (from = 0; from < 2; from++) {
+            rk_set(&ep, from, false, false);
+            rk_assert_link(&ep, from);
+            rk_take_misc(&ep);
+            rk_set(&ep, ltssm, pwr, pipe);
+            g_test_message("ltssm %d pwr %d pipe %d, from %s", ltssm, pwr,
+                           pipe, from ? "up" : "down");
+            rk_assert_link(&ep, up);
+            ev = up != from ? RK3588_LINK_UP_CHGED : 0;
+            g_assert_cmpint(qtest_get_irq(ep.qts, RK3588_IRQ_SYS), ==, !!ev);
+            g_assert_cmphex(rk_take_misc(&ep), ==, ev);
+            g_assert_cmphex(qtest_readl(ep.qts, ep.rst + RK3588_RST), ==,
+                            (pwr ? RK3588_RST_PWR : 0) |
+                            (pipe ? RK3588_RST_PIPE : 0));
+        }
+    }
+    qtest_quit(ep.qts);
+}
+
+/*
+ * A fake RC on the link for the rk3588 tests, played by the test thread
+ * itself: it listens on a unix socket that the EP's "chardev" connects to
+ * (with reconnect-ms, so that it comes back when the RC drops it) and
+ * speaks the link protocol (pcie-link-proto.h), encoded here by hand:
+ * HELLO, config and memory requests; of what the EP sends it keeps the
+ * last LINK state and our requests' completions.
+ */
+typedef struct RkPeer {
+    int lfd, fd;
+    char *dir, *path;
+    uint8_t rx[2 * PL_MAX_MSG];
+    size_t len;
+    int link;           /* the last LINK of this connection, -1 before any */
+    uint32_t tag;       /* of the request in flight */
+    bool cpl_done;
+    uint8_t cpl_status;
+    uint8_t cpl_data[8];
+} RkPeer;
+
+#define RK_PEER_WAIT_US     (5 * G_USEC_PER_SEC)
+
+static void rk_peer_start(RkPeer *p)
+{
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+    memset(p, 0, sizeof(*p));
+    p->dir = g_dir_make_tmp("dw-pcie-ep-rk3588-XXXXXX", NULL);
+    g_assert(p->dir);
+    p->path = g_build_filename(p->dir, "link.sock", NULL);
+    g_assert(strlen(p->path) < sizeof(sa.sun_path));
+    strcpy(sa.sun_path, p->path);
+    p->lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+    g_assert(p->lfd >= 0);
+    g_assert(bind(p->lfd, (struct sockaddr *)&sa, sizeof(sa)) == 0);
+    g_assert(listen(p->lfd, 1) == 0);
+    p->fd = -1;
+}
+
+static void rk_peer_stop(RkPeer *p)
+{
+    if (p->fd >= 0) {
+        close(p->fd);
+    }
+    close(p->lfd);
+    unlink(p->path);
+    rmdir(p->dir);
+    g_free(p->path);
+    g_free(p->dir);
+}
+
+/* One message: the 12-byte header, then @len bytes of @body. */
+static void rk_peer_send(RkPeer *p, uint8_t type, uint32_t tag,
+                         const uint8_t *body, uint32_t len)
+{
+    uint8_t m[PL_HDR_SIZE + 24] = { type };
+
+    g_assert_cmpuint(len, <=, sizeof(m) - PL_HDR_SIZE);
+    stl_le_p(m + 4, len);
+    stl_le_p(m + 8, tag);
+    memcpy(m + PL_HDR_SIZE, body, len);
+    g_assert_cmpint(send(p->fd, m, PL_HDR_SIZE + len, MSG_NOSIGNAL), ==,
+                    PL_HDR_SIZE + len);
+}
+
+/* Accept the EP's (next) connection within RK_PEER_WAIT_US; say HELLO. */
+static void rk_peer_accept(RkPeer *p)
+{
+    struct pollfd pfd = { .fd = p->lfd, .events = POLLIN };
+    uint8_t hello[16];
+
+    g_assert_cmpint(poll(&pfd, 1, RK_PEER_WAIT_US / 1000), ==, 1);
+    p->fd = accept(p->lfd, NULL, NULL);
+    g_assert(p->fd >= 0);
+    p->len = 0;
+    p->link = -1;
+    stl_le_p(hello, PL_MAGIC);
+    stw_le_p(hello + 4, PL_VERSION);
+    stw_le_p(hello + 6, PL_ROLE_RC);
+    stl_le_p(hello + 8, PL_MAX_PAYLOAD);
+    stl_le_p(hello + 12, 0);                /* no fast path */
+    rk_peer_send(p, PL_MSG_HELLO, 0, hello, sizeof(hello));
+}
+
+/* The RC goes away: the EP sees its connection end. */
+static void rk_peer_drop(RkPeer *p)
+{
+    close(p->fd);
+    p->fd = -1;
+}
+
+/* Read what the EP sent within @ms milliseconds, and take it in. */
+static void rk_peer_pump(RkPeer *p, int ms)
+{
+    struct pollfd pfd = { .fd = p->fd, .events = POLLIN };
+    ssize_t n;
+
+    if (poll(&pfd, 1, ms) <= 0) {
+        return;
+    }
+    n = recv(p->fd, p->rx + p->len, sizeof(p->rx) - p->len, 0);
+    g_assert_cmpint(n, >, 0);
+    p->len += n;
+    while (p->len >= PL_HDR_SIZE) {
+        uint32_t blen = ldl_le_p(p->rx + 4), tag = ldl_le_p(p->rx + 8);
+        uint8_t *body = p->rx + PL_HDR_SIZE;
+
+        g_assert_cmpuint(blen, <=, PL_MAX_BODY);
+        if (p->len < PL_HDR_SIZE + blen) {
+            break;
+        }
+        if (p->rx[0] == PL_MSG_LINK) {
+            g_assert_cmpuint(blen, ==, 4);
+            p->link = body[0];
+        } else if (p->rx[0] == PL_MSG_CPL && p->tag && tag == p->tag) {
+            g_assert_cmpuint(blen, <=, sizeof(p->cpl_data));
+            p->cpl_done = true;
+            p->cpl_status = p->rx[1];
+            memset(p->cpl_data, 0xff, sizeof(p->cpl_data));
+            memcpy(p->cpl_data, body, blen);
+        }
+        p->len -= PL_HDR_SIZE + blen;
+        memmove(p->rx, p->rx + PL_HDR_SIZE + blen, p->len);
+    }
+}
+
+/* A non-posted request; its completion's status, 4 bytes of data in @val */
+static PlStatus rk_peer_request(RkPeer *p, uint8_t type, const uint8_t *body,
+                                uint32_t len, uint32_t *val)
+{
+    gint64 deadline = g_get_monotonic_time() + RK_PEER_WAIT_US;
+
+    p->tag++;
+    p->cpl_done = false;
+    rk_peer_send(p, type, p->tag, body, len);
+    while (!p->cpl_done && g_get_monotonic_time() < deadline) {
+        rk_peer_pump(p, 10);
+    }
+    g_assert_true(p->cpl_done);
+    p->tag = 0;
+    if (val) {
+        *val = ldl_le_p(p->cpl_data);
+    }
+    return p->cpl_status;
+}
+
+static PlStatus rk_rc_cfg_read(RkPeer *p, uint16_t off, uint32_t *val)
+{
+    uint8_t b[4] = { off, off >> 8, 4 };
+
+    return rk_peer_request(p, PL_MSG_CFG_RD, b, sizeof(b), val);
+}
+
+static void rk_rc_cfg_write(RkPeer *p, uint16_t off, uint32_t val)
+{
+    uint8_t b[8] = { off, off >> 8, 4 };
+
+    stl_le_p(b + 4, val);
+    g_assert_cmpint(rk_peer_request(p, PL_MSG_CFG_WR, b, sizeof(b), NULL),
+                    ==, PL_STATUS_SC);
+}
+
+/* A 32-bit read of BAR @bar at PCI address @addr, or a posted write */
+static PlStatus rk_rc_mem_read(RkPeer *p, uint8_t bar, uint64_t addr,
+                               uint32_t *val)
+{
+    uint8_t b[16] = { 0 };
+
+    stq_le_p(b, addr);
+    stl_le_p(b + 8, 4);
+    b[12] = bar;
+    return rk_peer_request(p, PL_MSG_MEM_RD, b, sizeof(b), val);
+}
+
+static void rk_rc_mem_write(RkPeer *p, uint8_t bar, uint64_t addr,
+                            uint32_t val)
+{
+    uint8_t b[20] = { 0 };
+
+    stq_le_p(b, addr);
+    stl_le_p(b + 8, 4);
+    b[12] = bar;
+    stl_le_p(b + 16, val);
+    rk_peer_send(p, PL_MSG_MEM_WR, 0, b, sizeof(b));
+}
+
+/* Wait until the EP has said LINK @up on this connection. */
+static void rk_peer_wait_link(RkPeer *p, int up)
+{
+    gint64 deadline = g_get_monotonic_time() + RK_PEER_WAIT_US;
+
+    while (p->link != up && g_get_monotonic_time() < deadline) {
+        rk_peer_pump(p, 10);
+    }
+    g_assert_cmpint(p->link, ==, up);
+}
+
+/* Wait until INTR_STATUS_MISC has all of @bits. */
+static void rk_wait_misc(Ep *ep, uint32_t bits)
+{
+    gint64 deadline = g_get_monotonic_time() + RK_PEER_WAIT_US;
+
+    while ((rk_apb(ep, RK3588_INTR_STATUS_MISC) & bits) != bits &&
+           g_get_monotonic_time() < deadline) {
+        g_usleep(1000);
+    }
+    g_assert_cmphex(rk_apb(ep, RK3588_INTR_STATUS_MISC) & bits, ==, bits);
+}
+
+/*
+ * QEMU with a dw-pcie-ep-rk3588 whose link goes to our RC side (@p,
+ * started), the RC connected; then the driver's probe and start_link:
+ * the resets released, HOT_RESET_CTRL as configure_ep writes it (with
+ * APP_DLY2_EN), EP mode, the "sys" events unmasked, ENABLE_LTSSM; and
+ * the link awaited (the RC told it is up).  The "sys" interrupt is taken.
+ */
+static void rk_start_linked(Ep *ep, RkPeer *p)
+{
+    g_autofree char *pre = g_strdup_printf("-chardev socket,id=l,path=%s,"
+                                           "reconnect-ms=100", p->path);
+    uint32_t id;
+
+    rk_start(ep, NULL, pre, ",chardev=l");
+    rk_peer_accept(p);
+    qtest_writel(ep->qts, ep->rst + RK3588_RST, 0);
+    qtest_writel(ep->qts, ep->apb + RK3588_HOT_RESET_CTRL,
+                 RK_WM16(RK3588_ENABLE_ENHANCE | RK3588_APP_DLY2_EN,
+                         RK3588_ENABLE_ENHANCE | RK3588_APP_DLY2_EN));
+    qtest_writel(ep->qts, ep->apb + RK3588_GENERAL_CON, RK3588_MODE_EP);
+    qtest_writel(ep->qts, ep->apb + RK3588_INTR_MASK_MISC,
+                 RK3588_UNMASK_MISC);
+    qtest_writel(ep->qts, ep->apb + RK3588_GENERAL_CON, RK3588_ENABLE_LTSSM);
+    rk_peer_wait_link(p, 1);
+    rk_assert_link(ep, true);
+    g_assert_true(qtest_get_irq(ep->qts, RK3588_IRQ_SYS));
+    g_assert_cmphex(rk_take_misc(ep), ==, RK3588_LINK_UP_CHGED);
+    /* the RC sees the function */
+    g_assert_cmpint(rk_rc_cfg_read(p, PCI_VENDOR_ID, &id), ==, PL_STATUS_SC);
+    g_assert_cmphex(id, ==, (uint32_t)DW_PCIE_EP_DEFAULT_DEVICE_ID << 16 |
+                    DW_PCIE_EP_DEFAULT_VENDOR_ID);
+}
+
+/*
+ * The hot reset delay (configure_ep sets APP_DLY2_EN): a link that goes
+ * down without the EP asking (here the RC goes away, with ENABLE_LTSSM
+ * still set) is a LINK_REQ_RST_NOT_INT event as well as a
+ * RDLH_LINK_UP_CHGED one, and raises "sys"; when the RC is back the link
+ * stays down (the RC's config read is UR, nobody told it the link is up),
+ * whatever GENERAL_CON and the reset block are written, until the IRQ
+ * thread writes APP_DLY2_DONE, which trains it at once.
+ * Without APP_DLY2_EN the same link down does not hold the link: it
+ * trains again as soon as the RC is back.
+ */
+static void test_rk_hot_reset_hold(void)
+{
+    uint32_t id;
+    RkPeer p;
+    Ep ep;
+
+    rk_peer_start(&p);
+    rk_start_linked(&ep, &p);
+
+    g_test_message("APP_DLY2_EN: the RC goes away");
+    rk_peer_drop(&p);
+    rk_wait_misc(&ep, RK3588_REQ_RST_NOT_INT);
+    rk_assert_link(&ep, false);
+    g_assert_true(qtest_get_irq(ep.qts, RK3588_IRQ_SYS));
+    g_assert_cmphex(rk_take_misc(&ep), ==, RK3588_MISC_BOTH);
+    /* back: the HELLO is served before the read, which finds no link */
+    g_test_message("APP_DLY2_EN: the RC is back, the link held");
+    rk_peer_accept(&p);
+    g_assert_cmpint(rk_rc_cfg_read(&p, PCI_VENDOR_ID, &id), ==,
+                    PL_STATUS_UR);
+    g_assert_cmpint(p.link, ==, -1);
+    rk_assert_link(&ep, false);
+    g_assert_cmphex(rk_apb(&ep, RK3588_INTR_STATUS_MISC), ==, 0);
+    g_assert_false(qtest_get_irq(ep.qts, RK3588_IRQ_SYS));
+    /*
+     * the driver left ENABLE_LTSSM set all along; setting it again, or
+     * releasing the (released) resets again, ends no hold
+     */
+    g_assert_cmphex(rk_apb(&ep, RK3588_GENERAL_CON) & RK3588_LTSSM_BIT, ==,
+                    RK3588_LTSSM_BIT);
+    qtest_writel(ep.qts, ep.apb + RK3588_GENERAL_CON, RK3588_ENABLE_LTSSM);
+    qtest_writel(ep.qts, ep.rst + RK3588_RST, 0);
+    rk_assert_link(&ep, false);
+    g_assert_cmpint(rk_rc_cfg_read(&p, PCI_VENDOR_ID, &id), ==,
+                    PL_STATUS_UR);
+    /* rockchip_pcie_ep_sys_irq_thread: stop delaying link training */
+    g_test_message("APP_DLY2_DONE");
+    qtest_writel(ep.qts, ep.apb + RK3588_HOT_RESET_CTRL,
+                 RK_WM16(RK3588_APP_DLY2_DONE, RK3588_APP_DLY2_DONE));
+    rk_assert_link(&ep, true);
+    g_assert_true(qtest_get_irq(ep.qts, RK3588_IRQ_SYS));
+    g_assert_cmphex(rk_take_misc(&ep), ==, RK3588_LINK_UP_CHGED);
+    rk_peer_wait_link(&p, 1);
+    g_assert_cmpint(rk_rc_cfg_read(&p, PCI_VENDOR_ID, &id), ==,
+                    PL_STATUS_SC);
+
+    /* without APP_DLY2_EN: no hold */
+    g_test_message("no APP_DLY2_EN: the RC goes away and comes back");
+    qtest_writel(ep.qts, ep.apb + RK3588_HOT_RESET_CTRL,
+                 RK_WM16(RK3588_APP_DLY2_EN, 0));
+    g_assert_cmphex(rk_apb(&ep, RK3588_HOT_RESET_CTRL), ==,
+                    RK3588_ENABLE_ENHANCE);
+    rk_peer_drop(&p);
+    rk_wait_misc(&ep, RK3588_REQ_RST_NOT_INT);
+    rk_assert_link(&ep, false);
+    g_assert_cmphex(rk_take_misc(&ep), ==, RK3588_MISC_BOTH);
+    rk_peer_accept(&p);
+    rk_peer_wait_link(&p, 1);
+    rk_assert_link(&ep, true);
+    g_assert_cmpint(rk_rc_cfg_read(&p, PCI_VENDOR_ID, &id), ==,
+                    PL_STATUS_SC);
+    g_assert_cmphex(rk_take_misc(&ep), ==, RK3588_LINK_UP_CHGED);
+
+    /* the EP's own stop_link is no reset request, and holds nothing */
+    g_test_message("APP_DLY2_EN: stop_link, start_link");
+    qtest_writel(ep.qts, ep.apb + RK3588_HOT_RESET_CTRL,
+                 RK_WM16(RK3588_APP_DLY2_EN, RK3588_APP_DLY2_EN));
+    qtest_writel(ep.qts, ep.apb + RK3588_GENERAL_CON, RK3588_DISABLE_LTSSM);
+    rk_peer_wait_link(&p, 0);
+    rk_assert_link(&ep, false);
+    g_assert_cmphex(rk_take_misc(&ep), ==, RK3588_LINK_UP_CHGED);
+    qtest_writel(ep.qts, ep.apb + RK3588_GENERAL_CON, RK3588_ENABLE_LTSSM);
+    rk_peer_wait_link(&p, 1);
+    rk_assert_link(&ep, true);
+    g_assert_cmphex(rk_take_misc(&ep), ==, RK3588_LINK_UP_CHGED);
+    qtest_quit(ep.qts);
+    rk_peer_stop(&p);
+}
+
+/*
+ * The BAR rules of rockchip_pcie_epc_features_rk3588 as the DBI shows
+ * them: BAR4 reserved, enabled from reset with 8 KiB (DBI2 mask 0x1fff)
+ * and no DBI2 write changing that (logged as a guest error), also after a
+ * system reset; BAR0-3 and BAR5 resizable: their DBI2 mask takes the
+ * enable bit, and the Resizable BAR capability at 0x100 has one entry
+ * each, BAR indexes 0, 1, 2, 3, 5 in order, the first CTRL's NBAR
+ * saying 5, and no sixth entry; each entry's CAP written under
+ * DBI_RO_WR_EN selects its size.  MSI-X is in the capability chain.
+ */
+static void test_rk_bar_rules(void)
+{
+    static const uint32_t pats[] = { 0, 0xfffffffe, 0xffffffff, 0xfff, 0x1 };
+    g_autoptr(GError) err = NULL;
+    g_autofree char *log = NULL;
+    unsigned i, round, nrebar = ARRAY_SIZE(rk3588_rebar_bars);
+    bool msix = false;
+    uint8_t pos;
+    Ep ep;
+    int fd;
+
+    fd = g_file_open_tmp("dw-pcie-ep-rk3588-XXXXXX.log", &log, &err);
+    g_assert_no_error(err);
+    close(fd);
+    rk_start(&ep, log, NULL, NULL);
+    for (round = 0; round < 2; round++) {
+        g_assert_cmphex(qtest_readl(ep.qts, ep.dbi2 + PCI_BASE_ADDRESS_4), ==,
+                        (RK3588_BAR4_SIZE - 1) | 1);
+        for (i = 0; i < ARRAY_SIZE(pats); i++) {
+            g_test_message("round %u: BAR4 <- 0x%08x", round, pats[i]);
+            qtest_writel(ep.qts, ep.dbi2 + PCI_BASE_ADDRESS_4, pats[i]);
+            g_assert_cmphex(qtest_readl(ep.qts,
+                                        ep.dbi2 + PCI_BASE_ADDRESS_4), ==,
+                            (RK3588_BAR4_SIZE - 1) | 1);
+        }
+        g_assert_true(log_has(log, "BAR4 is reserved by the hardware"));
+        for (i = 0; i < nrebar; i++) {
+            uint64_t mask = ep.dbi2 + PCI_BASE_ADDRESS_0 +
+                            4 * rk3588_rebar_bars[i];
+
+            g_assert_cmphex(qtest_readl(ep.qts, mask), ==, 0);
+            qtest_writel(ep.qts, mask, 1);
+            g_assert_cmphex(qtest_readl(ep.qts, mask), ==, 1);
+        }
+        qtest_system_reset(ep.qts);
+    }
+
+    /* the Resizable BAR capability: header, then one entry per BAR */
+    g_assert_cmphex(qtest_readl(ep.qts, ep.dbi + 0x100) & 0xffff, ==,
+                    PCI_EXT_CAP_ID_REBAR);
+    for (i = 0; i < nrebar; i++) {
+        uint64_t cap = ep.dbi + 0x104 + 8 * i, ctrl = cap + 4;
+        uint32_t v = qtest_readl(ep.qts, ctrl);
+        uint32_t sizes = qtest_readl(ep.qts, cap);
+
+        g_test_message("entry %u: CAP 0x%08x CTRL 0x%08x", i, sizes, v);
+        g_assert_cmpuint(v & PCI_REBAR_CTRL_BAR_IDX, ==,
+                         rk3588_rebar_bars[i]);
+        if (i == 0) {
+            g_assert_cmpuint((v & PCI_REBAR_CTRL_NBAR_MASK) >>
+                             PCI_REBAR_CTRL_NBAR_SHIFT, ==, nrebar);
+        }
+        /* dw_pcie_ep_set_bar_resizable(): CAP = 4 MiB -> BAR Size 2 */
+        g_assert_cmphex(sizes, !=, 1 << 6);
+        qtest_writel(ep.qts, cap, 1 << 6);
+        g_assert_cmphex(qtest_readl(ep.qts, cap), ==, sizes);
+        ro_wr(&ep, true);
+        qtest_writel(ep.qts, cap, 1 << 6);
+        ro_wr(&ep, false);
+        g_assert_cmphex(qtest_readl(ep.qts, cap), ==, 1 << 6);
+        g_assert_cmphex((qtest_readl(ep.qts, ctrl) &
+                         PCI_REBAR_CTRL_BAR_SIZE) >>
+                        PCI_REBAR_CTRL_BAR_SHIFT, ==, 2);
+        /* the other entries' selections stay as they were */
+        if (i + 1 < nrebar) {
+            g_assert_cmphex(qtest_readl(ep.qts, ctrl + 8) &
+                            PCI_REBAR_CTRL_BAR_SIZE, ==, 0);
+        }
+    }
+    /* no sixth entry, not even with DBI_RO_WR_EN */
+    ro_wr(&ep, true);
+    qtest_writel(ep.qts, ep.dbi + 0x104 + 8 * nrebar, 0xfffffff0);
+    qtest_writel(ep.qts, ep.dbi + 0x108 + 8 * nrebar, 0x000000e4);
+    ro_wr(&ep, false);
+    g_assert_cmphex(qtest_readl(ep.qts, ep.dbi + 0x104 + 8 * nrebar), ==, 0);
+    g_assert_cmphex(qtest_readl(ep.qts, ep.dbi + 0x108 + 8 * nrebar), ==, 0);
+
+    /* MSI-X among the capabilities (PCI_FIND_NEXT_CAP's walk) */
+    pos = qtest_readb(ep.qts, ep.dbi + PCI_CAPABILITY_LIST);
+    for (i = 0; pos && i < 48; i++) {
+        uint16_t ent = qtest_readw(ep.qts, ep.dbi + pos);
+
+        msix |= (ent & 0xff) == PCI_CAP_ID_MSIX;
+        pos = ent >> 8;
+    }
+    g_assert_cmpuint(pos, ==, 0);
+    g_assert_true(msix);
+    qtest_quit(ep.qts);
+    unlink(log);
+}
+
+/*
+ * The eDMA where RK3588 has it: the "atu" region is 1 MiB, the iATU at
+ * its offset 0 (regions written and read as on the qemu face, nothing
+ * past region 255: no register there, and region 0 is not what answers),
+ * the eDMA at 0x80000: DMA_CTRL says 2 write and 2 read channels (the
+ * binding's dma0..dma3), and its interrupt emulation (the doorbell the
+ * host rings through BAR4) raises the "dma" line.
+ */
+static void test_rk_atu_edma(void)
+{
+    uint64_t ob0, ib0, past;
+    uint32_t ctrl;
+    Ep ep;
+
+    rk_start(&ep, NULL, NULL, NULL);
+    g_assert_cmphex(region_size(ep.qts, "dw-pcie-ep.atu-edma"), ==,
+                    RK3588_ATU_SIZE);
+    ctrl = qtest_readl(ep.qts, ep.atu + RK3588_ATU_EDMA + RK3588_EDMA_CTRL);
+    g_assert_cmphex(ctrl & RK3588_EDMA_WR_CH, ==, 2);
+    g_assert_cmphex((ctrl & RK3588_EDMA_RD_CH) >> 16, ==, 2);
+
+    ob0 = ep.atu + RK3588_IATU_LOWER_TARGET;
+    ib0 = ep.atu + RK3588_IATU_INBOUND + RK3588_IATU_LOWER_TARGET;
+    qtest_writel(ep.qts, ob0, 0x11110000);
+    qtest_writel(ep.qts, ib0, 0x22220000);
+    g_assert_cmphex(qtest_readl(ep.qts, ob0), ==, 0x11110000);
+    g_assert_cmphex(qtest_readl(ep.qts, ib0), ==, 0x22220000);
+    /* region 256: past the 256 an index can have */
+    past = 256 << 9;
+    g_assert_cmphex(qtest_readl(ep.qts, ob0 + past), ==, 0);
+    g_assert_cmphex(qtest_readl(ep.qts, ib0 + past), ==, 0);
+    qtest_writel(ep.qts, ob0 + past, 0x33330000);
+    qtest_writel(ep.qts, ib0 + past, 0x44440000);
+    g_assert_cmphex(qtest_readl(ep.qts, ob0 + past), ==, 0);
+    g_assert_cmphex(qtest_readl(ep.qts, ib0 + past), ==, 0);
+    g_assert_cmphex(qtest_readl(ep.qts, ob0), ==, 0x11110000);
+    g_assert_cmphex(qtest_readl(ep.qts, ib0), ==, 0x22220000);
+    g_assert_cmphex(qtest_readl(ep.qts, ep.atu + RK3588_ATU_EDMA - 4), ==, 0);
+
+    g_assert_false(qtest_get_irq(ep.qts, RK3588_IRQ_DMA));
+    qtest_writel(ep.qts, ep.dma + RK3588_EDMA_RD_INT_STATUS, 0);
+    g_assert_true(qtest_get_irq(ep.qts, RK3588_IRQ_DMA));
+    g_assert_false(qtest_get_irq(ep.qts, RK3588_IRQ_SYS));
+    qtest_writel(ep.qts, ep.dma + RK3588_EDMA_RD_INT_CLEAR, 0);
+    g_assert_false(qtest_get_irq(ep.qts, RK3588_IRQ_DMA));
+    qtest_quit(ep.qts);
+}
+
+/*
+ * BAR4 from the RC: 8 KiB, and whatever the EP does with it (a DBI2 write
+ * of 0 as dw_pcie_ep_reset_bar would make, an inbound iATU region for
+ * BAR4 onto EP RAM) what the RC reads and writes there is the eDMA's
+ * register block from its offset 0: DMA_CTRL, and the doorbell
+ * (rd_int_status) that raises the eDMA's interrupt; past 8 KiB, UR.
+ */
+static void test_rk_bar4_edma(void)
+{
+    const uint64_t bar4 = 0x10000000;
+    uint32_t v;
+    RkPeer p;
+    Ep ep;
+
+    rk_peer_start(&p);
+    rk_start_linked(&ep, &p);
+    qtest_writel(ep.qts, ep.dbi2 + PCI_BASE_ADDRESS_4, 0);
+    qtest_writel(ep.qts, 0x40000008, 0xdeadbeef);
+    iatu_bar_match(ep.qts, ep.atu + IATU_REGION(0) + IATU_INBOUND, 4,
+                   0x40000000);
+    /* the RC sizes BAR4, places it and enables memory */
+    rk_rc_cfg_write(&p, PCI_BASE_ADDRESS_4, 0xffffffff);
+    g_assert_cmpint(rk_rc_cfg_read(&p, PCI_BASE_ADDRESS_4, &v), ==,
+                    PL_STATUS_SC);
+    g_assert_cmphex(v, ==, (uint32_t)~(RK3588_BAR4_SIZE - 1));
+    rk_rc_cfg_write(&p, PCI_BASE_ADDRESS_4, bar4);
+    rk_rc_cfg_write(&p, PCI_COMMAND, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+
+    g_assert_cmpint(rk_rc_mem_read(&p, 4, bar4 + RK3588_EDMA_CTRL, &v), ==,
+                    PL_STATUS_SC);
+    g_assert_cmphex(v & (RK3588_EDMA_WR_CH | RK3588_EDMA_RD_CH), ==,
+                    0x00020002);
+    g_assert_false(qtest_get_irq(ep.qts, RK3588_IRQ_DMA));
+    /* the doorbell; the read after it completes after it */
+    rk_rc_mem_write(&p, 4, bar4 + RK3588_EDMA_RD_INT_STATUS, 0);
+    g_assert_cmpint(rk_rc_mem_read(&p, 4, bar4 + RK3588_EDMA_CTRL, &v), ==,
+                    PL_STATUS_SC);
+    rk_assert_link(&ep, true);
+    g_assert_true(qtest_get_irq(ep.qts, RK3588_IRQ_DMA));
+    rk_rc_mem_write(&p, 4, bar4 + RK3588_EDMA_RD_INT_CLEAR, 0);
+    g_assert_cmpint(rk_rc_mem_read(&p, 4, bar4 + RK3588_EDMA_CTRL, &v), ==,
+                    PL_STATUS_SC);
+    rk_assert_link(&ep, true);
+    g_assert_false(qtest_get_irq(ep.qts, RK3588_IRQ_DMA));
+    /* the last word of the BAR, then past it */
+    g_assert_cmpint(rk_rc_mem_read(&p, 4, bar4 + RK3588_BAR4_SIZE - 4, &v),
+                    ==, PL_STATUS_SC);
+    g_assert_cmpint(rk_rc_mem_read(&p, 4, bar4 + RK3588_BAR4_SIZE, &v), ==,
+                    PL_STATUS_UR);
+    /* EP RAM kept its word */
+    g_assert_cmphex(qtest_readl(ep.qts, 0x40000008), ==, 0xdeadbeef);
+    qtest_quit(ep.qts);
+    rk_peer_stop(&p);
+}
+
+/*
+ * The PHY GRF and PHP GRF as phy-rockchip-snps-pcie3 (rk3588) writes
+ * them: the lane registers (0x1004, 0x1104, 0x2004, 0x2104), CMN_CON0 and
+ * PCIESEL_CON take only the low bits whose write-enable bit is set, each
+ * register its own; PHY0/PHY1_STATUS1 bit 0 (SRAM init done) reads 1
+ * only while the PHY's reset (bit 2 of the reset block) is released,
+ * whatever the controller's resets are.  The PHY's own registers read 0
+ * and take no write.
+ */
+static void test_rk_phy_grf(void)
+{
+    static const unsigned lanes[] = {
+        RK3588_GRF_PHY0_LN0_CON1, RK3588_GRF_PHY0_LN1_CON1,
+        RK3588_GRF_PHY1_LN0_CON1, RK3588_GRF_PHY1_LN1_CON1,
+    };
+    static const uint32_t rst[] = {
+        RK3588_RST_ALL, RK3588_RST_PWR | RK3588_RST_PIPE, RK3588_RST_PHY,
+        0, RK3588_RST_PWR,
+    };
+    unsigned i, j;
+    Ep ep;
+
+    rk_start(&ep, NULL, NULL, NULL);
+    for (i = 0; i < ARRAY_SIZE(lanes); i++) {
+        uint64_t a = ep.phy_grf + lanes[i];
+
+        g_test_message("PHY GRF 0x%04x", lanes[i]);
+        g_assert_cmphex(qtest_readl(ep.qts, a), ==, 0);
+        qtest_writel(ep.qts, a, 0x0000ffff);
+        g_assert_cmphex(qtest_readl(ep.qts, a), ==, 0);
+        qtest_writel(ep.qts, a, RK3588_REFCLK_MODE_EN);
+        g_assert_cmphex(qtest_readl(ep.qts, a), ==, 0x80);
+        for (j = 0; j < ARRAY_SIZE(lanes); j++) {
+            g_assert_cmphex(qtest_readl(ep.qts, ep.phy_grf + lanes[j]), ==,
+                            j <= i ? 0x80 : 0);
+        }
+    }
+    qtest_writel(ep.qts, ep.phy_grf + lanes[1], RK3588_REFCLK_MODE_DIS);
+    g_assert_cmphex(qtest_readl(ep.qts, ep.phy_grf + lanes[1]), ==, 0);
+    g_assert_cmphex(qtest_readl(ep.qts, ep.phy_grf + lanes[0]), ==, 0x80);
+    /* CMN_CON0: BIT(8) | BIT(24), then PHY_MODE_EN | aggregation */
+    qtest_writel(ep.qts, ep.phy_grf + RK3588_GRF_CMN_CON0, RK_WM16(1u << 8,
+                                                                  1u << 8));
+    g_assert_cmphex(qtest_readl(ep.qts, ep.phy_grf + RK3588_GRF_CMN_CON0), ==,
+                    0x100);
+    qtest_writel(ep.qts, ep.phy_grf + RK3588_GRF_CMN_CON0,
+                 RK3588_PHY_MODE_EN | RK3588_LANE_AGGREGATION | 0x8);
+    g_assert_cmphex(qtest_readl(ep.qts, ep.phy_grf + RK3588_GRF_CMN_CON0), ==,
+                    0x104);
+    qtest_writel(ep.qts, ep.phy_grf + RK3588_GRF_CMN_CON0, 0x0000ffff);
+    g_assert_cmphex(qtest_readl(ep.qts, ep.phy_grf + RK3588_GRF_CMN_CON0), ==,
+                    0x104);
+    /* PHP GRF PCIESEL_CON: the lane selection, bits 1:0 */
+    qtest_writel(ep.qts, ep.php_grf + RK3588_PHP_PCIESEL_CON,
+                 RK3588_PCIE1LN_SEL_EN | 0x1);
+    g_assert_cmphex(qtest_readl(ep.qts, ep.php_grf + RK3588_PHP_PCIESEL_CON),
+                    ==, 0x1);
+    qtest_writel(ep.qts, ep.php_grf + RK3588_PHP_PCIESEL_CON, 0x00000006);
+    g_assert_cmphex(qtest_readl(ep.qts, ep.php_grf + RK3588_PHP_PCIESEL_CON),
+                    ==, 0x1);
+    qtest_writel(ep.qts, ep.php_grf + RK3588_PHP_PCIESEL_CON,
+                 RK_WM16(1, 0) | 0x2);
+    g_assert_cmphex(qtest_readl(ep.qts, ep.php_grf + RK3588_PHP_PCIESEL_CON),
+                    ==, 0);
+    /* SRAM init done follows the PHY's reset */
+    for (i = 0; i < ARRAY_SIZE(rst); i++) {
+        uint32_t done = rst[i] & RK3588_RST_PHY ? 0 : RK3588_SRAM_INIT_DONE;
+
+        g_test_message("reset block 0x%x", rst[i]);
+        if (i) {
+            qtest_writel(ep.qts, ep.rst + RK3588_RST, rst[i]);
+        }
+        g_assert_cmphex(qtest_readl(ep.qts, ep.rst + RK3588_RST), ==, rst[i]);
+        g_assert_cmphex(qtest_readl(ep.qts, ep.phy_grf +
+                                    RK3588_GRF_PHY0_STATUS1) &
+                        RK3588_SRAM_INIT_DONE, ==, done);
+        g_assert_cmphex(qtest_readl(ep.qts, ep.phy_grf +
+                                    RK3588_GRF_PHY1_STATUS1) &
+                        RK3588_SRAM_INIT_DONE, ==, done);
+    }
+    /* the PHY's registers: the driver maps them and never touches them */
+    qtest_writel(ep.qts, ep.phy + 0x10, 0xffffffff);
+    g_assert_cmphex(qtest_readl(ep.qts, ep.phy + 0x10), ==, 0);
+    qtest_quit(ep.qts);
+}
+
+/* Run @argv (NULL-terminated) under timeout(1); its stdout, or NULL. */
+static char *rk_run(const char *const *argv)
+{
+    g_autoptr(GPtrArray) a = g_ptr_array_new();
+    g_autofree char *err = NULL;
+    g_autoptr(GError) gerr = NULL;
+    const char *what = argv[0];
+    char *out = NULL;
+    int status;
+
+    g_ptr_array_add(a, (char *)"timeout");
+    g_ptr_array_add(a, (char *)"-k");
+    g_ptr_array_add(a, (char *)"5");
+    g_ptr_array_add(a, (char *)ASSERT_START_FAILS_S);
+    for (; *argv; argv++) {
+        g_ptr_array_add(a, (char *)*argv);
+    }
+    g_ptr_array_add(a, NULL);
+    g_assert_true(g_spawn_sync(NULL, (char **)a->pdata, NULL,
+                               G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &err,
+                               &status, &gerr));
+    if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+        g_test_message("%s failed: %s", what, err);
+        g_free(out);
+        return NULL;
+    }
+    return out;
+}
+
+/*
+ * Property @prop of node @node in @dtb as fdtget prints it with @type
+ * ("s" strings, "x" cells in hex), blanks trimmed; "none" if absent.
+ */
+static char *rk_fdt(const char *dtb, const char *node, const char *prop,
+                    const char *type)
+{
+    const char *argv[] = {
+        "fdtget", "-d", "none", "-t", type, dtb, node, prop, NULL
+    };
+    char *out = rk_run(argv);
+
+    g_assert_nonnull(out);
+    return g_strstrip(out);
+}
+
+/* The cells of a hex property as numbers; their count in @n */
+static uint64_t *rk_fdt_cells(const char *dtb, const char *node,
+                              const char *prop, unsigned *n)
+{
+    g_autofree char *s = rk_fdt(dtb, node, prop, "x");
+    g_auto(GStrv) v = g_strsplit(s, " ", -1);
+    uint64_t *c = g_new0(uint64_t, g_strv_length(v) + 1);
+    unsigned i;
+
+    for (i = 0; v[i]; i++) {
+        c[i] = g_ascii_strtoull(v[i], NULL, 16);
+    }
+    *n = i;
+    return c;
+}
+
+/* The path of the root's subnode whose phandle is @ph */
+static char *rk_fdt_by_phandle(const char *dtb, char *const *nodes,
+                               uint64_t ph)
+{
+    unsigned i;
+
+    for (i = 0; nodes[i]; i++) {
+        g_autofree char *path = g_strconcat("/", nodes[i], NULL);
+        g_autofree char *v = NULL;
+
+        if (!*nodes[i]) {
+            continue;
+        }
+        v = rk_fdt(dtb, path, "phandle", "x");
+        if (strcmp(v, "none") && g_ascii_strtoull(v, NULL, 16) == ph) {
+            return g_steal_pointer(&path);
+        }
+    }
+    g_test_message("no node with phandle 0x%" PRIx64, ph);
+    g_assert_not_reached();
+    return NULL;
+}
+
+/* A node's one "reg" entry (2 address and 2 size cells) */
+static void rk_fdt_reg1(const char *dtb, const char *node, uint64_t *addr,
+                        uint64_t *size)
+{
+    g_autofree uint64_t *c = NULL;
+    unsigned n;
+
+    c = rk_fdt_cells(dtb, node, "reg", &n);
+    g_assert_cmpuint(n, ==, 4);
+    *addr = c[0] << 32 | c[1];
+    *size = c[2] << 32 | c[3];
+}
+
+/*
+ * The device tree node as pcie-dw-rockchip, the rk3588 EP binding and
+ * phy-rockchip-snps-pcie3 need it (QEMU dumps the DTB of the same command
+ * line as a qtest QEMU's, whose regions say where things are): "reg" in
+ * the binding's order of reg-names (dbi, dbi2, apb, addr_space, atu; no
+ * "dma": the eDMA is in "atu") at the regions' addresses and sizes;
+ * interrupt-names sys, pmc, msg, legacy, err, dma0..dma3, the four dma
+ * ones the eDMA's line and sys the one after it (sysbus 0 and 1); the
+ * five clocks; resets "pwr" and "pipe" are reset block lines 0 and 1
+ * ("snps,dw-high-reset" at the rst region); the PHY "pcie-phy" at the
+ * phy region with its reset "phy" (line 2), one clock "pclk", and its
+ * phy-grf and pipe-grf syscons at the GRF regions, each big enough for
+ * the registers the PHY driver uses (0x2104, 0x100); no msi-map (the
+ * doorbell is BAR4's).
+ */
+static void test_rk_dtb(void)
+{
+    const char *qemu = g_getenv("QTEST_QEMU_BINARY");
+    g_autofree char *dir = g_dir_make_tmp("dw-pcie-ep-rk3588-XXXXXX", NULL);
+    g_autofree char *dtb = g_build_filename(dir, "virt.dtb", NULL);
+    g_autofree char *machine = g_strdup_printf("virt,gic-version=3,"
+                                               "dumpdtb=%s", dtb);
+    const char *dump[] = {
+        qemu, "-machine", machine, "-nodefaults", "-display", "none",
+        "-device", "dw-pcie-ep-rk3588,id=ep", NULL
+    };
+    const char *list[] = { "fdtget", "-l", dtb, "/", NULL };
+    g_autofree char *dumped = NULL, *subnodes = NULL, *node = NULL;
+    g_autofree char *rst = NULL, *phy = NULL, *grf = NULL, *pipe = NULL;
+    g_autofree uint64_t *reg = NULL, *irq = NULL, *res = NULL;
+    g_autofree uint64_t *clk = NULL, *phys = NULL, *cell = NULL;
+    g_auto(GStrv) nodes = NULL;
+    uint64_t want[5][2], a, s;
+    unsigned n, i;
+    char *v;
+    Ep ep;
+
+    g_assert_nonnull(qemu);
+    g_assert_nonnull(dir);
+    rk_start(&ep, NULL, NULL, NULL);
+    want[0][0] = ep.dbi;
+    want[1][0] = ep.dbi2;
+    want[2][0] = ep.apb;
+    want[3][0] = ep.addr_space;
+    want[4][0] = ep.atu;
+    want[0][1] = region_size(ep.qts, "dw-pcie-ep.dbi");
+    want[1][1] = region_size(ep.qts, "dw-pcie-ep.dbi2");
+    want[2][1] = region_size(ep.qts, "dw-pcie-ep-rk3588.apb");
+    want[3][1] = region_size(ep.qts, "dw-pcie-ep.addr_space");
+    want[4][1] = RK3588_ATU_SIZE;
+
+    dumped = rk_run(dump);
+    g_assert_nonnull(dumped);
+    subnodes = rk_run(list);
+    g_assert_nonnull(subnodes);
+    nodes = g_strsplit(subnodes, "\n", -1);
+    for (i = 0; nodes[i]; i++) {
+        if (g_str_has_prefix(nodes[i], "pcie-ep@")) {
+            g_assert_null(node);
+            node = g_strconcat("/", nodes[i], NULL);
+        }
+    }
+    g_assert_nonnull(node);
+#define RK_FDT_STR(n, p, want_) do {                                        \
+        g_autofree char *s_ = rk_fdt(dtb, (n), (p), "s");                   \
+        g_test_message("%s %s: %s", (n), (p), s_);                          \
+        g_assert_cmpstr(s_, ==, (want_));                                   \
+    } while (0)
+    RK_FDT_STR(node, "compatible", "rockchip,rk3588-pcie-ep");
+    RK_FDT_STR(node, "reg-names", "dbi dbi2 apb addr_space atu");
+    reg = rk_fdt_cells(dtb, node, "reg", &n);
+    g_assert_cmpuint(n, ==, 20);
+    for (i = 0; i < 5; i++) {
+        g_assert_cmphex(reg[4 * i] << 32 | reg[4 * i + 1], ==, want[i][0]);
+        g_assert_cmphex(reg[4 * i + 2] << 32 | reg[4 * i + 3], ==,
+                        want[i][1]);
+    }
+    RK_FDT_STR(node, "interrupt-names",
+               "sys pmc msg legacy err dma0 dma1 dma2 dma3");
+    irq = rk_fdt_cells(dtb, node, "interrupts", &n);
+    g_assert_cmpuint(n, ==, 27);
+    for (i = 0; i < 9; i++) {
+        g_assert_cmphex(irq[3 * i], ==, 0);             /* SPI */
+        g_assert_cmphex(irq[3 * i + 1], ==,
+                        irq[3 * 5 + 1] + (i < 5 ? i + 1 : 0));
+    }
+    RK_FDT_STR(node, "clock-names", "aclk_mst aclk_slv aclk_dbi pclk aux");
+    clk = rk_fdt_cells(dtb, node, "clocks", &n);
+    g_assert_cmpuint(n, ==, 5);
+    RK_FDT_STR(node, "reset-names", "pwr pipe");
+    res = rk_fdt_cells(dtb, node, "resets", &n);
+    g_assert_cmpuint(n, ==, 4);
+    g_assert_cmphex(res[0], ==, res[2]);
+    g_assert_cmphex(res[1], ==, 0);                     /* pwr: bit 0 */
+    g_assert_cmphex(res[3], ==, 1);                     /* pipe: bit 1 */
+    rst = rk_fdt_by_phandle(dtb, nodes, res[0]);
+    RK_FDT_STR(rst, "compatible", "snps,dw-high-reset");
+    rk_fdt_reg1(dtb, rst, &a, &s);
+    g_assert_cmphex(a, ==, ep.rst);
+    g_assert_cmphex(s, >=, 4);
+    v = rk_fdt(dtb, node, "msi-map", "x");
+    g_assert_cmpstr(v, ==, "none");
+    g_free(v);
+
+    RK_FDT_STR(node, "phy-names", "pcie-phy");
+    phys = rk_fdt_cells(dtb, node, "phys", &n);
+    g_assert_cmpuint(n, ==, 1);
+    phy = rk_fdt_by_phandle(dtb, nodes, phys[0]);
+    RK_FDT_STR(phy, "compatible", "rockchip,rk3588-pcie3-phy");
+    rk_fdt_reg1(dtb, phy, &a, &s);
+    g_assert_cmphex(a, ==, ep.phy);
+    cell = rk_fdt_cells(dtb, phy, "#phy-cells", &n);
+    g_assert_cmpuint(n, ==, 1);
+    g_assert_cmphex(cell[0], ==, 0);
+    g_free(cell);
+    RK_FDT_STR(phy, "clock-names", "pclk");
+    RK_FDT_STR(phy, "reset-names", "phy");
+    cell = rk_fdt_cells(dtb, phy, "resets", &n);
+    g_assert_cmpuint(n, ==, 2);
+    g_assert_cmphex(cell[0], ==, res[0]);
+    g_assert_cmphex(cell[1], ==, 2);                    /* phy: bit 2 */
+    g_free(cell);
+    cell = rk_fdt_cells(dtb, phy, "rockchip,phy-grf", &n);
+    g_assert_cmpuint(n, ==, 1);
+    grf = rk_fdt_by_phandle(dtb, nodes, cell[0]);
+    g_free(cell);
+    cell = rk_fdt_cells(dtb, phy, "rockchip,pipe-grf", &n);
+    g_assert_cmpuint(n, ==, 1);
+    pipe = rk_fdt_by_phandle(dtb, nodes, cell[0]);
+    RK_FDT_STR(grf, "compatible", "rockchip,rk3588-pcie3-phy-grf syscon");
+    rk_fdt_reg1(dtb, grf, &a, &s);
+    g_assert_cmphex(a, ==, ep.phy_grf);
+    g_assert_cmphex(s, >=, RK3588_GRF_PHY1_LN1_CON1 + 4);
+    RK_FDT_STR(pipe, "compatible", "rockchip,rk3588-php-grf syscon");
+    rk_fdt_reg1(dtb, pipe, &a, &s);
+    g_assert_cmphex(a, ==, ep.php_grf);
+    g_assert_cmphex(s, >=, RK3588_PHP_PCIESEL_CON + 4);
+#undef RK_FDT_STR
+    qtest_quit(ep.qts);
+    unlink(dtb);
+    rmdir(dir);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -1268,5 +2542,14 @@ int main(int argc, char **argv)
     qtest_add_func("/dw-pcie-ep-rcar-s4/dma-irq-gate", test_rcar_dma_irq_gate);
     qtest_add_func("/dw-pcie-ep-rcar-s4/link-training",
                    test_rcar_link_training);
+    qtest_add_func("/dw-pcie-ep-rk3588/apb-regs", test_rk_apb_regs);
+    qtest_add_func("/dw-pcie-ep-rk3588/link", test_rk_link);
+    qtest_add_func("/dw-pcie-ep-rk3588/hot-reset-hold",
+                   test_rk_hot_reset_hold);
+    qtest_add_func("/dw-pcie-ep-rk3588/bar-rules", test_rk_bar_rules);
+    qtest_add_func("/dw-pcie-ep-rk3588/atu-edma", test_rk_atu_edma);
+    qtest_add_func("/dw-pcie-ep-rk3588/bar4-edma", test_rk_bar4_edma);
+    qtest_add_func("/dw-pcie-ep-rk3588/phy-grf", test_rk_phy_grf);
+    qtest_add_func("/dw-pcie-ep-rk3588/dtb", test_rk_dtb);
     return g_test_run();
 }
