@@ -146,6 +146,10 @@ uint64_t dw_pcie_ep_bar_size(DwPcieEpState *s, unsigned bar)
     if (bar >= DW_PCIE_EP_NUM_BARS || !(s->bar_mask[bar] & 1)) {
         return 0;
     }
+    if (DW_PCIE_EP_GET_CLASS(s)->face->bar[bar].type ==
+        DW_PCIE_EP_BAR_RESERVED) {
+        return DW_PCIE_EP_GET_CLASS(s)->face->bar[bar].fixed_size;
+    }
     r = rebar_index(s, bar);
     if (r >= 0) {
         unsigned sel = dw_pcie_ep_rebar_sel(s, r);
@@ -209,6 +213,13 @@ void dw_pcie_ep_config_init(DwPcieEpState *s)
 
         dw_pcie_ep_cfg_apply(s, i < n ? &cap : &none, cap.off);
         dw_pcie_ep_cfg_apply(s, i < n ? &ctrl : &none, ctrl.off);
+    }
+    for (i = 0; i < DW_PCIE_EP_NUM_BARS; i++) {
+        if (DW_PCIE_EP_GET_CLASS(s)->face->bar[i].type ==
+            DW_PCIE_EP_BAR_RESERVED) {
+            /* a 32-bit memory BAR the DBI cannot retype */
+            stl_le_p(s->romask_dbi + PCI_BASE_ADDRESS_0 + 4 * i, 0);
+        }
     }
     if (!DW_PCIE_EP_GET_CLASS(s)->face->msix) {
         /* a face without MSI-X: the chain ends at the PCIe capability */

@@ -129,6 +129,38 @@ MemTxResult dw_pcie_ep_edma_pci_write(DwEdmaPciPort *port, uint64_t addr,
 /* The link's callbacks: the RC's requests, link state, connection. */
 extern const PcieLinkOps dw_pcie_ep_link_ops;
 
+/* ---- dw-pcie-ep-standin.c ---- */
+
+/*
+ * dw_pcie_ep_rst_init: the stand-in reset block, @nlines (1..32) reset
+ * lines in bits 0.. of its one register (set = asserted, all asserted at
+ * reset), those in @core resetting the core (dw_pcie_ep_core_reset and
+ * the eDMA) on the edge that asserts them; every write calls the face's
+ * glue_train first.  Registers the block as the next sysbus region
+ * (DW_PCIE_EP_RST_SIZE bytes, 32-bit accesses; other offsets and bits
+ * are logged guest errors).  dw_pcie_ep_fdt_rst_node: its
+ * "snps,dw-high-reset" node (Linux's reset-simple) for sysbus region
+ * @region, which must be the block; returns its phandle.
+ */
+void dw_pcie_ep_rst_init(DwPcieEpState *s, unsigned nlines, uint32_t core);
+uint32_t dw_pcie_ep_fdt_rst_node(SysBusDevice *sbd, void *fdt,
+                                 PlatformBusDevice *pbus, int region);
+
+/*
+ * A "fixed-clock" node of @hz Hz at the root, named after the controller
+ * and @name; returns its phandle.
+ */
+uint32_t dw_pcie_ep_fdt_clock(SysBusDevice *sbd, void *fdt,
+                              PlatformBusDevice *pbus, const char *name,
+                              uint32_t hz);
+
+/*
+ * @mr: @size bytes that read 0 and ignore writes, each access logged as
+ * unimplemented under @name (a string that outlives the device).
+ */
+void dw_pcie_ep_init_unimp(DwPcieEpState *s, MemoryRegion *mr,
+                           const char *name, uint64_t size);
+
 /* ---- dw-pcie-ep-fdt.c ---- */
 
 /* The CPU address at which @pbus mapped @sbd's MMIO region @n. */

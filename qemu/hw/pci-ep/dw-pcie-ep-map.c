@@ -47,6 +47,10 @@ static void dw_pcie_ep_map_want(DwPcieEpState *s, unsigned bar,
 
     memset(want, 0, sizeof(*want));
     *fd = -1;
+    if (DW_PCIE_EP_GET_CLASS(s)->face->bar[bar].type ==
+        DW_PCIE_EP_BAR_RESERVED) {
+        return;     /* the hardware's registers, whatever the iATU says */
+    }
     if (!size || !s->link_up ||
         !(lduw_le_p(s->config + PCI_COMMAND) & PCI_COMMAND_MEMORY)) {
         return;

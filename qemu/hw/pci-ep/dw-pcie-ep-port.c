@@ -269,32 +269,37 @@ static PlStatus dw_pcie_ep_inbound_reserved(DwPcieEpState *s,
                                             uint64_t bar_size, uint8_t *data)
 {
     bool write = m->type == PL_MSG_MEM_WR;
-    MemoryRegion *edma = sysbus_mmio_get_region(SYS_BUS_DEVICE(&s->edma), 0);
-    uint64_t size = MIN(bar_size, memory_region_size(edma));
-    /* where the EP CPU reaches it: in "atu", or as a region of its own */
-    MemoryRegion *where = DW_PCIE_EP_GET_CLASS(s)->face->edma_in_atu ?
-                          &s->edma_alias : edma;
+    uint64_t size = MIN(bar_size, memory_region_size(&s->bar_rsvd));
+    unsigned len = m->u.mem.size;
     MemTxAttrs attrs = MEMTXATTRS_UNSPECIFIED;
-    hwaddr ep;
     MemTxResult res;
 
-    if (offset >= size || m->u.mem.size > size - offset) {
-        trace_dw_pcie_ep_inbound_ur(bar, m->u.mem.addr, m->u.mem.size);
+    if (offset >= size || len > size - offset) {
+        trace_dw_pcie_ep_inbound_ur(bar, m->u.mem.addr, len);
         if (!write) {
-            memset(data, 0xff, m->u.mem.size);
+            memset(data, 0xff, len);
         }
         return PL_STATUS_UR;
     }
-    ep = dw_pcie_ep_cpu_addr(where) + offset;
-    trace_dw_pcie_ep_inbound_reserved(bar, m->u.mem.addr, ep, m->u.mem.size,
-                                      write);
+    if ((len != 4 && len != 8) || (offset & (len - 1))) {
+        /* the eDMA's registers take aligned 32- and 64-bit accesses */
+        qemu_log_mask(LOG_GUEST_ERROR, "dw-pcie-ep: RC %s of %u bytes at "
+                      "offset 0x%" PRIx64 " of the reserved BAR%u (the "
+                      "eDMA's registers): not an aligned 4- or 8-byte "
+                      "access, CA\n", write ? "write" : "read", len, offset,
+                      bar);
+        if (!write) {
+            memset(data, 0xff, len);
+        }
+        return PL_STATUS_CA;
+    }
+    trace_dw_pcie_ep_inbound_reserved(bar, m->u.mem.addr, offset, len, write);
     attrs.requester_id = s->its_device_id;
     if (write) {
-        res = address_space_write(&address_space_memory, ep, attrs,
-                                  m->u.mem.data, m->u.mem.size);
+        res = address_space_write(&s->bar_rsvd_as, offset, attrs,
+                                  m->u.mem.data, len);
     } else {
-        res = address_space_read(&address_space_memory, ep, attrs, data,
-                                 m->u.mem.size);
+        res = address_space_read(&s->bar_rsvd_as, offset, attrs, data, len);
     }
     return res == MEMTX_OK ? PL_STATUS_SC : PL_STATUS_CA;
 }
@@ -322,7 +327,8 @@ static PlStatus dw_pcie_ep_inbound(DwPcieEpState *s, const PlMsg *m,
         }
         return PL_STATUS_UR;
     }
-    if (bar < DW_PCIE_EP_NUM_BARS && (bar_size = dw_pcie_ep_bar_size(s, bar))) {
+    bar_size = bar < DW_PCIE_EP_NUM_BARS ? dw_pcie_ep_bar_size(s, bar) : 0;
+    if (bar_size) {
         base = dw_pcie_ep_bar_addr(s, bar);
         offset = m->u.mem.addr - base;
         if (m->u.mem.addr < base) {

@@ -50,12 +50,10 @@ struct DwPcieEpRcarState {
 
     MemoryRegion app;
     MemoryRegion phy;
-    MemoryRegion rst;
     qemu_irq irq_sft_ce;
     qemu_irq irq_app;
     uint32_t app_regs[DW_PCIE_EP_RCAR_APP_R_MAX];
     RegisterInfo app_regs_info[DW_PCIE_EP_RCAR_APP_R_MAX];
-    uint32_t rst_reg;
 };
 
 static void dw_pcie_ep_rcar_update_irq(DwPcieEpRcarState *r)
@@ -65,21 +63,30 @@ static void dw_pcie_ep_rcar_update_irq(DwPcieEpRcarState *r)
     dw_pcie_ep_update_dma_irq(DW_PCIE_EP(r));
 }
 
-/* The LTSSM trains with APP_LTSSM_ENABLE, the PHY out of reset, no pwr reset */
-static void dw_pcie_ep_rcar_train(DwPcieEpRcarState *r)
+/*
+ * The LTSSM trains with APP_LTSSM_ENABLE, the PHY out of reset, no pwr
+ * reset, in endpoint mode (an RC-mode controller is not modelled).
+ */
+static void dw_pcie_ep_rcar_train(DwPcieEpState *s)
 {
-    DwPcieEpState *s = DW_PCIE_EP(r);
+    DwPcieEpRcarState *r = DW_PCIE_EP_RCAR_S4(s);
+    bool rc = ARRAY_FIELD_EX32(r->app_regs, RCAR_PCIEMSR0, DEVICE_TYPE_RC);
+    bool en = ARRAY_FIELD_EX32(r->app_regs, RCAR_PCIERSTCTRL1,
+                               APP_LTSSM_ENABLE);
 
-    s->ltssm_en =
-        ARRAY_FIELD_EX32(r->app_regs, RCAR_PCIERSTCTRL1, APP_LTSSM_ENABLE) &&
+    if (rc && en) {
+        qemu_log_mask(LOG_UNIMP, "dw-pcie-ep-rcar-s4: PCIEMSR0 selects RC "
+                      "mode, which is not modelled: the link stays down\n");
+    }
+    s->ltssm_en = en && !rc &&
         !ARRAY_FIELD_EX32(r->app_regs, RCAR_PCIERSTCTRL1, APP_HOLD_PHY_RST) &&
-        !FIELD_EX32(r->rst_reg, RCAR_RST, PWR);
+        !FIELD_EX32(s->rst_reg, RCAR_RST, PWR);
     dw_pcie_ep_train(s);
 }
 
 static void dw_pcie_ep_rcar_rstctrl_postw(RegisterInfo *reg, uint64_t val)
 {
-    dw_pcie_ep_rcar_train(DW_PCIE_EP_RCAR_S4(reg->opaque));
+    dw_pcie_ep_rcar_train(DW_PCIE_EP(reg->opaque));
 }
 
 static void dw_pcie_ep_rcar_irq_postw(RegisterInfo *reg, uint64_t val)
@@ -118,79 +125,6 @@ static const MemoryRegionOps dw_pcie_ep_rcar_app_ops = {
     .valid = { .min_access_size = 4, .max_access_size = 4 },
 };
 
-/* ---- phy: mapped by the S4 driver, never accessed ---- */
-
-static uint64_t dw_pcie_ep_rcar_phy_read(void *opaque, hwaddr addr,
-                                         unsigned size)
-{
-    qemu_log_mask(LOG_UNIMP, "dw-pcie-ep-rcar-s4: phy read 0x%03" HWADDR_PRIx
-                  " is not modelled (the S4 driver makes none): 0\n", addr);
-    return 0;
-}
-
-static void dw_pcie_ep_rcar_phy_write(void *opaque, hwaddr addr,
-                                      uint64_t val, unsigned size)
-{
-    qemu_log_mask(LOG_UNIMP, "dw-pcie-ep-rcar-s4: phy write 0x%03"
-                  HWADDR_PRIx " <- 0x%" PRIx64 " is not modelled (the S4 "
-                  "driver makes none): ignored\n", addr, val);
-}
-
-static const MemoryRegionOps dw_pcie_ep_rcar_phy_ops = {
-    .read = dw_pcie_ep_rcar_phy_read,
-    .write = dw_pcie_ep_rcar_phy_write,
-    .endianness = DEVICE_LITTLE_ENDIAN,
-    .valid = { .min_access_size = 4, .max_access_size = 4 },
-};
-
-/* ---- the stand-in "pwr" reset block (reset-simple, active high) ---- */
-
-static uint64_t dw_pcie_ep_rcar_rst_read(void *opaque, hwaddr addr,
-                                         unsigned size)
-{
-    DwPcieEpRcarState *r = opaque;
-
-    if (addr != A_RCAR_RST) {
-        qemu_log_mask(LOG_GUEST_ERROR, "dw-pcie-ep-rcar-s4: reset block read "
-                      "0x%03" HWADDR_PRIx " has no register: 0\n", addr);
-        return 0;
-    }
-    return r->rst_reg;
-}
-
-static void dw_pcie_ep_rcar_rst_write(void *opaque, hwaddr addr,
-                                      uint64_t val, unsigned size)
-{
-    DwPcieEpRcarState *r = opaque;
-    DwPcieEpState *s = DW_PCIE_EP(r);
-    bool was = FIELD_EX32(r->rst_reg, RCAR_RST, PWR);
-
-    if (addr != A_RCAR_RST || (val & ~R_RCAR_RST_PWR_MASK)) {
-        qemu_log_mask(LOG_GUEST_ERROR, "dw-pcie-ep-rcar-s4: reset block write "
-                      "0x%03" HWADDR_PRIx " <- 0x%" PRIx64 ": only bit 0 of "
-                      "register 0 (pwr) exists, the rest is ignored\n",
-                      addr, val);
-        if (addr != A_RCAR_RST) {
-            return;
-        }
-    }
-    r->rst_reg = val & R_RCAR_RST_PWR_MASK;
-    trace_dw_pcie_ep_rcar_pwr_reset(!!r->rst_reg);
-    /* first: an asserted reset takes the link down, its status too */
-    dw_pcie_ep_rcar_train(r);
-    if (r->rst_reg && !was) {
-        dw_pcie_ep_core_reset(s);
-        device_cold_reset(DEVICE(&s->edma));
-    }
-}
-
-static const MemoryRegionOps dw_pcie_ep_rcar_rst_ops = {
-    .read = dw_pcie_ep_rcar_rst_read,
-    .write = dw_pcie_ep_rcar_rst_write,
-    .endianness = DEVICE_LITTLE_ENDIAN,
-    .valid = { .min_access_size = 4, .max_access_size = 4 },
-};
-
 /* ---- the face ---- */
 
 /* app (region 4), phy (5); interrupts sft_ce (1), app (2) */
@@ -208,22 +142,19 @@ static void dw_pcie_ep_rcar_glue_realize(DwPcieEpState *s)
                                  &dw_pcie_ep_rcar_app_ops, false,
                                  DW_PCIE_EP_RCAR_APP_SIZE);
     memory_region_add_subregion(&r->app, 0, &regs->mem);
-    memory_region_init_io(&r->phy, OBJECT(s), &dw_pcie_ep_rcar_phy_ops, r,
-                          "dw-pcie-ep-rcar-s4.phy", DW_PCIE_EP_RCAR_PHY_SIZE);
+    /* mapped by the S4 driver, never accessed (V4H's PHY is not modelled) */
+    dw_pcie_ep_init_unimp(s, &r->phy, "dw-pcie-ep-rcar-s4.phy",
+                          DW_PCIE_EP_RCAR_PHY_SIZE);
     sysbus_init_mmio(sbd, &r->app);
     sysbus_init_mmio(sbd, &r->phy);
     sysbus_init_irq(sbd, &r->irq_sft_ce);
     sysbus_init_irq(sbd, &r->irq_app);
 }
 
-/* the reset block (region 7), after addr_space: not the node's own */
+/* the reset block (region 7), after addr_space: one line, pwr */
 static void dw_pcie_ep_rcar_glue_realize_late(DwPcieEpState *s)
 {
-    DwPcieEpRcarState *r = DW_PCIE_EP_RCAR_S4(s);
-
-    memory_region_init_io(&r->rst, OBJECT(s), &dw_pcie_ep_rcar_rst_ops, r,
-                          "dw-pcie-ep-rcar-s4.rst", DW_PCIE_EP_RCAR_RST_SIZE);
-    sysbus_init_mmio(SYS_BUS_DEVICE(s), &r->rst);
+    dw_pcie_ep_rst_init(s, 1, R_RCAR_RST_PWR_MASK);
 }
 
 static void dw_pcie_ep_rcar_glue_reset(DwPcieEpState *s)
@@ -234,7 +165,6 @@ static void dw_pcie_ep_rcar_glue_reset(DwPcieEpState *s)
     for (i = 0; i < ARRAY_SIZE(r->app_regs_info); i++) {
         register_reset(&r->app_regs_info[i]);
     }
-    r->rst_reg = R_RCAR_RST_PWR_MASK;
     dw_pcie_ep_rcar_update_irq(r);
 }
 
@@ -255,22 +185,6 @@ static bool dw_pcie_ep_rcar_dma_irq_enabled(DwPcieEpState *s)
     return ARRAY_FIELD_EX32(r->app_regs, RCAR_PCIEDMAINTSTSEN, EN) != 0;
 }
 
-/* A fixed-rate clock node at the root, as a stand-in provider. */
-static uint32_t dw_pcie_ep_rcar_fdt_clock(void *fdt, const char *name,
-                                          uint32_t hz)
-{
-    g_autofree char *node = g_strdup_printf("/clock-pcie-ep-%s", name);
-    uint32_t phandle = qemu_fdt_alloc_phandle(fdt);
-
-    qemu_fdt_add_subnode(fdt, node);
-    qemu_fdt_setprop_string(fdt, node, "compatible", "fixed-clock");
-    qemu_fdt_setprop_cell(fdt, node, "#clock-cells", 0);
-    qemu_fdt_setprop_cell(fdt, node, "clock-frequency", hz);
-    qemu_fdt_setprop_string(fdt, node, "clock-output-names", node + 1);
-    qemu_fdt_setprop_cell(fdt, node, "phandle", phandle);
-    return phandle;
-}
-
 static int dw_pcie_ep_rcar_add_fdt_node(SysBusDevice *sbd, void *fdt,
                                         const char *parent,
                                         PlatformBusDevice *pbus,
@@ -284,23 +198,14 @@ static int dw_pcie_ep_rcar_add_fdt_node(SysBusDevice *sbd, void *fdt,
     };
     static const char *const irq_names[] = { "dma", "sft_ce", "app" };
     static const char *const clock_names[] = { "core", "ref" };
-    DwPcieEpRcarState *r = DW_PCIE_EP_RCAR_S4(sbd);
-    hwaddr rst_addr = dw_pcie_ep_fdt_mmio_addr(sbd, pbus,
-                                               ARRAY_SIZE(reg_names));
     uint32_t clk_core, clk_ref, rst_phandle;
-    g_autofree char *rst = NULL;
     char *node;
 
-    rst = g_strdup_printf("/reset-controller@%" PRIx64, (uint64_t)rst_addr);
-    rst_phandle = qemu_fdt_alloc_phandle(fdt);
-    qemu_fdt_add_subnode(fdt, rst);
-    qemu_fdt_setprop_string(fdt, rst, "compatible", "snps,dw-high-reset");
-    qemu_fdt_setprop_sized_cells(fdt, rst, "reg", 2, rst_addr,
-                                 2, memory_region_size(&r->rst));
-    qemu_fdt_setprop_cell(fdt, rst, "#reset-cells", 1);
-    qemu_fdt_setprop_cell(fdt, rst, "phandle", rst_phandle);
-    clk_core = dw_pcie_ep_rcar_fdt_clock(fdt, "core", 266666666);
-    clk_ref = dw_pcie_ep_rcar_fdt_clock(fdt, "ref", 100000000);
+    /* the reset block is the region after the node's own */
+    rst_phandle = dw_pcie_ep_fdt_rst_node(sbd, fdt, pbus,
+                                          ARRAY_SIZE(reg_names));
+    clk_core = dw_pcie_ep_fdt_clock(sbd, fdt, pbus, "core", 266666666);
+    clk_ref = dw_pcie_ep_fdt_clock(sbd, fdt, pbus, "ref", 100000000);
 
     node = dw_pcie_ep_fdt_node(sbd, fdt, pbus, irq_start,
                                compat, ARRAY_SIZE(compat),
@@ -347,6 +252,7 @@ static void dw_pcie_ep_rcar_class_init(ObjectClass *klass, void *data)
     k->glue_realize = dw_pcie_ep_rcar_glue_realize;
     k->glue_realize_late = dw_pcie_ep_rcar_glue_realize_late;
     k->glue_reset = dw_pcie_ep_rcar_glue_reset;
+    k->glue_train = dw_pcie_ep_rcar_train;
     k->link_changed = dw_pcie_ep_rcar_link_changed;
     k->dma_irq_enabled = dw_pcie_ep_rcar_dma_irq_enabled;
     k->add_fdt_node = dw_pcie_ep_rcar_add_fdt_node;

@@ -21,15 +21,21 @@
  *    and link reset request events on the "sys" interrupt
  *    (INTR_STATUS_MISC, write 1 to clear; INTR_MASK_MISC, masked from
  *    reset), the hot reset delay (HOT_RESET_CTRL: with APP_DLY2_EN, a
- *    link the host took down is not trained again until the driver
- *    writes APP_DLY2_DONE), the LTSSM state (LTSSM_STATUS);
+ *    link that went down without the EP asking, which here is the link
+ *    to the RC QEMU lost or cut, is not trained again until the driver
+ *    writes APP_DLY2_DONE; an in-band hot reset from the host is not
+ *    modelled: the link carries none), the LTSSM state (LTSSM_STATUS);
+ *    RC mode (GENERAL_CON's device type 4) is not modelled: it does not
+ *    train;
  *  - the "pmc", "msg", "legacy" and "err" interrupts, never raised;
  *  - stand-ins for what virt has not: one fixed clock for all five of the
  *    controller's and the PHY's; a reset block ("snps,dw-high-reset",
- *    reset-simple): bit 0 "pwr", bit 1 "pipe" (the controller's; either
- *    asserted resets the core and keeps the link down), bit 2 the PHY's,
- *    all asserted at power-on; the PHY GRF (the lane and clamp
- *    registers phy-rockchip-snps-pcie3 writes are storage, and its
+ *    reset-simple, dw-pcie-ep-standin.c): bit 0 "pwr", bit 1 "pipe" (the
+ *    controller's; either asserted resets the core, drops a hot reset
+ *    hold and keeps the link down), bit 2 the PHY's (keeps the link
+ *    down), all asserted at power-on; the PHY GRF (the lane and clamp
+ *    registers phy-rockchip-snps-pcie3 writes are storage, the lanes'
+ *    RX common refclk bit set from reset, and its
  *    PHY0/PHY1_STATUS1 SRAM-init-done bits read 1 while the PHY's reset
  *    is released) and the PHP GRF (PCIESEL_CON storage); the PHY's own
  *    registers, which the driver maps and never touches, read 0 and
@@ -64,7 +70,6 @@ struct DwPcieEpRkState {
     MemoryRegion phy;
     MemoryRegion phy_grf;
     MemoryRegion php_grf;
-    MemoryRegion rst;
     qemu_irq irq[RK_IRQ_NUM];
 
     uint32_t general_con;
@@ -72,7 +77,6 @@ struct DwPcieEpRkState {
     uint32_t misc_mask;
     uint32_t hot_reset_ctrl;
     bool dly2_hold;          /* a host-side reset waits for APP_DLY2_DONE */
-    uint32_t rst_reg;
     uint32_t phy_grf_cmn_con0;
     uint32_t phy_grf_ln_con1[4];
     uint32_t php_grf_pciesel;
@@ -92,14 +96,25 @@ static void dw_pcie_ep_rk_update_irq(DwPcieEpRkState *r)
                  !!(r->misc_status & ~r->misc_mask & RK_MISC_IRQS));
 }
 
-/* The LTSSM trains when enabled, out of reset and not held after a reset */
-static void dw_pcie_ep_rk_train(DwPcieEpRkState *r)
+/*
+ * The LTSSM trains when enabled in EP mode, out of every reset and not
+ * held after a link reset; a controller reset drops that hold.
+ */
+static void dw_pcie_ep_rk_train(DwPcieEpState *s)
 {
-    DwPcieEpState *s = DW_PCIE_EP(r);
+    DwPcieEpRkState *r = DW_PCIE_EP_RK3588(s);
+    bool en = FIELD_EX32(r->general_con, RK_GENERAL_CON, ENABLE_LTSSM);
+    bool rc = FIELD_EX32(r->general_con, RK_GENERAL_CON, DEVICE_TYPE) != 0;
 
-    s->ltssm_en = FIELD_EX32(r->general_con, RK_GENERAL_CON, ENABLE_LTSSM) &&
-                  !(r->rst_reg & (R_RK_RST_PWR_MASK | R_RK_RST_PIPE_MASK)) &&
-                  !r->dly2_hold;
+    if (s->rst_reg & (R_RK_RST_PWR_MASK | R_RK_RST_PIPE_MASK)) {
+        r->dly2_hold = false;
+    }
+    if (rc && en) {
+        qemu_log_mask(LOG_UNIMP, "dw-pcie-ep-rk3588: GENERAL_CON selects a "
+                      "mode other than EP, which is not modelled: the link "
+                      "stays down\n");
+    }
+    s->ltssm_en = en && !rc && !(s->rst_reg & RK_RST_ALL) && !r->dly2_hold;
     dw_pcie_ep_train(s);
 }
 
@@ -150,7 +165,7 @@ static void dw_pcie_ep_rk_apb_write(void *opaque, hwaddr addr,
     switch (addr) {
     case A_RK_GENERAL_CON:
         r->general_con = rk_wm16(r->general_con, val);
-        dw_pcie_ep_rk_train(r);
+        dw_pcie_ep_rk_train(DW_PCIE_EP(r));
         break;
     case A_RK_INTR_STATUS_MISC:
         /* write 1 to clear, no write-enable half (the driver writes back
@@ -170,7 +185,7 @@ static void dw_pcie_ep_rk_apb_write(void *opaque, hwaddr addr,
                                            RK_HOT_RESET_CTRL,
                                            APP_DLY2_DONE, 0);
             r->dly2_hold = false;
-            dw_pcie_ep_rk_train(r);
+            dw_pcie_ep_rk_train(DW_PCIE_EP(r));
         }
         break;
     default:
@@ -219,7 +234,7 @@ static uint64_t dw_pcie_ep_rk_phy_grf_read(void *opaque, hwaddr addr,
     case A_RK_PHY_GRF_PHY0_STATUS1:
     case A_RK_PHY_GRF_PHY1_STATUS1:
         /* the PHY's SRAM is initialised once its reset is released */
-        return !FIELD_EX32(r->rst_reg, RK_RST, PHY);
+        return !FIELD_EX32(DW_PCIE_EP(r)->rst_reg, RK_RST, PHY);
     }
     qemu_log_mask(LOG_UNIMP, "dw-pcie-ep-rk3588: PHY GRF read 0x%04"
                   HWADDR_PRIx " is not modelled: 0\n", addr);
@@ -284,78 +299,6 @@ static const MemoryRegionOps dw_pcie_ep_rk_php_grf_ops = {
     .valid = { .min_access_size = 4, .max_access_size = 4 },
 };
 
-static uint64_t dw_pcie_ep_rk_phy_read(void *opaque, hwaddr addr,
-                                       unsigned size)
-{
-    qemu_log_mask(LOG_UNIMP, "dw-pcie-ep-rk3588: PHY read 0x%03" HWADDR_PRIx
-                  " is not modelled (the driver makes none): 0\n", addr);
-    return 0;
-}
-
-static void dw_pcie_ep_rk_phy_write(void *opaque, hwaddr addr, uint64_t val,
-                                    unsigned size)
-{
-    qemu_log_mask(LOG_UNIMP, "dw-pcie-ep-rk3588: PHY write 0x%03"
-                  HWADDR_PRIx " <- 0x%" PRIx64 " is not modelled (the "
-                  "driver makes none): ignored\n", addr, val);
-}
-
-static const MemoryRegionOps dw_pcie_ep_rk_phy_ops = {
-    .read = dw_pcie_ep_rk_phy_read,
-    .write = dw_pcie_ep_rk_phy_write,
-    .endianness = DEVICE_LITTLE_ENDIAN,
-    .valid = { .min_access_size = 4, .max_access_size = 4 },
-};
-
-/* ---- the stand-in reset block (reset-simple, active high) ---- */
-
-static uint64_t dw_pcie_ep_rk_rst_read(void *opaque, hwaddr addr,
-                                       unsigned size)
-{
-    DwPcieEpRkState *r = opaque;
-
-    if (addr != A_RK_RST) {
-        qemu_log_mask(LOG_GUEST_ERROR, "dw-pcie-ep-rk3588: reset block read "
-                      "0x%03" HWADDR_PRIx " has no register: 0\n", addr);
-        return 0;
-    }
-    return r->rst_reg;
-}
-
-static void dw_pcie_ep_rk_rst_write(void *opaque, hwaddr addr, uint64_t val,
-                                    unsigned size)
-{
-    DwPcieEpRkState *r = opaque;
-    DwPcieEpState *s = DW_PCIE_EP(r);
-    uint32_t core = R_RK_RST_PWR_MASK | R_RK_RST_PIPE_MASK;
-    uint32_t was = r->rst_reg;
-
-    if (addr != A_RK_RST || (val & ~(uint64_t)RK_RST_ALL)) {
-        qemu_log_mask(LOG_GUEST_ERROR, "dw-pcie-ep-rk3588: reset block write "
-                      "0x%03" HWADDR_PRIx " <- 0x%" PRIx64 ": only bits 2:0 "
-                      "of register 0 (pwr, pipe, phy) exist, the rest is "
-                      "ignored\n", addr, val);
-        if (addr != A_RK_RST) {
-            return;
-        }
-    }
-    r->rst_reg = val & RK_RST_ALL;
-    trace_dw_pcie_ep_rk3588_reset(r->rst_reg);
-    /* first: an asserted reset takes the link down, its events too */
-    dw_pcie_ep_rk_train(r);
-    if ((r->rst_reg & core) && !(was & core)) {
-        dw_pcie_ep_core_reset(s);
-        device_cold_reset(DEVICE(&s->edma));
-    }
-}
-
-static const MemoryRegionOps dw_pcie_ep_rk_rst_ops = {
-    .read = dw_pcie_ep_rk_rst_read,
-    .write = dw_pcie_ep_rk_rst_write,
-    .endianness = DEVICE_LITTLE_ENDIAN,
-    .valid = { .min_access_size = 4, .max_access_size = 4 },
-};
-
 /* ---- the face ---- */
 
 static void dw_pcie_ep_rk_instance_init(Object *obj)
@@ -385,48 +328,52 @@ static void dw_pcie_ep_rk_glue_realize(DwPcieEpState *s)
 }
 
 /* after addr_space (region 5): phy (6), PHY GRF (7), PHP GRF (8), rst (9) */
+enum { RK_MMIO_PHY = 6, RK_MMIO_PHY_GRF, RK_MMIO_PHP_GRF, RK_MMIO_RST };
+
 static void dw_pcie_ep_rk_glue_realize_late(DwPcieEpState *s)
 {
     DwPcieEpRkState *r = DW_PCIE_EP_RK3588(s);
     SysBusDevice *sbd = SYS_BUS_DEVICE(s);
 
-    memory_region_init_io(&r->phy, OBJECT(s), &dw_pcie_ep_rk_phy_ops, r,
-                          "dw-pcie-ep-rk3588.phy", DW_PCIE_EP_RK_PHY_SIZE);
+    /* the PHY driver maps its registers and never touches them */
+    dw_pcie_ep_init_unimp(s, &r->phy, "dw-pcie-ep-rk3588.phy",
+                          DW_PCIE_EP_RK_PHY_SIZE);
     memory_region_init_io(&r->phy_grf, OBJECT(s), &dw_pcie_ep_rk_phy_grf_ops,
                           r, "dw-pcie-ep-rk3588.phy-grf",
                           DW_PCIE_EP_RK_PHY_GRF_SIZE);
     memory_region_init_io(&r->php_grf, OBJECT(s), &dw_pcie_ep_rk_php_grf_ops,
                           r, "dw-pcie-ep-rk3588.php-grf",
                           DW_PCIE_EP_RK_PHP_GRF_SIZE);
-    memory_region_init_io(&r->rst, OBJECT(s), &dw_pcie_ep_rk_rst_ops, r,
-                          "dw-pcie-ep-rk3588.rst", DW_PCIE_EP_RK_RST_SIZE);
     sysbus_init_mmio(sbd, &r->phy);
     sysbus_init_mmio(sbd, &r->phy_grf);
     sysbus_init_mmio(sbd, &r->php_grf);
-    sysbus_init_mmio(sbd, &r->rst);
+    dw_pcie_ep_rst_init(s, 3, R_RK_RST_PWR_MASK | R_RK_RST_PIPE_MASK);
 }
 
 static void dw_pcie_ep_rk_glue_reset(DwPcieEpState *s)
 {
     DwPcieEpRkState *r = DW_PCIE_EP_RK3588(s);
+    unsigned i;
 
     r->general_con = 0;
     r->misc_status = 0;
     r->misc_mask = RK_MISC_IRQS;        /* masked until the driver says */
     r->hot_reset_ctrl = 0;
     r->dly2_hold = false;
-    r->rst_reg = RK_RST_ALL;
     r->phy_grf_cmn_con0 = 0;
-    memset(r->phy_grf_ln_con1, 0, sizeof(r->phy_grf_ln_con1));
+    for (i = 0; i < ARRAY_SIZE(r->phy_grf_ln_con1); i++) {
+        /* RX common refclk mode on, as the PHY driver's comment says */
+        r->phy_grf_ln_con1[i] = RK_PHY_GRF_LN_CON1_RX_CMN_REFCLK;
+    }
     r->php_grf_pciesel = 0;
     dw_pcie_ep_rk_update_irq(r);
 }
 
 /*
  * Every change of the link is a RDLH_LINK_UP_CHGED event; one the EP did
- * not ask for (the LTSSM still enabled: the host's hot reset, link down,
- * a peer gone) is also a LINK_REQ_RST_NOT_INT, and with APP_DLY2_EN the
- * link then waits for APP_DLY2_DONE before it trains again.
+ * not ask for (the LTSSM still enabled: the link to the RC QEMU lost or
+ * cut) is also a LINK_REQ_RST_NOT_INT, and with APP_DLY2_EN the link
+ * then waits for APP_DLY2_DONE before it trains again.
  */
 static void dw_pcie_ep_rk_link_changed(DwPcieEpState *s)
 {
@@ -444,24 +391,69 @@ static void dw_pcie_ep_rk_link_changed(DwPcieEpState *s)
 }
 
 /*
- * A node "/@prefix@<addr>" with @compat, reg and a phandle (returned), for
- * one of the stand-in providers; its path in @path (the caller frees it).
+ * A syscon or PHY node "/@prefix@<addr>" for sysbus region @region, with
+ * @compat, reg and a phandle (returned); its path in @path (to free).
  */
-static uint32_t dw_pcie_ep_rk_fdt_reg_node(void *fdt, const char *prefix,
-                                           hwaddr addr, uint64_t size,
+static uint32_t dw_pcie_ep_rk_fdt_reg_node(SysBusDevice *sbd, void *fdt,
+                                           PlatformBusDevice *pbus,
+                                           const char *prefix, int region,
                                            const char *const *compat,
                                            unsigned ncompat, char **path)
 {
+    hwaddr addr = dw_pcie_ep_fdt_mmio_addr(sbd, pbus, region);
     char *node = g_strdup_printf("/%s@%" PRIx64, prefix, (uint64_t)addr);
     uint32_t phandle = qemu_fdt_alloc_phandle(fdt);
 
     qemu_fdt_add_subnode(fdt, node);
     qemu_fdt_setprop_string_array(fdt, node, "compatible", (char **)compat,
                                   ncompat);
-    qemu_fdt_setprop_sized_cells(fdt, node, "reg", 2, addr, 2, size);
+    qemu_fdt_setprop_sized_cells(fdt, node, "reg", 2, addr, 2,
+                                 memory_region_size(
+                                     sysbus_mmio_get_region(sbd, region)));
     qemu_fdt_setprop_cell(fdt, node, "phandle", phandle);
     *path = node;
     return phandle;
+}
+
+/*
+ * The PHY ("rockchip,rk3588-pcie3-phy") and its GRF syscons; the PHY's
+ * phandle.  Its reset is line 2 of the reset block @rst, its clock @clk.
+ */
+static uint32_t dw_pcie_ep_rk_fdt_phy(SysBusDevice *sbd, void *fdt,
+                                      PlatformBusDevice *pbus, uint32_t clk,
+                                      uint32_t rst)
+{
+    static const char *const phy_compat[] = { "rockchip,rk3588-pcie3-phy" };
+    static const char *const phy_grf_compat[] = {
+        "rockchip,rk3588-pcie3-phy-grf", "syscon",
+    };
+    static const char *const php_grf_compat[] = {
+        "rockchip,rk3588-php-grf", "syscon",
+    };
+    g_autofree char *phy_node = NULL;
+    g_autofree char *phy_grf_node = NULL;
+    g_autofree char *php_grf_node = NULL;
+    uint32_t phy, phy_grf, php_grf;
+
+    phy_grf = dw_pcie_ep_rk_fdt_reg_node(sbd, fdt, pbus, "syscon",
+                                         RK_MMIO_PHY_GRF, phy_grf_compat,
+                                         ARRAY_SIZE(phy_grf_compat),
+                                         &phy_grf_node);
+    php_grf = dw_pcie_ep_rk_fdt_reg_node(sbd, fdt, pbus, "syscon",
+                                         RK_MMIO_PHP_GRF, php_grf_compat,
+                                         ARRAY_SIZE(php_grf_compat),
+                                         &php_grf_node);
+    phy = dw_pcie_ep_rk_fdt_reg_node(sbd, fdt, pbus, "phy", RK_MMIO_PHY,
+                                     phy_compat, ARRAY_SIZE(phy_compat),
+                                     &phy_node);
+    qemu_fdt_setprop_cell(fdt, phy_node, "#phy-cells", 0);
+    qemu_fdt_setprop_cell(fdt, phy_node, "clocks", clk);
+    qemu_fdt_setprop_string(fdt, phy_node, "clock-names", "pclk");
+    qemu_fdt_setprop_cells(fdt, phy_node, "resets", rst, 2);
+    qemu_fdt_setprop_string(fdt, phy_node, "reset-names", "phy");
+    qemu_fdt_setprop_cell(fdt, phy_node, "rockchip,phy-grf", phy_grf);
+    qemu_fdt_setprop_cell(fdt, phy_node, "rockchip,pipe-grf", php_grf);
+    return phy;
 }
 
 static int dw_pcie_ep_rk_add_fdt_node(SysBusDevice *sbd, void *fdt,
@@ -486,64 +478,12 @@ static int dw_pcie_ep_rk_add_fdt_node(SysBusDevice *sbd, void *fdt,
         "aclk_mst", "aclk_slv", "aclk_dbi", "pclk", "aux",
     };
     static const char *const reset_names[] = { "pwr", "pipe" };
-    static const char *const rst_compat[] = { "snps,dw-high-reset" };
-    static const char *const phy_compat[] = { "rockchip,rk3588-pcie3-phy" };
-    static const char *const phy_grf_compat[] = {
-        "rockchip,rk3588-pcie3-phy-grf", "syscon",
-    };
-    static const char *const php_grf_compat[] = {
-        "rockchip,rk3588-php-grf", "syscon",
-    };
-    DwPcieEpRkState *r = DW_PCIE_EP_RK3588(sbd);
-    uint32_t clk, rst, phy, phy_grf, php_grf;
-    g_autofree char *rst_node = NULL;
-    g_autofree char *phy_node = NULL;
-    g_autofree char *phy_grf_node = NULL;
-    g_autofree char *php_grf_node = NULL;
+    uint32_t clk, rst, phy;
     char *node;
 
-    clk = qemu_fdt_alloc_phandle(fdt);
-    qemu_fdt_add_subnode(fdt, "/clock-pcie-ep");
-    qemu_fdt_setprop_string(fdt, "/clock-pcie-ep", "compatible",
-                            "fixed-clock");
-    qemu_fdt_setprop_cell(fdt, "/clock-pcie-ep", "#clock-cells", 0);
-    qemu_fdt_setprop_cell(fdt, "/clock-pcie-ep", "clock-frequency",
-                          100000000);
-    qemu_fdt_setprop_string(fdt, "/clock-pcie-ep", "clock-output-names",
-                            "clock-pcie-ep");
-    qemu_fdt_setprop_cell(fdt, "/clock-pcie-ep", "phandle", clk);
-
-    rst = dw_pcie_ep_rk_fdt_reg_node(fdt, "reset-controller",
-                                     dw_pcie_ep_fdt_mmio_addr(sbd, pbus, 9),
-                                     memory_region_size(&r->rst),
-                                     rst_compat, ARRAY_SIZE(rst_compat),
-                                     &rst_node);
-    qemu_fdt_setprop_cell(fdt, rst_node, "#reset-cells", 1);
-    phy_grf = dw_pcie_ep_rk_fdt_reg_node(fdt, "syscon",
-                                         dw_pcie_ep_fdt_mmio_addr(sbd, pbus, 7),
-                                         memory_region_size(&r->phy_grf),
-                                         phy_grf_compat,
-                                         ARRAY_SIZE(phy_grf_compat),
-                                         &phy_grf_node);
-    php_grf = dw_pcie_ep_rk_fdt_reg_node(fdt, "syscon",
-                                         dw_pcie_ep_fdt_mmio_addr(sbd, pbus, 8),
-                                         memory_region_size(&r->php_grf),
-                                         php_grf_compat,
-                                         ARRAY_SIZE(php_grf_compat),
-                                         &php_grf_node);
-    phy = dw_pcie_ep_rk_fdt_reg_node(fdt, "phy",
-                                     dw_pcie_ep_fdt_mmio_addr(sbd, pbus, 6),
-                                     memory_region_size(&r->phy),
-                                     phy_compat, ARRAY_SIZE(phy_compat),
-                                     &phy_node);
-    qemu_fdt_setprop_cell(fdt, phy_node, "#phy-cells", 0);
-    qemu_fdt_setprop_cell(fdt, phy_node, "clocks", clk);
-    qemu_fdt_setprop_string(fdt, phy_node, "clock-names", "pclk");
-    qemu_fdt_setprop_cells(fdt, phy_node, "resets", rst, 2);
-    qemu_fdt_setprop_string(fdt, phy_node, "reset-names", "phy");
-    qemu_fdt_setprop_cell(fdt, phy_node, "rockchip,phy-grf", phy_grf);
-    qemu_fdt_setprop_cell(fdt, phy_node, "rockchip,pipe-grf", php_grf);
-
+    clk = dw_pcie_ep_fdt_clock(sbd, fdt, pbus, "clk", 100000000);
+    rst = dw_pcie_ep_fdt_rst_node(sbd, fdt, pbus, RK_MMIO_RST);
+    phy = dw_pcie_ep_rk_fdt_phy(sbd, fdt, pbus, clk, rst);
     node = dw_pcie_ep_fdt_node(sbd, fdt, pbus, irq_start,
                                compat, ARRAY_SIZE(compat),
                                reg_names, reg_index, ARRAY_SIZE(reg_names),
@@ -580,6 +520,7 @@ static const DwPcieEpFace dw_pcie_ep_rk_face = {
     .msix = true,
     .its = true,
     .edma_in_atu = true,
+    .edma_channels = 4,     /* dma0..dma3 */
 };
 
 static void dw_pcie_ep_rk_class_init(ObjectClass *klass, void *data)
@@ -594,6 +535,7 @@ static void dw_pcie_ep_rk_class_init(ObjectClass *klass, void *data)
     k->glue_realize = dw_pcie_ep_rk_glue_realize;
     k->glue_realize_late = dw_pcie_ep_rk_glue_realize_late;
     k->glue_reset = dw_pcie_ep_rk_glue_reset;
+    k->glue_train = dw_pcie_ep_rk_train;
     k->link_changed = dw_pcie_ep_rk_link_changed;
     k->add_fdt_node = dw_pcie_ep_rk_add_fdt_node;
 }

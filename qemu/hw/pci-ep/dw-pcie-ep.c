@@ -30,6 +30,7 @@
 #include "qapi/error.h"
 #include "qemu/module.h"
 #include "qemu/units.h"
+#include "qemu/log.h"
 #include "trace.h"
 
 #include "dw-pcie-ep-internal.h"
@@ -79,6 +80,7 @@ static void dw_pcie_ep_reset_hold(Object *obj, ResetType type)
 
     dw_pcie_ep_core_reset(s);
     s->ltssm_en = false;
+    s->rst_reg = s->rst_lines;          /* a reset block: all asserted */
     k->glue_reset(s);
 }
 
@@ -117,30 +119,39 @@ static void dw_pcie_ep_undo_edma(DwPcieEpState *s)
     }
 }
 
-static void dw_pcie_ep_realize(DeviceState *dev, Error **errp)
+/* The properties, and what the face allows of them. */
+static bool dw_pcie_ep_check_props(DwPcieEpState *s, Error **errp)
 {
-    DwPcieEpState *s = DW_PCIE_EP(dev);
-    DwPcieEpClass *k = DW_PCIE_EP_GET_CLASS(dev);
-    SysBusDevice *sbd = SYS_BUS_DEVICE(dev);
-    uint32_t regions;
+    const DwPcieEpFace *f = DW_PCIE_EP_GET_CLASS(s)->face;
+    uint64_t wr, rd;
 
     if (s->num_ib < 1 || s->num_ib > DW_PCIE_EP_MAX_REGIONS ||
         s->num_ob < 1 || s->num_ob > DW_PCIE_EP_MAX_REGIONS) {
         error_setg(errp, "dw-pcie-ep: num-ib-windows and num-ob-windows must "
                    "be 1..%d", DW_PCIE_EP_MAX_REGIONS);
-        return;
+        return false;
     }
     if (s->addr_space_size < 64 * KiB || !is_power_of_2(s->addr_space_size)) {
         error_setg(errp, "dw-pcie-ep: addr-space-size must be a power of two "
                    "of at least 64 KiB");
-        return;
+        return false;
     }
-    if (s->msi_doorbell && !k->face->its) {
+    wr = object_property_get_uint(OBJECT(&s->edma), "wr-channels",
+                                  &error_abort);
+    rd = object_property_get_uint(OBJECT(&s->edma), "rd-channels",
+                                  &error_abort);
+    if (f->edma_channels && (wr + rd != f->edma_channels)) {
+        error_setg(errp, "dw-pcie-ep: the %s face's device tree names %u eDMA "
+                   "interrupts, one per channel: wr-channels + rd-channels "
+                   "must be %u", f->name, f->edma_channels, f->edma_channels);
+        return false;
+    }
+    if (s->msi_doorbell && !f->its) {
         error_setg(errp, "dw-pcie-ep: msi-doorbell=on: the %s face's SoC "
                    "cannot send the EP's doorbells to a GICv3 ITS; leave "
                    "msi-doorbell off for the eDMA's embedded doorbell",
-                   k->face->name);
-        return;
+                   f->name);
+        return false;
     }
     if (s->msi_doorbell &&
         !object_resolve_path_type("", TYPE_ARM_GICV3_ITS_COMMON, NULL)) {
@@ -148,6 +159,103 @@ static void dw_pcie_ep_realize(DeviceState *dev, Error **errp)
                    "the EP's doorbells: use -machine virt,gic-version=3 "
                    "(its=on is the default), or leave msi-doorbell off for "
                    "the eDMA's embedded doorbell");
+        return false;
+    }
+    return true;
+}
+
+static uint64_t dw_pcie_ep_hole_read(void *opaque, hwaddr addr,
+                                     unsigned size)
+{
+    qemu_log_mask(LOG_GUEST_ERROR, "dw-pcie-ep: atu read 0x%" HWADDR_PRIx
+                  " is neither iATU nor eDMA: 0\n", addr);
+    return 0;
+}
+
+static void dw_pcie_ep_hole_write(void *opaque, hwaddr addr, uint64_t val,
+                                  unsigned size)
+{
+    qemu_log_mask(LOG_GUEST_ERROR, "dw-pcie-ep: atu write 0x%" HWADDR_PRIx
+                  " is neither iATU nor eDMA: ignored\n", addr);
+}
+
+static const MemoryRegionOps dw_pcie_ep_hole_ops = {
+    .read = dw_pcie_ep_hole_read,
+    .write = dw_pcie_ep_hole_write,
+    .endianness = DEVICE_LITTLE_ENDIAN,
+};
+
+/*
+ * The "atu" region: the iATU's registers (those of the configured regions),
+ * or with edma_in_atu DWC's default layout, 1 MiB with the iATU at 0 (every
+ * region index decoded, those past the configured counts read as zero),
+ * the eDMA at 0x80000 and the rest reading as zero.
+ */
+static MemoryRegion *dw_pcie_ep_init_atu(DwPcieEpState *s)
+{
+    MemoryRegion *edma = sysbus_mmio_get_region(SYS_BUS_DEVICE(&s->edma), 0);
+    uint32_t regions = MAX(s->num_ib, s->num_ob);
+
+    if (!DW_PCIE_EP_GET_CLASS(s)->face->edma_in_atu) {
+        memory_region_init_io(&s->atu, OBJECT(s), &dw_pcie_ep_atu_ops, s,
+                              "dw-pcie-ep.atu",
+                              ROUND_UP(regions * DW_IATU_REGION_STRIDE,
+                                       4 * KiB));
+        return &s->atu;
+    }
+    memory_region_init_io(&s->atu_edma, OBJECT(s), &dw_pcie_ep_hole_ops, s,
+                          "dw-pcie-ep.atu-edma", DW_PCIE_EP_ATU_EDMA_SIZE);
+    memory_region_init_io(&s->atu, OBJECT(s), &dw_pcie_ep_atu_ops, s,
+                          "dw-pcie-ep.atu", DW_PCIE_EP_ATU_EDMA_OFFSET);
+    memory_region_init_alias(&s->edma_alias, OBJECT(s),
+                             "dw-pcie-ep.atu-edma.dma", edma, 0,
+                             memory_region_size(edma));
+    memory_region_add_subregion(&s->atu_edma, 0, &s->atu);
+    memory_region_add_subregion(&s->atu_edma, DW_PCIE_EP_ATU_EDMA_OFFSET,
+                                &s->edma_alias);
+    return &s->atu_edma;
+}
+
+/*
+ * The register regions and interrupts, in the order dw-pcie-ep.h gives:
+ * the core's, the glue's, addr_space, the stand-ins'.  And the address
+ * space of the eDMA's registers that a reserved BAR shows the RC.
+ */
+static void dw_pcie_ep_init_regions(DwPcieEpState *s)
+{
+    DwPcieEpClass *k = DW_PCIE_EP_GET_CLASS(s);
+    SysBusDevice *sbd = SYS_BUS_DEVICE(s);
+    MemoryRegion *edma = sysbus_mmio_get_region(SYS_BUS_DEVICE(&s->edma), 0);
+
+    memory_region_init_io(&s->dbi, OBJECT(s), &dw_pcie_ep_dbi_ops, s,
+                          "dw-pcie-ep.dbi", DW_PCIE_EP_DBI_SIZE);
+    memory_region_init_io(&s->dbi2, OBJECT(s), &dw_pcie_ep_dbi2_ops, s,
+                          "dw-pcie-ep.dbi2", DW_PCIE_EP_DBI_SIZE);
+    memory_region_init_io(&s->addr_space, OBJECT(s),
+                          &dw_pcie_ep_addr_space_ops, s,
+                          "dw-pcie-ep.addr_space", s->addr_space_size);
+    sysbus_init_mmio(sbd, &s->dbi);
+    sysbus_init_mmio(sbd, &s->dbi2);
+    sysbus_init_mmio(sbd, dw_pcie_ep_init_atu(s));
+    sysbus_init_mmio(sbd, edma);
+    sysbus_init_irq(sbd, &s->irq_dma);
+    k->glue_realize(s);
+    sysbus_init_mmio(sbd, &s->addr_space);
+    if (k->glue_realize_late) {
+        k->glue_realize_late(s);
+    }
+    memory_region_init_alias(&s->bar_rsvd, OBJECT(s), "dw-pcie-ep.bar-rsvd",
+                             edma, 0, memory_region_size(edma));
+    address_space_init(&s->bar_rsvd_as, &s->bar_rsvd, "dw-pcie-ep-bar-rsvd");
+}
+
+static void dw_pcie_ep_realize(DeviceState *dev, Error **errp)
+{
+    DwPcieEpState *s = DW_PCIE_EP(dev);
+    DwPcieEpClass *k = DW_PCIE_EP_GET_CLASS(dev);
+
+    assert(k->face && k->glue_realize && k->glue_reset && k->add_fdt_node);
+    if (!dw_pcie_ep_check_props(s, errp)) {
         return;
     }
     /* EP memory: the machine's unless the "memory" link names one */
@@ -175,51 +283,6 @@ static void dw_pcie_ep_realize(DeviceState *dev, Error **errp)
         dw_pcie_ep_undo_edma(s);
         return;
     }
-    regions = MAX(s->num_ib, s->num_ob);
-
-    memory_region_init_io(&s->dbi, OBJECT(dev), &dw_pcie_ep_dbi_ops, s,
-                          "dw-pcie-ep.dbi", DW_PCIE_EP_DBI_SIZE);
-    memory_region_init_io(&s->dbi2, OBJECT(dev), &dw_pcie_ep_dbi2_ops, s,
-                          "dw-pcie-ep.dbi2", DW_PCIE_EP_DBI_SIZE);
-    if (k->face->edma_in_atu) {
-        /*
-         * DWC's default layout: the iATU at 0 (every region index decoded,
-         * those past the configured counts read as zero), the eDMA at
-         * 0x80000, in a 1 MiB "atu" region
-         */
-        MemoryRegion *edma = sysbus_mmio_get_region(SYS_BUS_DEVICE(&s->edma),
-                                                    0);
-
-        memory_region_init(&s->atu_edma, OBJECT(dev), "dw-pcie-ep.atu-edma",
-                           DW_PCIE_EP_ATU_EDMA_SIZE);
-        memory_region_init_io(&s->atu, OBJECT(dev), &dw_pcie_ep_atu_ops, s,
-                              "dw-pcie-ep.atu", DW_PCIE_EP_ATU_EDMA_OFFSET);
-        memory_region_init_alias(&s->edma_alias, OBJECT(dev),
-                                 "dw-pcie-ep.atu-edma.dma", edma, 0,
-                                 memory_region_size(edma));
-        memory_region_add_subregion(&s->atu_edma, 0, &s->atu);
-        memory_region_add_subregion(&s->atu_edma, DW_PCIE_EP_ATU_EDMA_OFFSET,
-                                    &s->edma_alias);
-    } else {
-        memory_region_init_io(&s->atu, OBJECT(dev), &dw_pcie_ep_atu_ops, s,
-                              "dw-pcie-ep.atu",
-                              ROUND_UP(regions * DW_IATU_REGION_STRIDE,
-                                       4 * KiB));
-    }
-    memory_region_init_io(&s->addr_space, OBJECT(dev),
-                          &dw_pcie_ep_addr_space_ops, s,
-                          "dw-pcie-ep.addr_space", s->addr_space_size);
-
-    sysbus_init_mmio(sbd, &s->dbi);
-    sysbus_init_mmio(sbd, &s->dbi2);
-    sysbus_init_mmio(sbd, k->face->edma_in_atu ? &s->atu_edma : &s->atu);
-    sysbus_init_mmio(sbd, sysbus_mmio_get_region(SYS_BUS_DEVICE(&s->edma), 0));
-    sysbus_init_irq(sbd, &s->irq_dma);
-    k->glue_realize(s);
-    sysbus_init_mmio(sbd, &s->addr_space);
-    if (k->glue_realize_late) {
-        k->glue_realize_late(s);
-    }
     if (qemu_chr_fe_backend_connected(&s->chr)) {
         dw_pcie_ep_map_init(s);
         if (!pcie_link_init(&s->link, &s->chr, PL_ROLE_EP, "dw-pcie-ep",
@@ -234,6 +297,8 @@ static void dw_pcie_ep_realize(DeviceState *dev, Error **errp)
             return;
         }
     }
+    /* nothing fails from here: no region is made before a failure */
+    dw_pcie_ep_init_regions(s);
     qdev_init_gpio_in_named(dev, dw_pcie_ep_dma_irq, "edma-irq", 1);
     sysbus_connect_irq(SYS_BUS_DEVICE(&s->edma), 0,
                        qdev_get_gpio_in_named(dev, "edma-irq", 0));

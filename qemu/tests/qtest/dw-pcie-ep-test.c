@@ -816,7 +816,7 @@ static void rcar_start(Ep *ep, const char *log)
     ep->dma = region_base(ep->qts, "dw-edma");
     ep->app = region_base(ep->qts, "dw-pcie-ep-rcar-s4.app");
     ep->phy = region_base(ep->qts, "dw-pcie-ep-rcar-s4.phy");
-    ep->rst = region_base(ep->qts, "dw-pcie-ep-rcar-s4.rst");
+    ep->rst = region_base(ep->qts, "dw-pcie-ep.rst");
     ep->addr_space = region_base(ep->qts, "dw-pcie-ep.addr_space");
     qtest_irq_intercept_out_named(ep->qts, "/machine/peripheral/ep",
                                   "sysbus-irq");
@@ -920,13 +920,17 @@ static void test_rcar_app_regs(void)
         /* phy: mapped, never used by the S4 driver */
         qtest_writel(ep.qts, ep.phy + 0x0f8, 0xffffffff);
         g_assert_cmphex(qtest_readl(ep.qts, ep.phy + 0x0f8), ==, 0);
-        g_assert_true(log_has(log, "dw-pcie-ep-rcar-s4: phy write 0x0f8"));
+        g_assert_true(log_has(log, "dw-pcie-ep-rcar-s4.phy: write 0x0f8"));
         /* the neighbours kept their values */
         g_assert_cmphex(s4_app(&ep, S4_PCIEMSR0), ==, 0xffffffff);
         g_assert_cmphex(s4_app(&ep, S4_PCIERSTCTRL1), ==, S4_HOLD_PHY_RST);
         qtest_writel(ep.qts, ep.app + S4_PCIEDMAINTSTSEN, 0xffff);
         qtest_writel(ep.qts, ep.app + S4_PCIERSTCTRL1, S4_LTSSM_ENABLE);
         qtest_writel(ep.qts, ep.rst + S4_RST, 0);
+        /* PCIEMSR0 has DEVICE_TYPE_RC (bit 4) set: RC mode does not train */
+        g_assert_cmphex(s4_app(&ep, S4_PCIEINTSTS0), ==, 0);
+        g_assert_true(log_has(log, "PCIEMSR0 selects RC mode"));
+        qtest_writel(ep.qts, ep.app + S4_PCIEMSR0, 0x00000001);
         g_assert_cmphex(s4_app(&ep, S4_PCIEINTSTS0), ==, S4_LINK_UP);
         qtest_system_reset(ep.qts);
     }
@@ -1342,7 +1346,7 @@ static void rk_start(Ep *ep, const char *log, const char *pre,
     ep->phy = region_base(ep->qts, "dw-pcie-ep-rk3588.phy");
     ep->phy_grf = region_base(ep->qts, "dw-pcie-ep-rk3588.phy-grf");
     ep->php_grf = region_base(ep->qts, "dw-pcie-ep-rk3588.php-grf");
-    ep->rst = region_base(ep->qts, "dw-pcie-ep-rk3588.rst");
+    ep->rst = region_base(ep->qts, "dw-pcie-ep.rst");
     ep->addr_space = region_base(ep->qts, "dw-pcie-ep.addr_space");
     qtest_irq_intercept_out_named(ep->qts, "/machine/peripheral/ep",
                                   "sysbus-irq");
@@ -2211,14 +2215,21 @@ static void test_rk_phy_grf(void)
         uint64_t a = ep.phy_grf + lanes[i];
 
         g_test_message("PHY GRF 0x%04x", lanes[i]);
-        g_assert_cmphex(qtest_readl(ep.qts, a), ==, 0);
+        /* RX common refclk mode is on from reset (the PHY driver says so) */
+        g_assert_cmphex(qtest_readl(ep.qts, a), ==, 0x80);
         qtest_writel(ep.qts, a, 0x0000ffff);
+        g_assert_cmphex(qtest_readl(ep.qts, a), ==, 0x80);
+        qtest_writel(ep.qts, a, RK3588_REFCLK_MODE_DIS);
         g_assert_cmphex(qtest_readl(ep.qts, a), ==, 0);
+        for (j = 0; j < ARRAY_SIZE(lanes); j++) {
+            g_assert_cmphex(qtest_readl(ep.qts, ep.phy_grf + lanes[j]), ==,
+                            j == i ? 0 : 0x80);
+        }
         qtest_writel(ep.qts, a, RK3588_REFCLK_MODE_EN);
         g_assert_cmphex(qtest_readl(ep.qts, a), ==, 0x80);
         for (j = 0; j < ARRAY_SIZE(lanes); j++) {
             g_assert_cmphex(qtest_readl(ep.qts, ep.phy_grf + lanes[j]), ==,
-                            j <= i ? 0x80 : 0);
+                            0x80);
         }
     }
     qtest_writel(ep.qts, ep.phy_grf + lanes[1], RK3588_REFCLK_MODE_DIS);

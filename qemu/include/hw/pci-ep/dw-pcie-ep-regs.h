@@ -240,7 +240,7 @@ REG32(RCAR_PCIEDMAINTSTSEN, 0x0314)
  *     post-write hook)
  */
 #define DW_PCIE_EP_RCAR_APP_REGS(X)                                         \
-    X(RCAR_PCIEMSR0, 0, 0, 0, 0, NULL)                                      \
+    X(RCAR_PCIEMSR0, 0, 0, 0, 0, dw_pcie_ep_rcar_rstctrl_postw)             \
     X(RCAR_PCIERSTCTRL1, R_RCAR_PCIERSTCTRL1_APP_HOLD_PHY_RST_MASK, 0, 0,   \
       0, dw_pcie_ep_rcar_rstctrl_postw)                                     \
     X(RCAR_PCIEPWRMNGCTRL, 0, 0, 0, 0, NULL)                                \
@@ -250,13 +250,12 @@ REG32(RCAR_PCIEDMAINTSTSEN, 0x0314)
       ~(uint32_t)R_RCAR_PCIEDMAINTSTSEN_EN_MASK, dw_pcie_ep_rcar_irq_postw)
 
 /*
- * The rcar-s4 face's stand-in reset block ("snps,dw-high-reset", Linux's
- * reset-simple): bit 0 of its one register is the controller's "pwr"
- * reset, set = asserted, asserted at power-on.
+ * The rcar-s4 face's stand-in reset block (dw-pcie-ep-standin.c,
+ * "snps,dw-high-reset", Linux's reset-simple): bit 0 of its one register
+ * is the controller's "pwr" reset, set = asserted, asserted at power-on.
  */
 REG32(RCAR_RST, 0x0)
     FIELD(RCAR_RST, PWR, 0, 1)
-#define DW_PCIE_EP_RCAR_RST_SIZE     0x1000
 #define DW_PCIE_EP_RCAR_PHY_SIZE     0x1000
 
 /*
@@ -294,10 +293,14 @@ REG32(RK_PHY_GRF_PHY0_LN0_CON1, 0x1004)
 REG32(RK_PHY_GRF_PHY0_LN1_CON1, 0x1104)
 REG32(RK_PHY_GRF_PHY1_LN0_CON1, 0x2004)
 REG32(RK_PHY_GRF_PHY1_LN1_CON1, 0x2104)
+#define RK_PHY_GRF_LN_CON1_RX_CMN_REFCLK    0x80    /* set at reset */
 /* The PHP GRF's lane split */
 REG32(RK_PHP_GRF_PCIESEL_CON, 0x100)
 
-/* The rk3588 face's stand-in reset block: set = asserted, all at reset */
+/*
+ * The rk3588 face's stand-in reset block (dw-pcie-ep-standin.c): set =
+ * asserted, all at reset
+ */
 REG32(RK_RST, 0x0)
     FIELD(RK_RST, PWR, 0, 1)
     FIELD(RK_RST, PIPE, 1, 1)
@@ -309,6 +312,5 @@ REG32(RK_RST, 0x0)
 #define DW_PCIE_EP_RK_PHY_SIZE       0x1000
 #define DW_PCIE_EP_RK_PHY_GRF_SIZE   0x10000
 #define DW_PCIE_EP_RK_PHP_GRF_SIZE   0x1000
-#define DW_PCIE_EP_RK_RST_SIZE       0x1000
 
 #endif

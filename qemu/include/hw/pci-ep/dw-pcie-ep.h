@@ -21,6 +21,8 @@
  *   then the face's glue regions (DwPcieEpClass::glue_realize), then
  *   addr_space, the outbound window ("addr-space-size" bytes), then any
  *   region of the face's stand-in providers (not in the node's reg).
+ *   With edma_in_atu, "atu" is 1 MiB with the eDMA inside, and region 3
+ *   is left unmapped by the platform bus.
  * Interrupts: 0 "dma", then the face's.
  *
  * Copyright (c) 2026 The dwc-pcie-ep authors
@@ -61,6 +63,7 @@ enum {
 #define DW_PCIE_EP_IRQ_DMA       0
 
 #define DW_PCIE_EP_DBI_SIZE      0x1000
+#define DW_PCIE_EP_RST_SIZE      0x1000
 #define DW_PCIE_EP_MAX_REGIONS   256
 #define DW_PCIE_EP_NUM_BARS      6
 
@@ -68,8 +71,8 @@ enum {
  * What a face's hardware does with each BAR (the kernel's epc_features
  * say the same to the function drivers, enum pci_epc_bar_type):
  *   PROGRAMMABLE  the DBI2 mask sets the size (the qemu face's BAR1, 3-5)
- *   RESIZABLE     a Resizable BAR capability entry sets it (BAR0, BAR2 in
- *                 both faces); DBI2 bit 0 enables it
+ *   RESIZABLE     a Resizable BAR capability entry sets it (BAR0, BAR2 on
+ *                 qemu and rcar-s4); DBI2 bit 0 enables it
  *   FIXED         the size is @fixed_size (a power of two, 16 bytes to
  *                 2 GiB): DBI2 keeps only bit 0 (enable), the mask reads
  *                 as fixed_size - 1
@@ -77,7 +80,9 @@ enum {
  *                 guest errors and ignored, so the BAR stays off (it may
  *                 be the upper half of a 64-bit BAR below it)
  *   RESERVED      the hardware's own: enabled from reset with @fixed_size
- *                 bytes (32-bit), DBI2 writes ignored, and what the RC
+ *                 bytes (32-bit, at most the eDMA block's 8 KiB), DBI2
+ *                 writes and the BAR's type bits ignored, never shared
+ *                 memory on the fast path, and what the RC
  *                 reads and writes in it is the eDMA's register block from
  *                 its offset 0, whatever the iATU says (RK3588's BAR4,
  *                 PCI_EPC_BAR_RSVD_DMA_CTRL_MMIO in Linux)
@@ -100,14 +105,18 @@ typedef struct DwPcieEpBarRule {
  * between SoCs built around the same core).
  *   name      the face, as run-pair.sh --soc names it
  *   bar       each BAR's rule; the Resizable BAR capability has one entry
- *             per RESIZABLE BAR, in BAR order
+ *             per RESIZABLE BAR, in BAR order; a FIXED or RESERVED
+ *             size is a power of two
  *   msix      the MSI-X capability is in the capability chain
  *   its       the SoC can send the EP's doorbells to a GICv3 ITS (the
  *             msi-doorbell property may be on)
  *   edma_in_atu  the "atu" region is 1 MiB with the eDMA's registers at
  *             its offset 0x80000 (the DWC default layout, which Linux
  *             falls back to when the node has no "dma" region); else
- *             "atu" holds the iATU alone
+ *             "atu" holds the iATU alone.  Region 3 ("dma") is then not
+ *             mapped by the platform bus (it is reached through "atu")
+ *   edma_channels  0, or the number of eDMA interrupts the face's node
+ *             names, one per channel: wr-channels + rd-channels must be it
  */
 typedef struct DwPcieEpFace {
     const char *name;
@@ -115,6 +124,7 @@ typedef struct DwPcieEpFace {
     bool msix;
     bool its;
     bool edma_in_atu;
+    unsigned edma_channels;
 } DwPcieEpFace;
 
 /* With edma_in_atu: the atu region's size and the eDMA's offset in it. */
@@ -146,6 +156,11 @@ struct DwPcieEpClass {
      */
     void (*glue_realize_late)(DwPcieEpState *s);
     void (*glue_reset)(DwPcieEpState *s);
+    /*
+     * glue_train (with a reset block): recompute the LTSSM enable from the
+     * glue's registers and the reset lines, and train.
+     */
+    void (*glue_train)(DwPcieEpState *s);
     void (*link_changed)(DwPcieEpState *s);
     /*
      * dma_irq_enabled: whether the glue lets the eDMA's interrupt reach
@@ -156,7 +171,10 @@ struct DwPcieEpClass {
      * add_fdt_node: write the controller's node below @parent in @fdt,
      * with addresses and interrupts as placed by @pbus (SPI numbers start
      * at @irq_start).  Called by hw/core/sysbus-fdt.c for dynamic sysbus
-     * devices on "virt".  Returns 0, or a negative value on failure.
+     * devices on "virt", which asserts success: realize refuses what
+     * could make it fail.  Returns 0.
+     *
+     * face, glue_realize, glue_reset and add_fdt_node are mandatory.
      */
     int (*add_fdt_node)(SysBusDevice *sbd, void *fdt, const char *parent,
                         PlatformBusDevice *pbus, int irq_start);
@@ -183,6 +201,9 @@ struct DwPcieEpState {
     MemoryRegion atu_edma;   /* edma_in_atu: "atu", iATU + eDMA alias */
     MemoryRegion edma_alias;
     MemoryRegion addr_space;
+    /* what a RESERVED BAR shows the RC: the eDMA's registers, from 0 */
+    MemoryRegion bar_rsvd;
+    AddressSpace bar_rsvd_as;
     DwEdmaEmuState edma;
     qemu_irq irq_dma;
     bool dma_level;          /* the eDMA's line, before the glue's gate */
@@ -227,6 +248,12 @@ struct DwPcieEpState {
     MemoryRegion *ep_mem;
     AddressSpace ep_mem_as;
     AddressSpace *ep_as;
+
+    /* The stand-in reset block (dw-pcie-ep-standin.c), if the face has one */
+    MemoryRegion rst;
+    uint32_t rst_reg;        /* asserted lines */
+    uint32_t rst_lines;      /* the lines that exist */
+    uint32_t rst_core;       /* the lines that reset the core */
 
     /* Not migrated: the link's peer is another QEMU process. */
     Error *migration_blocker;
