@@ -7,6 +7,21 @@
 # dependencies.  Idempotent: a second run only checks.
 set -eu
 
+# dt-schema for scripts/check-dts.sh.  Linux 7.2's bindings need dtschema
+# 2023.9 or newer (DT_SCHEMA_MIN_VERSION in its
+# Documentation/devicetree/bindings/Makefile); bookworm has 2022.08, which
+# rejects 44 of 7.2's schema files.  sid's is pinned here; its libraries
+# come by suite: jsonschema >= 4.18 and referencing (pure Python) from
+# trixie, the rest from bookworm, built for its Python 3.11.  rpds-py,
+# which referencing needs, is in Debian only compiled for Python 3.13 and
+# 3.14: check-dts.sh brings a pure-Python stand-in for it.
+DT_SCHEMA_DEB_VERSION=${DT_SCHEMA_DEB_VERSION:-2026.06-1}
+DT_SCHEMA_PKGS="dt-schema=$DT_SCHEMA_DEB_VERSION python3-jsonschema/trixie
+ python3-referencing/trixie python3-jsonschema-specifications/trixie
+ python3-attr/bookworm python3-typing-extensions/bookworm
+ python3-ruamel.yaml/bookworm python3-ruamel.yaml.clib/bookworm
+ python3-rfc3987/bookworm python3-libfdt/bookworm"
+
 usage() {
     cat <<USAGE
 Usage: scripts/bootstrap.sh [--help] [--check]
@@ -24,12 +39,22 @@ Prepares a Debian 12 (bookworm) machine for this project (needs root):
     installed on the host);
   * build packages (compilers, QEMU and kernel build dependencies, clang
     with libFuzzer for tests/fuzz, iproute2 for the network namespaces of
-    tests/avocado/test_two_hosts.py).
+    tests/avocado/test_two_hosts.py);
+  * dt-schema \$DT_SCHEMA_DEB_VERSION (default $DT_SCHEMA_DEB_VERSION, from sid) for
+    scripts/check-dts.sh, with the Python libraries it needs (jsonschema,
+    referencing, jsonschema-specifications from trixie; attr,
+    typing-extensions, ruamel.yaml, rfc3987, libfdt from bookworm):
+    downloaded with apt-get download and unpacked, never installed, into
+    \$DWC_EP_CACHE/tools/dt-schema (this part needs no root).
 
   --check   only report whether the machine is ready (exit 1 if not)
 
 Environment:
   DWC_EP_NO_APT=1   skip everything (you manage the packages yourself)
+  DT_SCHEMA_DEB_VERSION  the dt-schema version to fetch (when sid has
+                    moved on; check-dts.sh's expected findings are for
+                    the default)
+  DWC_EP_CACHE      cache root (default ~/.cache/dwc-pcie-ep)
 USAGE
 }
 
@@ -43,6 +68,9 @@ for a in "$@"; do
 done
 
 [ "${DWC_EP_NO_APT:-0}" = 1 ] && exit 0
+
+DWC_EP_TOP=$(cd "$(dirname "$0")/.." && pwd)
+. "$DWC_EP_TOP/scripts/lib.sh"
 
 # Host packages from bookworm (and bookworm-backports for meson).  clang
 # and libclang-rt-14-dev (libFuzzer and the sanitizer runtimes, only a
@@ -76,13 +104,59 @@ PY
     return 0
 }
 
-if ready; then
+# The unpacked dt-schema tree: its .ready stamp holds the package list it
+# was made from, so a changed pin or list fetches it again.
+dt_schema_dir=$DWC_EP_CACHE/tools/dt-schema
+# shellcheck disable=SC2086,SC2116
+dt_schema_stamp=$(echo $DT_SCHEMA_PKGS)
+dt_schema_ready() {
+    [ "$(cat "$dt_schema_dir/.ready" 2>/dev/null)" = "$dt_schema_stamp" ] &&
+        [ -f "$dt_schema_dir/root/usr/bin/dt-validate" ]
+}
+fetch_dt_schema() {
+    echo "bootstrap: dt-schema $DT_SCHEMA_DEB_VERSION and its libraries, unpacked into $dt_schema_dir"
+    _dl=$DWC_EP_DL/dt-schema
+    _log=$DWC_EP_LOGS/bootstrap-dt-schema.log
+    rm -rf "$_dl" "$dt_schema_dir.new"
+    mkdir -p "$_dl" "$dt_schema_dir.new/root"
+    chmod 755 "$_dl" 2>/dev/null || true
+    # as root, a failed download is tried again once after apt-get update
+    # (the lists may predate the pinned version)
+    # shellcheck disable=SC2086
+    if ! (cd "$_dl" && apt-get download -q $DT_SCHEMA_PKGS) >"$_log" 2>&1 &&
+        ! { [ "$(id -u)" = 0 ] && apt-get update -q >>"$_log" 2>&1 &&
+            (cd "$_dl" && apt-get download -q $DT_SCHEMA_PKGS) >>"$_log" 2>&1; }; then
+        tail -n 5 "$_log" >&2
+        echo "bootstrap: cannot download dt-schema $DT_SCHEMA_DEB_VERSION or its libraries (log: $_log)." >&2
+        echo "  If sid has moved on, set DT_SCHEMA_DEB_VERSION to its version ('apt-cache madison dt-schema')" >&2
+        echo "  and review the expected findings in scripts/check-dts.sh." >&2
+        exit 1
+    fi
+    for _deb in "$_dl"/*.deb; do
+        dpkg-deb -x "$_deb" "$dt_schema_dir.new/root"
+        printf '%s %s\n' "$(dpkg-deb -f "$_deb" Package)" "$(dpkg-deb -f "$_deb" Version)" \
+            >>"$dt_schema_dir.new/versions"
+    done
+    rm -rf "$dt_schema_dir"
+    mv "$dt_schema_dir.new" "$dt_schema_dir"
+    echo "$dt_schema_stamp" >"$dt_schema_dir/.ready"
+}
+
+if ready && dt_schema_ready; then
     echo "bootstrap: host already prepared"
     exit 0
 fi
 if [ "$check_only" = 1 ]; then
-    echo "bootstrap: host not prepared; run scripts/bootstrap.sh as root" >&2
+    ready || echo "bootstrap: host not prepared; run scripts/bootstrap.sh as root" >&2
+    dt_schema_ready || echo "bootstrap: no dt-schema $DT_SCHEMA_DEB_VERSION in $dt_schema_dir; run scripts/bootstrap.sh" >&2
     exit 1
+fi
+if ready; then
+    # only dt-schema is missing: no root needed for it
+    fetch_dt_schema
+    dt_schema_ready || { echo "bootstrap: dt-schema still missing after the download" >&2; exit 1; }
+    echo "bootstrap: done"
+    exit 0
 fi
 if [ "$(id -u)" != 0 ]; then
     echo "bootstrap: packages are missing and this is not root." >&2
@@ -179,4 +253,6 @@ if ls "$tmp"/*.deb >/dev/null 2>&1; then
     dpkg -i "$tmp"/*.deb >/dev/null || apt-get install -y -q -f --no-install-recommends >/dev/null
 fi
 ready || { echo "bootstrap: packages still missing after install" >&2; exit 1; }
+dt_schema_ready || fetch_dt_schema
+dt_schema_ready || { echo "bootstrap: dt-schema still missing after the download" >&2; exit 1; }
 echo "bootstrap: done"
