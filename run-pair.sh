@@ -302,6 +302,14 @@ if [ "$mode" = foreground ] || [ "$mode" = detach ]; then
 fi
 
 # The SoC face: the QEMU device, and what its rules forbid.
+# no_window_in_bar4 WHY: refuse a vNTB memory window in BAR4, for WHY.
+no_window_in_bar4() {
+    [ "$function" = vntb ] || return 0
+    for b in $(echo "$mw_bars" | tr ',' ' '); do
+        [ "$b" != 4 ] ||
+            bad_usage "--soc $soc: $1, so no memory window can go there (--mw-bars $mw_bars); use the R-Car layout, --db-bar 4 --mw-bars 2"
+    done
+}
 case $soc in
 qemu) ep_device=dw-pcie-ep
     [ "$ep_kernel_kind" = series ] || [ -n "$kernel" ] ||
@@ -309,19 +317,9 @@ qemu) ep_device=dw-pcie-ep
 rcar-s4) ep_device=dw-pcie-ep-rcar-s4
     [ "$msi_doorbell" = off ] ||
         bad_usage "--soc rcar-s4 cannot take --doorbell its: R-Car S4 has no ITS for the endpoint's doorbells; use 'embedded' (the eDMA's) or 'none'"
-    if [ "$function" = vntb ]; then
-        for b in $(echo "$mw_bars" | tr ',' ' '); do
-            [ "$b" != 4 ] ||
-                bad_usage "--soc rcar-s4: BAR4 is fixed at 256 bytes, too small for a 1 MiB memory window (--mw-bars $mw_bars); use the R-Car layout, --db-bar 4 --mw-bars 2"
-        done
-    fi ;;
+    no_window_in_bar4 "BAR4 is fixed at 256 bytes, too small for a 1 MiB memory window" ;;
 rk3588) ep_device=dw-pcie-ep-rk3588
-    if [ "$function" = vntb ]; then
-        for b in $(echo "$mw_bars" | tr ',' ' '); do
-            [ "$b" != 4 ] ||
-                bad_usage "--soc rk3588: BAR4 is reserved (the hardware shows the eDMA's registers there), so no memory window can go there (--mw-bars $mw_bars); use the R-Car layout, --db-bar 4 --mw-bars 2, whose doorbell reuses BAR4"
-        done
-    fi ;;
+    no_window_in_bar4 "BAR4 is reserved (the hardware shows the eDMA's registers there: the R-Car layout's doorbell reuses it)" ;;
 esac
 
 # One side of a pair across two hosts: TCP with the same key on both.
