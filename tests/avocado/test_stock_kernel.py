@@ -175,16 +175,10 @@ class StockRcarSelftest(StockEp, test_soc_rcar.RcarFace, test_link.SelftestBase)
         not be what the EP side needs for it."""
         self.check_kernels()
         self.check_upstream_driver()
-        self.check_in('rc', 'rc-wait-device /dev/pci-endpoint-test.0 30')
-        out = self.check_in('rc', 'pci_endpoint_test %s 2>&1; true' % ' '.join(
-            '-r %s' % t for t in sorted(STOCK_NEEDS_SERIES)), timeout=300)
-        res = test_link.tap_results(out)
-        self.assertEqual(sorted(res), sorted(STOCK_NEEDS_SERIES), out[-2000:])
+        self.check_cases_fail({t: 'the stock EP kernel lacks %s' % patch
+                               for t, (patch, _) in STOCK_NEEDS_SERIES.items()})
         dmesg = self.check_in('ep', 'dmesg')
         for t, (patch, says) in STOCK_NEEDS_SERIES.items():
-            self.assertEqual(res[t][0], 'not ok',
-                             '%s passes on the stock EP kernel, without %s\n%s'
-                             % (t, patch, out[-2000:]))
             self.assertIn(says, dmesg, '%s failed, but the EP dmesg does not say '
                           'what %s fixes; %s' % (t, patch, self.logs_hint()))
 

@@ -1053,18 +1053,9 @@ static void fake_ep_init(Peer *p)
  */
 static void peer_start(Ep *ep, bool ep_role, uint32_t features)
 {
-    struct sockaddr_un sa = { .sun_family = AF_UNIX };
     Peer *p = ep->peer = g_new0(Peer, 1);
 
-    ep->dir = g_dir_make_tmp("dw-edma-test-XXXXXX", NULL);
-    g_assert(ep->dir);
-    ep->path = g_build_filename(ep->dir, "link.sock", NULL);
-    g_assert(strlen(ep->path) < sizeof(sa.sun_path));
-    strcpy(sa.sun_path, ep->path);
-    p->lfd = socket(AF_UNIX, SOCK_STREAM, 0);
-    g_assert(p->lfd >= 0);
-    g_assert(bind(p->lfd, (struct sockaddr *)&sa, sizeof(sa)) == 0);
-    g_assert(listen(p->lfd, 1) == 0);
+    p->lfd = link_listen("dw-edma-test-XXXXXX", &ep->dir, &ep->path);
     p->fd = -1;
     p->link_up = -1;
     p->mem = g_malloc0(PCI_SIZE);

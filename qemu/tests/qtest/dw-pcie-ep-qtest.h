@@ -8,6 +8,7 @@
 #ifndef DW_PCIE_EP_QTEST_H
 #define DW_PCIE_EP_QTEST_H
 
+#include <sys/un.h>
 #include "libqtest.h"
 #include "hw/pci-ep/dw-pcie-iatu.h"
 
@@ -36,6 +37,29 @@ static inline uint64_t region_base(QTestState *qts, const char *name)
     g_strfreev(lines);
     g_assert_cmphex(base, !=, 0);
     return base;
+}
+
+/*
+ * A unix socket listening at "link.sock" in a new directory made from
+ * @tmpl (g_dir_make_tmp), for a link chardev to connect to: its fd; the
+ * directory and the socket's path in @dir and @path, the caller's to
+ * remove and free.
+ */
+static inline int link_listen(const char *tmpl, char **dir, char **path)
+{
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    int fd;
+
+    *dir = g_dir_make_tmp(tmpl, NULL);
+    g_assert(*dir);
+    *path = g_build_filename(*dir, "link.sock", NULL);
+    g_assert(strlen(*path) < sizeof(sa.sun_path));
+    strcpy(sa.sun_path, *path);
+    fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    g_assert(fd >= 0);
+    g_assert(bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0);
+    g_assert(listen(fd, 1) == 0);
+    return fd;
 }
 
 /*

@@ -7,7 +7,6 @@
  */
 
 #include "qemu/osdep.h"
-#include <sys/un.h>
 #include <poll.h>
 #include "qemu/bswap.h"
 #include "libqtest.h"
@@ -31,18 +30,61 @@ typedef struct {
     uint64_t apb, phy_grf, php_grf;     /* the rk3588 face's */
 } Ep;
 
-static void ep_start(Ep *ep, const char *extra)
+/* The glue regions face_start finds, beside the core's, in @glue */
+#define EP_APP          (1u << 0)   /* "<dev>.app", in app */
+#define EP_APB          (1u << 1)   /* "<dev>.apb", in apb */
+#define EP_PHY          (1u << 2)   /* "<dev>.phy" */
+#define EP_GRF          (1u << 3)   /* "<dev>.phy-grf" and "<dev>.php-grf" */
+#define EP_RST          (1u << 4)   /* the stand-in reset block */
+/* the iATU in "atu-edma" (dma is the caller's), not "atu" and "dw-edma" */
+#define EP_ATU_EDMA     (1u << 5)
+
+/* The base of region "<@dev>.<@name>" if @glue has @which, else 0 */
+static uint64_t glue_base(Ep *ep, const char *dev, unsigned glue,
+                          unsigned which, const char *name)
 {
-    ep->qts = qtest_initf("-machine virt,gic-version=3 -nodefaults "
-                          "-device dw-pcie-ep,id=ep%s", extra ? extra : "");
+    g_autofree char *region = g_strdup_printf("%s.%s", dev, name);
+
+    return glue & which ? region_base(ep->qts, region) : 0;
+}
+
+/*
+ * QEMU with a @dev (id "ep", @props appended to its -device, @pre before
+ * it), the core's regions and the glue ones of @glue (EP_*) found by
+ * name, and its interrupts intercepted.  With @log, QEMU logs guest
+ * errors and unimplemented accesses there.
+ */
+static void face_start(Ep *ep, const char *dev, unsigned glue,
+                       const char *log, const char *pre, const char *props)
+{
+    g_autofree char *d = log ? g_strdup_printf(" -d guest_errors,unimp "
+                                               "-D %s", log) : g_strdup("");
+    bool atu_edma = glue & EP_ATU_EDMA;
+
+    memset(ep, 0, sizeof(*ep));
+    ep->qts = qtest_initf("-machine virt,gic-version=3 -nodefaults%s %s "
+                          "-device %s,id=ep%s", d, pre ? pre : "", dev,
+                          props ? props : "");
     ep->dbi = region_base(ep->qts, "dw-pcie-ep.dbi");
     ep->dbi2 = region_base(ep->qts, "dw-pcie-ep.dbi2");
-    ep->atu = region_base(ep->qts, "dw-pcie-ep.atu");
-    ep->dma = region_base(ep->qts, "dw-edma");
-    ep->app = region_base(ep->qts, "dw-pcie-ep.app");
     ep->addr_space = region_base(ep->qts, "dw-pcie-ep.addr_space");
+    ep->atu = region_base(ep->qts, atu_edma ? "dw-pcie-ep.atu-edma"
+                                            : "dw-pcie-ep.atu");
+    ep->dma = atu_edma ? 0 : region_base(ep->qts, "dw-edma");
+    ep->app = glue_base(ep, dev, glue, EP_APP, "app");
+    ep->apb = glue_base(ep, dev, glue, EP_APB, "apb");
+    ep->phy = glue_base(ep, dev, glue, EP_PHY, "phy");
+    ep->phy_grf = glue_base(ep, dev, glue, EP_GRF, "phy-grf");
+    ep->php_grf = glue_base(ep, dev, glue, EP_GRF, "php-grf");
+    ep->rst = glue_base(ep, "dw-pcie-ep", glue, EP_RST, "rst");
     qtest_irq_intercept_out_named(ep->qts, "/machine/peripheral/ep",
                                   "sysbus-irq");
+}
+
+/* The qemu face, dw-pcie-ep (@extra appended to its -device) */
+static void ep_start(Ep *ep, const char *extra)
+{
+    face_start(ep, "dw-pcie-ep", EP_APP, NULL, NULL, extra);
 }
 
 static void ro_wr(Ep *ep, bool on)
@@ -50,6 +92,66 @@ static void ro_wr(Ep *ep, bool on)
     uint32_t v = qtest_readl(ep->qts, ep->dbi + A_MISC_CONTROL_1);
 
     qtest_writel(ep->qts, ep->dbi + A_MISC_CONTROL_1, on ? v | 1 : v & ~1u);
+}
+
+/* Write @v to the 32-bit register at @a: it must read back @want */
+static void writel_reads(Ep *ep, uint64_t a, uint32_t v, uint32_t want)
+{
+    uint32_t got;
+
+    qtest_writel(ep->qts, a, v);
+    got = qtest_readl(ep->qts, a);
+    if (got != want) {
+        g_test_message("0x%" PRIx64 " <- 0x%08x reads 0x%08x", a, v, got);
+    }
+    g_assert_cmphex(got, ==, want);
+}
+
+/* Write @v to the 32-bit register at @a: interrupt @irq is then @level */
+static void writel_irq(Ep *ep, uint64_t a, uint32_t v, int irq, bool level)
+{
+    bool got;
+
+    qtest_writel(ep->qts, a, v);
+    got = qtest_get_irq(ep->qts, irq);
+    if (got != level) {
+        g_test_message("0x%" PRIx64 " <- 0x%08x: interrupt %d at %d", a, v,
+                       irq, got);
+    }
+    g_assert_cmpint(got, ==, level);
+}
+
+/* A new empty file for QEMU's log (-D), named after @tmpl; to unlink */
+static char *tmp_log(const char *tmpl)
+{
+    g_autoptr(GError) err = NULL;
+    char *log = NULL;
+    int fd = g_file_open_tmp(tmpl, &log, &err);
+
+    g_assert_no_error(err);
+    close(fd);
+    return log;
+}
+
+/*
+ * Resizable BAR entry @i (BAR 2 * @i) where BAR0 and BAR2 are resizable
+ * (the qemu and rcar-s4 faces): CAP 0x3ff0 (1 MiB to 512 MiB), read-only
+ * without DBI_RO_WR_EN; written with it as dw_pcie_ep_set_bar_resizable()
+ * does (CAP = 4 MiB alone), CTRL's BAR Size says 2.
+ */
+static void rebar_entry_check(Ep *ep, unsigned i)
+{
+    uint64_t cap = ep->dbi + DW_PCIE_EP_REBAR_CAP(i);
+    uint64_t ctrl = ep->dbi + DW_PCIE_EP_REBAR_CTRL(i);
+
+    g_assert_cmphex(qtest_readl(ep->qts, ctrl) & 7, ==, i * 2);  /* BAR */
+    g_assert_cmphex(qtest_readl(ep->qts, cap), ==, 0x3ff0);
+    writel_reads(ep, cap, 1 << 6, 0x3ff0);
+    ro_wr(ep, true);
+    qtest_writel(ep->qts, cap, 1 << 6);
+    ro_wr(ep, false);
+    g_assert_cmphex(qtest_readl(ep->qts, cap), ==, 1 << 6);
+    g_assert_cmphex((qtest_readl(ep->qts, ctrl) >> 8) & 0x3f, ==, 2);
 }
 
 static void test_header_ro(void)
@@ -144,19 +246,10 @@ static void test_rebar(void)
 
     ep_start(&ep, NULL);
     for (i = 0; i < 2; i++) {
-        uint64_t cap = ep.dbi + DW_PCIE_EP_REBAR_CAP(0) + 8 * i, ctrl = cap + 4;
+        uint64_t ctrl = ep.dbi + DW_PCIE_EP_REBAR_CTRL(i);
 
-        g_assert_cmphex(qtest_readl(ep.qts, ctrl) & 7, ==, i * 2);  /* BAR */
         g_assert_cmphex((qtest_readl(ep.qts, ctrl) >> 5) & 7, ==, 2);
-        /* without RO_WR_EN the CAP is read-only */
-        qtest_writel(ep.qts, cap, 1 << 6);
-        g_assert_cmphex(qtest_readl(ep.qts, cap), ==, 0x3ff0);
-        /* dw_pcie_ep_set_bar_resizable(): CAP = 4 MiB -> CTRL size 2 */
-        ro_wr(&ep, true);
-        qtest_writel(ep.qts, cap, 1 << 6);
-        ro_wr(&ep, false);
-        g_assert_cmphex(qtest_readl(ep.qts, cap), ==, 1 << 6);
-        g_assert_cmphex((qtest_readl(ep.qts, ctrl) >> 8) & 0x3f, ==, 2);
+        rebar_entry_check(&ep, i);
     }
     qtest_quit(ep.qts);
 }
@@ -798,28 +891,11 @@ static void test_link_port_checks(void)
 #define S4_IRQ_SFT_CE           1
 #define S4_IRQ_APP              2
 
-/*
- * QEMU with a dw-pcie-ep-rcar-s4 (id "ep"), its regions found by name and
- * its interrupts intercepted.  With @log, QEMU logs guest errors and
- * unimplemented accesses there.
- */
+/* QEMU with a dw-pcie-ep-rcar-s4, as face_start */
 static void rcar_start(Ep *ep, const char *log)
 {
-    g_autofree char *d = log ? g_strdup_printf(" -d guest_errors,unimp "
-                                               "-D %s", log) : g_strdup("");
-
-    ep->qts = qtest_initf("-machine virt,gic-version=3 -nodefaults "
-                          "-device dw-pcie-ep-rcar-s4,id=ep%s", d);
-    ep->dbi = region_base(ep->qts, "dw-pcie-ep.dbi");
-    ep->dbi2 = region_base(ep->qts, "dw-pcie-ep.dbi2");
-    ep->atu = region_base(ep->qts, "dw-pcie-ep.atu");
-    ep->dma = region_base(ep->qts, "dw-edma");
-    ep->app = region_base(ep->qts, "dw-pcie-ep-rcar-s4.app");
-    ep->phy = region_base(ep->qts, "dw-pcie-ep-rcar-s4.phy");
-    ep->rst = region_base(ep->qts, "dw-pcie-ep.rst");
-    ep->addr_space = region_base(ep->qts, "dw-pcie-ep.addr_space");
-    qtest_irq_intercept_out_named(ep->qts, "/machine/peripheral/ep",
-                                  "sysbus-irq");
+    face_start(ep, "dw-pcie-ep-rcar-s4", EP_APP | EP_PHY | EP_RST, log,
+               NULL, NULL);
 }
 
 static uint32_t s4_app(Ep *ep, unsigned off)
@@ -859,6 +935,25 @@ static bool log_has(const char *log, const char *what)
     return strstr(text, what) != NULL;
 }
 
+/* A register of a face's glue block: its offset and its reset value */
+typedef struct {
+    unsigned off;
+    uint32_t reset;
+} GlueReg;
+
+/* Each of the @n registers @regs of the block at @base holds its reset value */
+static void glue_regs_at_reset(Ep *ep, uint64_t base, const GlueReg *regs,
+                               size_t n, unsigned round)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        g_test_message("round %u: 0x%03x", round, regs[i].off);
+        g_assert_cmphex(qtest_readl(ep->qts, base + regs[i].off), ==,
+                        regs[i].reset);
+    }
+}
+
 /*
  * The app block: reset values (PCIERSTCTRL1 holds the PHY in reset, the
  * rest 0; the pwr reset asserted), storage registers that keep what is
@@ -869,57 +964,38 @@ static bool log_has(const char *log, const char *what)
  */
 static void test_rcar_app_regs(void)
 {
-    static const struct {
-        unsigned off;
-        uint32_t reset;
-    } regs[] = {
+    static const GlueReg regs[] = {
         { S4_PCIEMSR0, 0 }, { S4_PCIERSTCTRL1, S4_HOLD_PHY_RST },
         { S4_PCIEPWRMNGCTRL, 0 }, { S4_PCIEINTSTS0, 0 },
         { S4_PCIEINTSTS0EN, 0 }, { S4_PCIEDMAINTSTSEN, 0 },
     };
-    g_autoptr(GError) err = NULL;
-    g_autofree char *log = NULL;
-    unsigned i, round;
+    g_autofree char *log = tmp_log("dw-pcie-ep-rcar-XXXXXX.log");
+    unsigned round;
     Ep ep;
-    int fd;
 
-    fd = g_file_open_tmp("dw-pcie-ep-rcar-XXXXXX.log", &log, &err);
-    g_assert_no_error(err);
-    close(fd);
     rcar_start(&ep, log);
     for (round = 0; round < 2; round++) {
-        for (i = 0; i < ARRAY_SIZE(regs); i++) {
-            g_test_message("round %u: app 0x%03x", round, regs[i].off);
-            g_assert_cmphex(s4_app(&ep, regs[i].off), ==, regs[i].reset);
-        }
+        glue_regs_at_reset(&ep, ep.app, regs, ARRAY_SIZE(regs), round);
         g_assert_cmphex(qtest_readl(ep.qts, ep.rst + S4_RST), ==, S4_RST_PWR);
         /* storage, all 32 bits (PCIEINTSTS0EN: nothing to signal yet) */
-        qtest_writel(ep.qts, ep.app + S4_PCIEMSR0, 0xffffffff);
-        g_assert_cmphex(s4_app(&ep, S4_PCIEMSR0), ==, 0xffffffff);
-        qtest_writel(ep.qts, ep.app + S4_PCIEPWRMNGCTRL, 0x00000c00);
-        g_assert_cmphex(s4_app(&ep, S4_PCIEPWRMNGCTRL), ==, 0x00000c00);
-        qtest_writel(ep.qts, ep.app + S4_PCIEINTSTS0EN, 0xffffffff);
-        g_assert_cmphex(s4_app(&ep, S4_PCIEINTSTS0EN), ==, 0xffffffff);
+        writel_reads(&ep, ep.app + S4_PCIEMSR0, 0xffffffff, 0xffffffff);
+        writel_reads(&ep, ep.app + S4_PCIEPWRMNGCTRL, 0x00000c00, 0x00000c00);
+        writel_reads(&ep, ep.app + S4_PCIEINTSTS0EN, 0xffffffff, 0xffffffff);
         g_assert_false(qtest_get_irq(ep.qts, S4_IRQ_APP));
         /* read-only: the link bits are the hardware's */
-        qtest_writel(ep.qts, ep.app + S4_PCIEINTSTS0, 0xffffffff);
-        g_assert_cmphex(s4_app(&ep, S4_PCIEINTSTS0), ==, 0);
+        writel_reads(&ep, ep.app + S4_PCIEINTSTS0, 0xffffffff, 0);
         /* bits 31:16 reserved, 15:0 what PCIEDMAINTSTSEN_INIT sets */
-        qtest_writel(ep.qts, ep.app + S4_PCIEDMAINTSTSEN, 0xffffffff);
-        g_assert_cmphex(s4_app(&ep, S4_PCIEDMAINTSTSEN), ==, 0x0000ffff);
-        qtest_writel(ep.qts, ep.app + S4_PCIEDMAINTSTSEN, 0xffff0000);
-        g_assert_cmphex(s4_app(&ep, S4_PCIEDMAINTSTSEN), ==, 0);
+        writel_reads(&ep, ep.app + S4_PCIEDMAINTSTSEN, 0xffffffff, 0x0000ffff);
+        writel_reads(&ep, ep.app + S4_PCIEDMAINTSTSEN, 0xffff0000, 0);
         /* no register there: reads 0, the write goes nowhere, logged */
-        qtest_writel(ep.qts, ep.app + 0x004, 0xffffffff);
-        g_assert_cmphex(s4_app(&ep, 0x004), ==, 0);
+        writel_reads(&ep, ep.app + 0x004, 0xffffffff, 0);
         g_assert_true(log_has(log, "unimplemented register at address: "
                               "0x4\n"));
         g_assert_cmphex(s4_app(&ep, 0xffc), ==, 0);
         g_assert_true(log_has(log, "read to unimplemented register at "
                               "address: 0xffc\n"));
         /* phy: mapped, never used by the S4 driver */
-        qtest_writel(ep.qts, ep.phy + 0x0f8, 0xffffffff);
-        g_assert_cmphex(qtest_readl(ep.qts, ep.phy + 0x0f8), ==, 0);
+        writel_reads(&ep, ep.phy + 0x0f8, 0xffffffff, 0);
         g_assert_true(log_has(log, "dw-pcie-ep-rcar-s4.phy: write 0x0f8"));
         /* the neighbours kept their values */
         g_assert_cmphex(s4_app(&ep, S4_PCIEMSR0), ==, 0xffffffff);
@@ -994,8 +1070,7 @@ static void test_rcar_pwr_reset(void)
     Ep ep;
 
     rcar_start(&ep, NULL);
-    qtest_writel(ep.qts, ep.rst + S4_RST, 0);
-    g_assert_cmphex(qtest_readl(ep.qts, ep.rst + S4_RST), ==, 0);
+    writel_reads(&ep, ep.rst + S4_RST, 0, 0);
     qtest_writew(ep.qts, ep.dbi + PCI_COMMAND, 0x0006);
     qtest_writel(ep.qts, ep.dbi + A_PORT_LINK_CONTROL, 0x00030120);
     qtest_writel(ep.qts, ep.dbi2 + PCI_BASE_ADDRESS_0, 1);
@@ -1016,8 +1091,7 @@ static void test_rcar_pwr_reset(void)
     g_assert_cmphex(qtest_readl(ep.qts, ep.dma + A_EDMA_WR_DONE_IMWR_LO), ==,
                     0x12345678);
     /* asserted */
-    qtest_writel(ep.qts, ep.rst + S4_RST, S4_RST_PWR);
-    g_assert_cmphex(qtest_readl(ep.qts, ep.rst + S4_RST), ==, S4_RST_PWR);
+    writel_reads(&ep, ep.rst + S4_RST, S4_RST_PWR, S4_RST_PWR);
     g_assert_cmphex(qtest_readw(ep.qts, ep.dbi + PCI_COMMAND), ==, 0);
     g_assert_cmphex(qtest_readl(ep.qts, ep.dbi + A_PORT_LINK_CONTROL), ==,
                     0x00010120);
@@ -1047,63 +1121,41 @@ static void test_rcar_bar_rules(void)
 {
     static const unsigned off_bars[] = { 1, 3, 5 };
     static const uint32_t pats[] = { 0xffffffff, 0x1, 0xfff, 0xfe };
+    uint64_t bar4;
     Ep ep;
     unsigned i, j;
 
     rcar_start(&ep, NULL);
     /* BAR4: 256 bytes, off at reset */
-    g_assert_cmphex(qtest_readl(ep.qts, ep.dbi2 + PCI_BASE_ADDRESS_4), ==,
-                    0xfe);
-    qtest_writel(ep.qts, ep.dbi2 + PCI_BASE_ADDRESS_4, 0xffffffff);
-    g_assert_cmphex(qtest_readl(ep.qts, ep.dbi2 + PCI_BASE_ADDRESS_4), ==,
-                    0xff);
-    qtest_writel(ep.qts, ep.dbi2 + PCI_BASE_ADDRESS_4, 0);
-    g_assert_cmphex(qtest_readl(ep.qts, ep.dbi2 + PCI_BASE_ADDRESS_4), ==,
-                    0xfe);
-    qtest_writel(ep.qts, ep.dbi2 + PCI_BASE_ADDRESS_4, 0x000fff01);
-    g_assert_cmphex(qtest_readl(ep.qts, ep.dbi2 + PCI_BASE_ADDRESS_4), ==,
-                    0xff);
+    bar4 = ep.dbi2 + PCI_BASE_ADDRESS_4;
+    g_assert_cmphex(qtest_readl(ep.qts, bar4), ==, 0xfe);
+    writel_reads(&ep, bar4, 0xffffffff, 0xff);
+    writel_reads(&ep, bar4, 0, 0xfe);
+    writel_reads(&ep, bar4, 0x000fff01, 0xff);
     /* BAR1, BAR3, BAR5: not there, whatever the EP writes */
     for (i = 0; i < ARRAY_SIZE(off_bars); i++) {
         uint64_t a = ep.dbi2 + PCI_BASE_ADDRESS_0 + 4 * off_bars[i];
 
         for (j = 0; j < ARRAY_SIZE(pats); j++) {
             g_test_message("BAR%u <- 0x%08x", off_bars[i], pats[j]);
-            qtest_writel(ep.qts, a, pats[j]);
-            g_assert_cmphex(qtest_readl(ep.qts, a), ==, 0);
+            writel_reads(&ep, a, pats[j], 0);
         }
-        qtest_writel(ep.qts, a, 0);
-        g_assert_cmphex(qtest_readl(ep.qts, a), ==, 0);
+        writel_reads(&ep, a, 0, 0);
     }
     /* BAR0, BAR2: resizable, as in the qemu face */
     for (i = 0; i < 2; i++) {
-        uint64_t cap = ep.dbi + DW_PCIE_EP_REBAR_CAP(0) + 8 * i, ctrl = cap + 4;
         uint64_t mask = ep.dbi2 + PCI_BASE_ADDRESS_0 + 8 * i;
 
-        g_assert_cmphex(qtest_readl(ep.qts, ctrl) & 7, ==, i * 2);  /* BAR */
-        g_assert_cmphex(qtest_readl(ep.qts, cap), ==, 0x3ff0);
-        qtest_writel(ep.qts, cap, 1 << 6);
-        g_assert_cmphex(qtest_readl(ep.qts, cap), ==, 0x3ff0);
-        ro_wr(&ep, true);
-        qtest_writel(ep.qts, cap, 1 << 6);
-        ro_wr(&ep, false);
-        g_assert_cmphex(qtest_readl(ep.qts, cap), ==, 1 << 6);
-        g_assert_cmphex((qtest_readl(ep.qts, ctrl) >> 8) & 0x3f, ==, 2);
-        qtest_writel(ep.qts, mask, 1);
-        g_assert_cmphex(qtest_readl(ep.qts, mask), ==, 1);
-        qtest_writel(ep.qts, mask, 0);
-        g_assert_cmphex(qtest_readl(ep.qts, mask), ==, 0);
+        rebar_entry_check(&ep, i);
+        writel_reads(&ep, mask, 1, 1);
+        writel_reads(&ep, mask, 0, 0);
     }
     qtest_quit(ep.qts);
 
     /* the rules are the face's: the qemu face's BAR4 and BAR5 take masks */
     ep_start(&ep, NULL);
-    qtest_writel(ep.qts, ep.dbi2 + PCI_BASE_ADDRESS_4, 0xffff);
-    g_assert_cmphex(qtest_readl(ep.qts, ep.dbi2 + PCI_BASE_ADDRESS_4), ==,
-                    0xffff);
-    qtest_writel(ep.qts, ep.dbi2 + PCI_BASE_ADDRESS_5, 0xfff);
-    g_assert_cmphex(qtest_readl(ep.qts, ep.dbi2 + PCI_BASE_ADDRESS_5), ==,
-                    0xfff);
+    writel_reads(&ep, ep.dbi2 + PCI_BASE_ADDRESS_4, 0xffff, 0xffff);
+    writel_reads(&ep, ep.dbi2 + PCI_BASE_ADDRESS_5, 0xfff, 0xfff);
     qtest_quit(ep.qts);
 }
 
@@ -1168,24 +1220,21 @@ static void test_rcar_speed_change(void)
     /* down (pwr reset released, LTSSM off): pending */
     s4_set(&ep, false, false, false);
     s4_assert_link(&ep, false, 0);
-    qtest_writel(ep.qts, gen2, S4_GEN2_RESET | S4_SPEED_CHANGE);
-    g_assert_cmphex(qtest_readl(ep.qts, gen2), ==,
-                    S4_GEN2_RESET | S4_SPEED_CHANGE);
+    writel_reads(&ep, gen2, S4_GEN2_RESET | S4_SPEED_CHANGE,
+                 S4_GEN2_RESET | S4_SPEED_CHANGE);
     /* the link comes up: done */
     s4_set(&ep, true, false, false);
     s4_assert_link(&ep, true, 0);
     g_assert_cmphex(qtest_readl(ep.qts, gen2), ==, S4_GEN2_RESET);
     /* up: done at once, the other bits as written */
-    qtest_writel(ep.qts, gen2, 0x00000204 | S4_SPEED_CHANGE);
-    g_assert_cmphex(qtest_readl(ep.qts, gen2), ==, 0x00000204);
+    writel_reads(&ep, gen2, 0x00000204 | S4_SPEED_CHANGE, 0x00000204);
     qtest_writeb(ep.qts, gen2 + 2, (S4_SPEED_CHANGE | 0x00010000) >> 16);
     g_assert_cmphex(qtest_readl(ep.qts, gen2), ==, 0x00010204);
     /* down again (APP_HOLD_PHY_RST): pending again */
     s4_set(&ep, true, true, false);
     s4_assert_link(&ep, false, 0);
-    qtest_writel(ep.qts, gen2, S4_GEN2_RESET | S4_SPEED_CHANGE);
-    g_assert_cmphex(qtest_readl(ep.qts, gen2), ==,
-                    S4_GEN2_RESET | S4_SPEED_CHANGE);
+    writel_reads(&ep, gen2, S4_GEN2_RESET | S4_SPEED_CHANGE,
+                 S4_GEN2_RESET | S4_SPEED_CHANGE);
     qtest_quit(ep.qts);
 }
 
@@ -1216,32 +1265,25 @@ static void test_rcar_msi_doorbell_refused(void)
  */
 static void test_rcar_dma_irq_gate(void)
 {
+    uint64_t en;
     Ep ep;
 
     rcar_start(&ep, NULL);
+    en = ep.app + S4_PCIEDMAINTSTSEN;
     g_assert_false(qtest_get_irq(ep.qts, S4_IRQ_DMA));
-    qtest_writel(ep.qts, ep.dma + A_EDMA_RD_INT_STATUS, 0);
-    g_assert_false(qtest_get_irq(ep.qts, S4_IRQ_DMA));      /* gated */
-    qtest_writel(ep.qts, ep.app + S4_PCIEDMAINTSTSEN, 0x0001);
-    g_assert_true(qtest_get_irq(ep.qts, S4_IRQ_DMA));
-    qtest_writel(ep.qts, ep.app + S4_PCIEDMAINTSTSEN, 0);
-    g_assert_false(qtest_get_irq(ep.qts, S4_IRQ_DMA));
-    qtest_writel(ep.qts, ep.app + S4_PCIEDMAINTSTSEN, 0x8000);
-    g_assert_true(qtest_get_irq(ep.qts, S4_IRQ_DMA));
+    writel_irq(&ep, ep.dma + A_EDMA_RD_INT_STATUS, 0, S4_IRQ_DMA, false);
+    writel_irq(&ep, en, 0x0001, S4_IRQ_DMA, true);
+    writel_irq(&ep, en, 0, S4_IRQ_DMA, false);
+    writel_irq(&ep, en, 0x8000, S4_IRQ_DMA, true);
     /* reserved bits alone do not open the gate */
-    qtest_writel(ep.qts, ep.app + S4_PCIEDMAINTSTSEN, 0xffff0000);
-    g_assert_false(qtest_get_irq(ep.qts, S4_IRQ_DMA));
+    writel_irq(&ep, en, 0xffff0000, S4_IRQ_DMA, false);
     /* open, the line follows the eDMA */
-    qtest_writel(ep.qts, ep.app + S4_PCIEDMAINTSTSEN, 0xffff);
-    g_assert_true(qtest_get_irq(ep.qts, S4_IRQ_DMA));
-    qtest_writel(ep.qts, ep.dma + A_EDMA_RD_INT_CLEAR, 0);
-    g_assert_false(qtest_get_irq(ep.qts, S4_IRQ_DMA));
-    qtest_writel(ep.qts, ep.dma + A_EDMA_WR_INT_STATUS, 0);
-    g_assert_true(qtest_get_irq(ep.qts, S4_IRQ_DMA));
+    writel_irq(&ep, en, 0xffff, S4_IRQ_DMA, true);
+    writel_irq(&ep, ep.dma + A_EDMA_RD_INT_CLEAR, 0, S4_IRQ_DMA, false);
+    writel_irq(&ep, ep.dma + A_EDMA_WR_INT_STATUS, 0, S4_IRQ_DMA, true);
     g_assert_false(qtest_get_irq(ep.qts, S4_IRQ_SFT_CE));
     g_assert_false(qtest_get_irq(ep.qts, S4_IRQ_APP));
-    qtest_writel(ep.qts, ep.dma + A_EDMA_WR_INT_CLEAR, 0);
-    g_assert_false(qtest_get_irq(ep.qts, S4_IRQ_DMA));
+    writel_irq(&ep, ep.dma + A_EDMA_WR_INT_CLEAR, 0, S4_IRQ_DMA, false);
     qtest_quit(ep.qts);
 }
 
@@ -1273,6 +1315,10 @@ static void test_rcar_dma_irq_gate(void)
 #define RK3588_APP_DLY2_EN          (1u << 1)
 #define RK3588_APP_DLY2_DONE        (1u << 3)
 #define RK3588_ENABLE_ENHANCE       (1u << 4)   /* PCIE_LTSSM_ENABLE_ENHANCE */
+/* HOT_RESET_CTRL as configure_ep writes it */
+#define RK3588_HOT_RESET_EP         (RK3588_ENABLE_ENHANCE | RK3588_APP_DLY2_EN)
+#define RK3588_CONFIGURE_EP         RK_WM16(RK3588_HOT_RESET_EP, \
+                                            RK3588_HOT_RESET_EP)
 #define RK3588_LTSSM_STATUS         0x300
 #define RK3588_LINKUP               (3u << 16)  /* PCIE_LINKUP_MASK */
 #define RK3588_LTSSM_MASK           0x3fu       /* PCIE_LTSSM_STATUS_MASK */
@@ -1322,34 +1368,14 @@ static const unsigned rk3588_rebar_bars[] = { 0, 1, 2, 3, 5 };
 #define RK3588_DEBUG1               0x72c
 #define RK3588_DEBUG1_LINK_UP       (1u << 4)
 
-/*
- * QEMU with a dw-pcie-ep-rk3588 (id "ep", @props appended to its -device,
- * @pre before it), its regions found by name and its interrupts
- * intercepted.  With @log, QEMU logs guest errors and unimplemented
- * accesses there.
- */
+/* QEMU with a dw-pcie-ep-rk3588, as face_start; the eDMA in "atu" */
 static void rk_start(Ep *ep, const char *log, const char *pre,
                      const char *props)
 {
-    g_autofree char *d = log ? g_strdup_printf(" -d guest_errors,unimp "
-                                               "-D %s", log) : g_strdup("");
-
-    memset(ep, 0, sizeof(*ep));
-    ep->qts = qtest_initf("-machine virt,gic-version=3 -nodefaults%s %s "
-                          "-device dw-pcie-ep-rk3588,id=ep%s", d,
-                          pre ? pre : "", props ? props : "");
-    ep->dbi = region_base(ep->qts, "dw-pcie-ep.dbi");
-    ep->dbi2 = region_base(ep->qts, "dw-pcie-ep.dbi2");
-    ep->atu = region_base(ep->qts, "dw-pcie-ep.atu-edma");
+    face_start(ep, "dw-pcie-ep-rk3588",
+               EP_APB | EP_PHY | EP_GRF | EP_RST | EP_ATU_EDMA, log, pre,
+               props);
     ep->dma = ep->atu + RK3588_ATU_EDMA;
-    ep->apb = region_base(ep->qts, "dw-pcie-ep-rk3588.apb");
-    ep->phy = region_base(ep->qts, "dw-pcie-ep-rk3588.phy");
-    ep->phy_grf = region_base(ep->qts, "dw-pcie-ep-rk3588.phy-grf");
-    ep->php_grf = region_base(ep->qts, "dw-pcie-ep-rk3588.php-grf");
-    ep->rst = region_base(ep->qts, "dw-pcie-ep.rst");
-    ep->addr_space = region_base(ep->qts, "dw-pcie-ep.addr_space");
-    qtest_irq_intercept_out_named(ep->qts, "/machine/peripheral/ep",
-                                  "sysbus-irq");
 }
 
 /* The size of memory region @name as "info mtree" shows it (as region_base) */
@@ -1442,119 +1468,78 @@ static void rk_set(Ep *ep, bool ltssm, bool pwr, bool pipe)
  */
 static void test_rk_apb_regs(void)
 {
-    static const struct {
-        unsigned off;
-        uint32_t reset;
-    } regs[] = {
+    static const GlueReg regs[] = {
         { RK3588_GENERAL_CON, 0 }, { RK3588_INTR_STATUS_MISC, 0 },
         { RK3588_INTR_MASK_MISC, RK3588_MISC_BOTH },
         { RK3588_TBA_INFO_CMN, 0 }, { RK3588_HOT_RESET_CTRL, 0 },
         { RK3588_LTSSM_STATUS, 0 },
     };
-    g_autoptr(GError) err = NULL;
-    g_autofree char *log = NULL;
-    unsigned i, round;
+    g_autofree char *log = tmp_log("dw-pcie-ep-rk3588-XXXXXX.log");
+    unsigned round;
     Ep ep;
-    int fd;
 
-    fd = g_file_open_tmp("dw-pcie-ep-rk3588-XXXXXX.log", &log, &err);
-    g_assert_no_error(err);
-    close(fd);
     rk_start(&ep, log, NULL, NULL);
     for (round = 0; round < 2; round++) {
-        for (i = 0; i < ARRAY_SIZE(regs); i++) {
-            g_test_message("round %u: apb 0x%03x", round, regs[i].off);
-            g_assert_cmphex(rk_apb(&ep, regs[i].off), ==, regs[i].reset);
-        }
+        glue_regs_at_reset(&ep, ep.apb, regs, ARRAY_SIZE(regs), round);
         g_assert_cmphex(qtest_readl(ep.qts, ep.rst + RK3588_RST), ==,
                         RK3588_RST_ALL);
         g_assert_false(qtest_get_irq(ep.qts, RK3588_IRQ_SYS));
 
         /* GENERAL_CON: the mode field, bits 7:4 */
-        qtest_writel(ep.qts, ep.apb + RK3588_GENERAL_CON, 0x0000fffb);
-        g_assert_cmphex(rk_apb(&ep, RK3588_GENERAL_CON), ==, 0);
-        qtest_writel(ep.qts, ep.apb + RK3588_GENERAL_CON,
-                     RK_WM16(0xf0, 0x50));
-        g_assert_cmphex(rk_apb(&ep, RK3588_GENERAL_CON), ==, 0x50);
-        qtest_writel(ep.qts, ep.apb + RK3588_GENERAL_CON, RK_WM16(0x10, 0));
-        g_assert_cmphex(rk_apb(&ep, RK3588_GENERAL_CON), ==, 0x40);
-        qtest_writel(ep.qts, ep.apb + RK3588_GENERAL_CON, 0x0000ffbb);
-        g_assert_cmphex(rk_apb(&ep, RK3588_GENERAL_CON), ==, 0x40);
-        qtest_writel(ep.qts, ep.apb + RK3588_GENERAL_CON, RK3588_MODE_EP);
-        g_assert_cmphex(rk_apb(&ep, RK3588_GENERAL_CON), ==, 0);
+        writel_reads(&ep, ep.apb + RK3588_GENERAL_CON, 0x0000fffb, 0);
+        writel_reads(&ep, ep.apb + RK3588_GENERAL_CON, RK_WM16(0xf0, 0x50),
+                     0x50);
+        writel_reads(&ep, ep.apb + RK3588_GENERAL_CON, RK_WM16(0x10, 0), 0x40);
+        writel_reads(&ep, ep.apb + RK3588_GENERAL_CON, 0x0000ffbb, 0x40);
+        writel_reads(&ep, ep.apb + RK3588_GENERAL_CON, RK3588_MODE_EP, 0);
 
         /* INTR_MASK_MISC: one bit at a time, then what the driver writes */
-        qtest_writel(ep.qts, ep.apb + RK3588_INTR_MASK_MISC, 0);
-        g_assert_cmphex(rk_apb(&ep, RK3588_INTR_MASK_MISC), ==,
-                        RK3588_MISC_BOTH);
-        qtest_writel(ep.qts, ep.apb + RK3588_INTR_MASK_MISC,
-                     RK_WM16(RK3588_LINK_UP_CHGED, 0));
-        g_assert_cmphex(rk_apb(&ep, RK3588_INTR_MASK_MISC), ==,
-                        RK3588_REQ_RST_NOT_INT);
-        qtest_writel(ep.qts, ep.apb + RK3588_INTR_MASK_MISC,
+        writel_reads(&ep, ep.apb + RK3588_INTR_MASK_MISC, 0, RK3588_MISC_BOTH);
+        writel_reads(&ep, ep.apb + RK3588_INTR_MASK_MISC,
+                     RK_WM16(RK3588_LINK_UP_CHGED, 0), RK3588_REQ_RST_NOT_INT);
+        writel_reads(&ep, ep.apb + RK3588_INTR_MASK_MISC, RK3588_LINK_UP_CHGED,
+                     RK3588_REQ_RST_NOT_INT);
+        writel_reads(&ep, ep.apb + RK3588_INTR_MASK_MISC,
+                     RK_WM16(RK3588_MISC_BOTH, RK3588_LINK_UP_CHGED),
                      RK3588_LINK_UP_CHGED);
-        g_assert_cmphex(rk_apb(&ep, RK3588_INTR_MASK_MISC), ==,
-                        RK3588_REQ_RST_NOT_INT);
-        qtest_writel(ep.qts, ep.apb + RK3588_INTR_MASK_MISC,
-                     RK_WM16(RK3588_MISC_BOTH, RK3588_LINK_UP_CHGED));
-        g_assert_cmphex(rk_apb(&ep, RK3588_INTR_MASK_MISC), ==,
-                        RK3588_LINK_UP_CHGED);
-        qtest_writel(ep.qts, ep.apb + RK3588_INTR_MASK_MISC,
-                     RK3588_UNMASK_MISC);
-        g_assert_cmphex(rk_apb(&ep, RK3588_INTR_MASK_MISC), ==, 0);
+        writel_reads(&ep, ep.apb + RK3588_INTR_MASK_MISC, RK3588_UNMASK_MISC,
+                     0);
         g_assert_false(qtest_get_irq(ep.qts, RK3588_IRQ_SYS));  /* no event */
-        qtest_writel(ep.qts, ep.apb + RK3588_INTR_MASK_MISC,
-                     RK_WM16(RK3588_MISC_BOTH, RK3588_MISC_BOTH));
-        g_assert_cmphex(rk_apb(&ep, RK3588_INTR_MASK_MISC), ==,
-                        RK3588_MISC_BOTH);
+        writel_reads(&ep, ep.apb + RK3588_INTR_MASK_MISC,
+                     RK_WM16(RK3588_MISC_BOTH, RK3588_MISC_BOTH),
+                     RK3588_MISC_BOTH);
 
         /* HOT_RESET_CTRL: what configure_ep writes, then bit by bit */
-        qtest_writel(ep.qts, ep.apb + RK3588_HOT_RESET_CTRL, 0x0000ffff);
-        g_assert_cmphex(rk_apb(&ep, RK3588_HOT_RESET_CTRL), ==, 0);
-        qtest_writel(ep.qts, ep.apb + RK3588_HOT_RESET_CTRL,
-                     RK_WM16(RK3588_ENABLE_ENHANCE | RK3588_APP_DLY2_EN,
-                             RK3588_ENABLE_ENHANCE | RK3588_APP_DLY2_EN));
-        g_assert_cmphex(rk_apb(&ep, RK3588_HOT_RESET_CTRL), ==,
-                        RK3588_ENABLE_ENHANCE | RK3588_APP_DLY2_EN);
-        qtest_writel(ep.qts, ep.apb + RK3588_HOT_RESET_CTRL,
-                     RK_WM16(RK3588_ENABLE_ENHANCE, 0));
-        g_assert_cmphex(rk_apb(&ep, RK3588_HOT_RESET_CTRL), ==,
-                        RK3588_APP_DLY2_EN);
+        writel_reads(&ep, ep.apb + RK3588_HOT_RESET_CTRL, 0x0000ffff, 0);
+        writel_reads(&ep, ep.apb + RK3588_HOT_RESET_CTRL, RK3588_CONFIGURE_EP,
+                     RK3588_HOT_RESET_EP);
+        writel_reads(&ep, ep.apb + RK3588_HOT_RESET_CTRL,
+                     RK_WM16(RK3588_ENABLE_ENHANCE, 0), RK3588_APP_DLY2_EN);
         /* APP_DLY2_DONE: a pulse, with or without its enable */
-        qtest_writel(ep.qts, ep.apb + RK3588_HOT_RESET_CTRL,
-                     RK_WM16(RK3588_APP_DLY2_DONE, RK3588_APP_DLY2_DONE));
-        g_assert_cmphex(rk_apb(&ep, RK3588_HOT_RESET_CTRL), ==,
-                        RK3588_APP_DLY2_EN);
-        qtest_writel(ep.qts, ep.apb + RK3588_HOT_RESET_CTRL,
-                     RK3588_APP_DLY2_DONE);
-        g_assert_cmphex(rk_apb(&ep, RK3588_HOT_RESET_CTRL), ==,
-                        RK3588_APP_DLY2_EN);
+        writel_reads(&ep, ep.apb + RK3588_HOT_RESET_CTRL,
+                     RK_WM16(RK3588_APP_DLY2_DONE, RK3588_APP_DLY2_DONE),
+                     RK3588_APP_DLY2_EN);
+        writel_reads(&ep, ep.apb + RK3588_HOT_RESET_CTRL, RK3588_APP_DLY2_DONE,
+                     RK3588_APP_DLY2_EN);
 
         /* LTSSM_STATUS: read-only, the link down */
-        qtest_writel(ep.qts, ep.apb + RK3588_LTSSM_STATUS, 0xffffffff);
-        g_assert_cmphex(rk_apb(&ep, RK3588_LTSSM_STATUS), ==, 0);
+        writel_reads(&ep, ep.apb + RK3588_LTSSM_STATUS, 0xffffffff, 0);
         /* no L1 substates, whatever is written */
-        qtest_writel(ep.qts, ep.apb + RK3588_TBA_INFO_CMN, 0xffffffff);
-        g_assert_cmphex(rk_apb(&ep, RK3588_TBA_INFO_CMN), ==, 0);
+        writel_reads(&ep, ep.apb + RK3588_TBA_INFO_CMN, 0xffffffff, 0);
 
         /* an event (the link comes up): INTR_STATUS_MISC is W1C */
         rk_set(&ep, true, false, false);
         rk_assert_link(&ep, true);
         g_assert_cmphex(rk_apb(&ep, RK3588_INTR_STATUS_MISC), ==,
                         RK3588_LINK_UP_CHGED);
-        qtest_writel(ep.qts, ep.apb + RK3588_INTR_STATUS_MISC,
-                     RK_WM16(RK3588_LINK_UP_CHGED, 0));
-        g_assert_cmphex(rk_apb(&ep, RK3588_INTR_STATUS_MISC), ==,
-                        RK3588_LINK_UP_CHGED);
-        qtest_writel(ep.qts, ep.apb + RK3588_INTR_STATUS_MISC, 0);
-        g_assert_cmphex(rk_apb(&ep, RK3588_INTR_STATUS_MISC), ==,
-                        RK3588_LINK_UP_CHGED);
-        qtest_writel(ep.qts, ep.apb + RK3588_INTR_STATUS_MISC,
+        writel_reads(&ep, ep.apb + RK3588_INTR_STATUS_MISC,
+                     RK_WM16(RK3588_LINK_UP_CHGED, 0), RK3588_LINK_UP_CHGED);
+        writel_reads(&ep, ep.apb + RK3588_INTR_STATUS_MISC, 0,
                      RK3588_LINK_UP_CHGED);
-        g_assert_cmphex(rk_apb(&ep, RK3588_INTR_STATUS_MISC), ==, 0);
+        writel_reads(&ep, ep.apb + RK3588_INTR_STATUS_MISC,
+                     RK3588_LINK_UP_CHGED, 0);
         /* a 1 where no event is pending sets nothing */
-        qtest_writel(ep.qts, ep.apb + RK3588_INTR_STATUS_MISC, 0xffffffff);
-        g_assert_cmphex(rk_apb(&ep, RK3588_INTR_STATUS_MISC), ==, 0);
+        writel_reads(&ep, ep.apb + RK3588_INTR_STATUS_MISC, 0xffffffff, 0);
         /* LTSSM_STATUS: read-only, the link up */
         qtest_writel(ep.qts, ep.apb + RK3588_LTSSM_STATUS, 0);
         rk_assert_link(&ep, true);
@@ -1562,8 +1547,7 @@ static void test_rk_apb_regs(void)
                         RK3588_LINKUP | RK3588_LTSSM_L0);
 
         /* no register there: reads 0, the write goes nowhere, logged */
-        qtest_writel(ep.qts, ep.apb + 0x304, 0xffffffff);
-        g_assert_cmphex(rk_apb(&ep, 0x304), ==, 0);
+        writel_reads(&ep, ep.apb + 0x304, 0xffffffff, 0);
         g_assert_true(log_has(log, "dw-pcie-ep-rk3588: apb write 0x0304"));
         g_assert_true(log_has(log, "dw-pcie-ep-rk3588: apb read 0x0304"));
         g_assert_cmphex(rk_apb(&ep, 0xfffc), ==, 0);
@@ -1676,18 +1660,8 @@ typedef struct RkPeer {
 
 static void rk_peer_start(RkPeer *p)
 {
-    struct sockaddr_un sa = { .sun_family = AF_UNIX };
-
     memset(p, 0, sizeof(*p));
-    p->dir = g_dir_make_tmp("dw-pcie-ep-rk3588-XXXXXX", NULL);
-    g_assert(p->dir);
-    p->path = g_build_filename(p->dir, "link.sock", NULL);
-    g_assert(strlen(p->path) < sizeof(sa.sun_path));
-    strcpy(sa.sun_path, p->path);
-    p->lfd = socket(AF_UNIX, SOCK_STREAM, 0);
-    g_assert(p->lfd >= 0);
-    g_assert(bind(p->lfd, (struct sockaddr *)&sa, sizeof(sa)) == 0);
-    g_assert(listen(p->lfd, 1) == 0);
+    p->lfd = link_listen("dw-pcie-ep-rk3588-XXXXXX", &p->dir, &p->path);
     p->fd = -1;
 }
 
@@ -1878,8 +1852,7 @@ static void rk_start_linked(Ep *ep, RkPeer *p)
     rk_peer_accept(p);
     qtest_writel(ep->qts, ep->rst + RK3588_RST, 0);
     qtest_writel(ep->qts, ep->apb + RK3588_HOT_RESET_CTRL,
-                 RK_WM16(RK3588_ENABLE_ENHANCE | RK3588_APP_DLY2_EN,
-                         RK3588_ENABLE_ENHANCE | RK3588_APP_DLY2_EN));
+                 RK3588_CONFIGURE_EP);
     qtest_writel(ep->qts, ep->apb + RK3588_GENERAL_CON, RK3588_MODE_EP);
     qtest_writel(ep->qts, ep->apb + RK3588_INTR_MASK_MISC,
                  RK3588_UNMASK_MISC);
@@ -1953,10 +1926,8 @@ static void test_rk_hot_reset_hold(void)
 
     /* without APP_DLY2_EN: no hold */
     g_test_message("no APP_DLY2_EN: the RC goes away and comes back");
-    qtest_writel(ep.qts, ep.apb + RK3588_HOT_RESET_CTRL,
-                 RK_WM16(RK3588_APP_DLY2_EN, 0));
-    g_assert_cmphex(rk_apb(&ep, RK3588_HOT_RESET_CTRL), ==,
-                    RK3588_ENABLE_ENHANCE);
+    writel_reads(&ep, ep.apb + RK3588_HOT_RESET_CTRL,
+                 RK_WM16(RK3588_APP_DLY2_EN, 0), RK3588_ENABLE_ENHANCE);
     rk_peer_drop(&p);
     rk_wait_misc(&ep, RK3588_REQ_RST_NOT_INT);
     rk_assert_link(&ep, false);
@@ -1997,27 +1968,20 @@ static void test_rk_hot_reset_hold(void)
 static void test_rk_bar_rules(void)
 {
     static const uint32_t pats[] = { 0, 0xfffffffe, 0xffffffff, 0xfff, 0x1 };
-    g_autoptr(GError) err = NULL;
-    g_autofree char *log = NULL;
+    g_autofree char *log = tmp_log("dw-pcie-ep-rk3588-XXXXXX.log");
     unsigned i, round, nrebar = ARRAY_SIZE(rk3588_rebar_bars);
     bool msix = false;
     uint8_t pos;
     Ep ep;
-    int fd;
 
-    fd = g_file_open_tmp("dw-pcie-ep-rk3588-XXXXXX.log", &log, &err);
-    g_assert_no_error(err);
-    close(fd);
     rk_start(&ep, log, NULL, NULL);
     for (round = 0; round < 2; round++) {
         g_assert_cmphex(qtest_readl(ep.qts, ep.dbi2 + PCI_BASE_ADDRESS_4), ==,
                         (RK3588_BAR4_SIZE - 1) | 1);
         for (i = 0; i < ARRAY_SIZE(pats); i++) {
             g_test_message("round %u: BAR4 <- 0x%08x", round, pats[i]);
-            qtest_writel(ep.qts, ep.dbi2 + PCI_BASE_ADDRESS_4, pats[i]);
-            g_assert_cmphex(qtest_readl(ep.qts,
-                                        ep.dbi2 + PCI_BASE_ADDRESS_4), ==,
-                            (RK3588_BAR4_SIZE - 1) | 1);
+            writel_reads(&ep, ep.dbi2 + PCI_BASE_ADDRESS_4, pats[i],
+                         (RK3588_BAR4_SIZE - 1) | 1);
         }
         g_assert_true(log_has(log, "BAR4 is reserved by the hardware"));
         for (i = 0; i < nrebar; i++) {
@@ -2025,8 +1989,7 @@ static void test_rk_bar_rules(void)
                             4 * rk3588_rebar_bars[i];
 
             g_assert_cmphex(qtest_readl(ep.qts, mask), ==, 0);
-            qtest_writel(ep.qts, mask, 1);
-            g_assert_cmphex(qtest_readl(ep.qts, mask), ==, 1);
+            writel_reads(&ep, mask, 1, 1);
         }
         qtest_system_reset(ep.qts);
     }
@@ -2048,8 +2011,7 @@ static void test_rk_bar_rules(void)
         }
         /* dw_pcie_ep_set_bar_resizable(): CAP = 4 MiB -> BAR Size 2 */
         g_assert_cmphex(sizes, !=, 1 << 6);
-        qtest_writel(ep.qts, cap, 1 << 6);
-        g_assert_cmphex(qtest_readl(ep.qts, cap), ==, sizes);
+        writel_reads(&ep, cap, 1 << 6, sizes);
         ro_wr(&ep, true);
         qtest_writel(ep.qts, cap, 1 << 6);
         ro_wr(&ep, false);
@@ -2217,48 +2179,32 @@ static void test_rk_phy_grf(void)
         g_test_message("PHY GRF 0x%04x", lanes[i]);
         /* RX common refclk mode is on from reset (the PHY driver says so) */
         g_assert_cmphex(qtest_readl(ep.qts, a), ==, 0x80);
-        qtest_writel(ep.qts, a, 0x0000ffff);
-        g_assert_cmphex(qtest_readl(ep.qts, a), ==, 0x80);
-        qtest_writel(ep.qts, a, RK3588_REFCLK_MODE_DIS);
-        g_assert_cmphex(qtest_readl(ep.qts, a), ==, 0);
+        writel_reads(&ep, a, 0x0000ffff, 0x80);
+        writel_reads(&ep, a, RK3588_REFCLK_MODE_DIS, 0);
         for (j = 0; j < ARRAY_SIZE(lanes); j++) {
             g_assert_cmphex(qtest_readl(ep.qts, ep.phy_grf + lanes[j]), ==,
                             j == i ? 0 : 0x80);
         }
-        qtest_writel(ep.qts, a, RK3588_REFCLK_MODE_EN);
-        g_assert_cmphex(qtest_readl(ep.qts, a), ==, 0x80);
+        writel_reads(&ep, a, RK3588_REFCLK_MODE_EN, 0x80);
         for (j = 0; j < ARRAY_SIZE(lanes); j++) {
             g_assert_cmphex(qtest_readl(ep.qts, ep.phy_grf + lanes[j]), ==,
                             0x80);
         }
     }
-    qtest_writel(ep.qts, ep.phy_grf + lanes[1], RK3588_REFCLK_MODE_DIS);
-    g_assert_cmphex(qtest_readl(ep.qts, ep.phy_grf + lanes[1]), ==, 0);
+    writel_reads(&ep, ep.phy_grf + lanes[1], RK3588_REFCLK_MODE_DIS, 0);
     g_assert_cmphex(qtest_readl(ep.qts, ep.phy_grf + lanes[0]), ==, 0x80);
     /* CMN_CON0: BIT(8) | BIT(24), then PHY_MODE_EN | aggregation */
-    qtest_writel(ep.qts, ep.phy_grf + RK3588_GRF_CMN_CON0, RK_WM16(1u << 8,
-                                                                  1u << 8));
-    g_assert_cmphex(qtest_readl(ep.qts, ep.phy_grf + RK3588_GRF_CMN_CON0), ==,
-                    0x100);
-    qtest_writel(ep.qts, ep.phy_grf + RK3588_GRF_CMN_CON0,
-                 RK3588_PHY_MODE_EN | RK3588_LANE_AGGREGATION | 0x8);
-    g_assert_cmphex(qtest_readl(ep.qts, ep.phy_grf + RK3588_GRF_CMN_CON0), ==,
-                    0x104);
-    qtest_writel(ep.qts, ep.phy_grf + RK3588_GRF_CMN_CON0, 0x0000ffff);
-    g_assert_cmphex(qtest_readl(ep.qts, ep.phy_grf + RK3588_GRF_CMN_CON0), ==,
-                    0x104);
+    writel_reads(&ep, ep.phy_grf + RK3588_GRF_CMN_CON0,
+                 RK_WM16(1u << 8, 1u << 8), 0x100);
+    writel_reads(&ep, ep.phy_grf + RK3588_GRF_CMN_CON0,
+                 RK3588_PHY_MODE_EN | RK3588_LANE_AGGREGATION | 0x8, 0x104);
+    writel_reads(&ep, ep.phy_grf + RK3588_GRF_CMN_CON0, 0x0000ffff, 0x104);
     /* PHP GRF PCIESEL_CON: the lane selection, bits 1:0 */
-    qtest_writel(ep.qts, ep.php_grf + RK3588_PHP_PCIESEL_CON,
-                 RK3588_PCIE1LN_SEL_EN | 0x1);
-    g_assert_cmphex(qtest_readl(ep.qts, ep.php_grf + RK3588_PHP_PCIESEL_CON),
-                    ==, 0x1);
-    qtest_writel(ep.qts, ep.php_grf + RK3588_PHP_PCIESEL_CON, 0x00000006);
-    g_assert_cmphex(qtest_readl(ep.qts, ep.php_grf + RK3588_PHP_PCIESEL_CON),
-                    ==, 0x1);
-    qtest_writel(ep.qts, ep.php_grf + RK3588_PHP_PCIESEL_CON,
-                 RK_WM16(1, 0) | 0x2);
-    g_assert_cmphex(qtest_readl(ep.qts, ep.php_grf + RK3588_PHP_PCIESEL_CON),
-                    ==, 0);
+    writel_reads(&ep, ep.php_grf + RK3588_PHP_PCIESEL_CON,
+                 RK3588_PCIE1LN_SEL_EN | 0x1, 0x1);
+    writel_reads(&ep, ep.php_grf + RK3588_PHP_PCIESEL_CON, 0x00000006, 0x1);
+    writel_reads(&ep, ep.php_grf + RK3588_PHP_PCIESEL_CON, RK_WM16(1, 0) | 0x2,
+                 0);
     /* SRAM init done follows the PHY's reset */
     for (i = 0; i < ARRAY_SIZE(rst); i++) {
         uint32_t done = rst[i] & RK3588_RST_PHY ? 0 : RK3588_SRAM_INIT_DONE;
@@ -2276,8 +2222,7 @@ static void test_rk_phy_grf(void)
                         RK3588_SRAM_INIT_DONE, ==, done);
     }
     /* the PHY's registers: the driver maps them and never touches them */
-    qtest_writel(ep.qts, ep.phy + 0x10, 0xffffffff);
-    g_assert_cmphex(qtest_readl(ep.qts, ep.phy + 0x10), ==, 0);
+    writel_reads(&ep, ep.phy + 0x10, 0xffffffff, 0);
     qtest_quit(ep.qts);
 }
 
@@ -2365,6 +2310,18 @@ static char *rk_fdt_by_phandle(const char *dtb, char *const *nodes,
     return NULL;
 }
 
+/* The root's subnode that property @prop of @node (one phandle) names */
+static char *rk_fdt_ref(const char *dtb, char *const *nodes, const char *node,
+                        const char *prop)
+{
+    g_autofree uint64_t *c = NULL;
+    unsigned n;
+
+    c = rk_fdt_cells(dtb, node, prop, &n);
+    g_assert_cmpuint(n, ==, 1);
+    return rk_fdt_by_phandle(dtb, nodes, c[0]);
+}
+
 /* A node's one "reg" entry (2 address and 2 size cells) */
 static void rk_fdt_reg1(const char *dtb, const char *node, uint64_t *addr,
                         uint64_t *size)
@@ -2408,7 +2365,7 @@ static void test_rk_dtb(void)
     g_autofree char *dumped = NULL, *subnodes = NULL, *node = NULL;
     g_autofree char *rst = NULL, *phy = NULL, *grf = NULL, *pipe = NULL;
     g_autofree uint64_t *reg = NULL, *irq = NULL, *res = NULL;
-    g_autofree uint64_t *clk = NULL, *phys = NULL, *cell = NULL;
+    g_autofree uint64_t *clk = NULL, *cell = NULL;
     g_auto(GStrv) nodes = NULL;
     uint64_t want[5][2], a, s;
     unsigned n, i;
@@ -2483,9 +2440,7 @@ static void test_rk_dtb(void)
     g_free(v);
 
     RK_FDT_STR(node, "phy-names", "pcie-phy");
-    phys = rk_fdt_cells(dtb, node, "phys", &n);
-    g_assert_cmpuint(n, ==, 1);
-    phy = rk_fdt_by_phandle(dtb, nodes, phys[0]);
+    phy = rk_fdt_ref(dtb, nodes, node, "phys");
     RK_FDT_STR(phy, "compatible", "rockchip,rk3588-pcie3-phy");
     rk_fdt_reg1(dtb, phy, &a, &s);
     g_assert_cmphex(a, ==, ep.phy);
@@ -2499,14 +2454,8 @@ static void test_rk_dtb(void)
     g_assert_cmpuint(n, ==, 2);
     g_assert_cmphex(cell[0], ==, res[0]);
     g_assert_cmphex(cell[1], ==, 2);                    /* phy: bit 2 */
-    g_free(cell);
-    cell = rk_fdt_cells(dtb, phy, "rockchip,phy-grf", &n);
-    g_assert_cmpuint(n, ==, 1);
-    grf = rk_fdt_by_phandle(dtb, nodes, cell[0]);
-    g_free(cell);
-    cell = rk_fdt_cells(dtb, phy, "rockchip,pipe-grf", &n);
-    g_assert_cmpuint(n, ==, 1);
-    pipe = rk_fdt_by_phandle(dtb, nodes, cell[0]);
+    grf = rk_fdt_ref(dtb, nodes, phy, "rockchip,phy-grf");
+    pipe = rk_fdt_ref(dtb, nodes, phy, "rockchip,pipe-grf");
     RK_FDT_STR(grf, "compatible", "rockchip,rk3588-pcie3-phy-grf syscon");
     rk_fdt_reg1(dtb, grf, &a, &s);
     g_assert_cmphex(a, ==, ep.phy_grf);
