@@ -19,6 +19,9 @@ kernel must do on the EP side what the patched one does:
   - StockRcarVntb: vNTB with ntb_netdev pings both ways, with
     test_soc_rcar.RcarVntb's checks (BAR4 the 256-byte doorbell BAR, the
     RC's doorbell writes reaching the eDMA's rd_int_status);
+  - StockRk3588Selftest, StockRk3588Vntb: the same for the rk3588 face
+    (test_soc_rk3588's checks: DOORBELL_TEST and vNTB's doorbell through
+    the reserved BAR4);
   - StockOptions: run-pair.sh refuses a bad --ep-kernel and, with
     --dry-run, names the stock Image and initramfs for the EP guest only,
     while --kernel and --initrd, given, win for both guests (no boot).
@@ -32,6 +35,7 @@ from avocado import Test
 
 import test_link
 import test_soc_rcar
+import test_soc_rk3588
 from pair import TOP, run_pair_env_args
 
 # The platform driver of our series' glue (0002, pcie-qemu-ep.c, named
@@ -195,6 +199,59 @@ class StockRcarVntb(StockEp, test_soc_rcar.RcarVntb):
     # RcarVntb's: --function vntb (PairTest's own default is 'none') with
     # the embedded doorbell, run-pair.sh's default.
     run_pair_args = test_soc_rcar.RcarVntb.run_pair_args + STOCK
+
+    def test_ping(self):
+        self.check_kernels()
+        super().test_ping()
+
+
+class StockRk3588Selftest(StockEp, test_soc_rk3588.Rk3588Face,
+                          test_link.SelftestBase):
+    """
+    :avocado: enable
+    :avocado: tags=soc,rk3588,stock,selftest
+
+    test_soc_rk3588.Rk3588Selftest.test_whole's selftest with the EP on
+    stock Linux 7.2: all passes but INTx (what RK3588 cannot do) and
+    STOCK_NEEDS_SERIES; DOORBELL_TEST rings the reserved BAR4.
+    """
+
+    run_pair_args = test_soc_rk3588.Rk3588Selftest.run_pair_args + STOCK
+    expected_skip = test_soc_rk3588.RK3588_SKIP
+
+    def test_whole(self):
+        self.check_kernels()
+        self.check_upstream_driver()
+        # STOCK_NEEDS_SERIES's tests left out by name (-T), their other
+        # variants run alone (-r), as StockRcarSelftest does
+        cut = sorted({t.rsplit('.', 1)[1] for t in STOCK_NEEDS_SERIES})
+        want = [t for t in test_soc_rk3588.RK3588_PASS
+                if t not in STOCK_NEEDS_SERIES]
+        alone = [t for t in want if t.rsplit('.', 1)[1] in cut]
+        res = self.run_selftest(
+            'pci_endpoint_test -T LEGACY_IRQ_TEST %s 2>&1'
+            % ' '.join('-T %s' % t for t in cut),
+            [t for t in want if t not in alone])
+        res.update(self.run_selftest('pci_endpoint_test %s 2>&1' % ' '.join(
+            '-r %s' % t for t in alone), alone))
+        self.assertEqual(sorted(res),
+                         sorted(want + list(test_soc_rk3588.RK3588_SKIP)),
+                         'the tests that ran')
+        start, size = self.rc_bar(4)
+        self.assertEqual(size, 0x2000, 'BAR4 is not the 8 KiB eDMA block')
+        self.check_reserved_doorbell(start)
+
+
+class StockRk3588Vntb(StockEp, test_soc_rk3588.Rk3588Vntb):
+    """
+    :avocado: enable
+    :avocado: tags=soc,rk3588,stock,vntb
+
+    test_soc_rk3588.Rk3588Vntb (vNTB ping both ways, the doorbell reused
+    from the reserved BAR4) with the EP on stock Linux 7.2.
+    """
+
+    run_pair_args = test_soc_rk3588.Rk3588Vntb.run_pair_args + STOCK
 
     def test_ping(self):
         self.check_kernels()
