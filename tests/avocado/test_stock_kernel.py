@@ -81,7 +81,27 @@ def build_stamp(kbuild):
 
 class StockEp:
     """What every booting test here checks first (a mixin of PairTest):
-    the EP guest runs the stock build, the RC guest the patched one."""
+    the EP guest runs the stock build, the RC guest the patched one; and
+    the selftest run around what the stock kernel cannot pass."""
+
+    def selftest_but_series(self, want, exclude, variant_alone=()):
+        """The selftest where every test of @want passes: the harness
+        filters by test name (-T), not by full name, so the tests of
+        STOCK_NEEDS_SERIES and @exclude (names) are left out of a first
+        run by name, along with the variants of @variant_alone (-V), then
+        the other variants of the left-out names and @variant_alone's
+        tests of @want run alone (-r).  Returns the results of both."""
+        cut = sorted({t.rsplit('.', 1)[1] for t in STOCK_NEEDS_SERIES})
+        alone = [t for t in want if t.rsplit('.', 1)[1] in cut or
+                 t.split('.')[1] in variant_alone]
+        res = self.run_selftest(
+            'pci_endpoint_test %s 2>&1' % ' '.join(
+                ['-T %s' % t for t in list(exclude) + cut] +
+                ['-V %s' % v for v in variant_alone]),
+            [t for t in want if t not in alone])
+        res.update(self.run_selftest('pci_endpoint_test %s 2>&1' % ' '.join(
+            '-r %s' % t for t in alone), alone))
+        return res
 
     def check_kernels(self):
         for guest, stock in (('ep', True), ('rc', False)):
@@ -152,20 +172,10 @@ class StockRcarSelftest(StockEp, test_soc_rcar.RcarFace, test_link.SelftestBase)
         self.check_kernels()
         self.check_upstream_driver()
         # As RcarSelftest.test_whole: all but BAR4's variant and what R-Car
-        # cannot do, then BAR4's BAR_TEST alone (-r).  The harness filters
-        # out by test name, not by full name: the tests of
-        # STOCK_NEEDS_SERIES are left out of the first run by name (-T),
-        # and their other variants run with BAR4's (-r); the cases
-        # themselves are test_cases_needing_the_series_fail's.
-        bar4 = 'pci_ep_bar.BAR4.BAR_TEST'
-        cut = sorted({t.rsplit('.', 1)[1] for t in STOCK_NEEDS_SERIES})
-        alone = [bar4] + [t for t in STOCK_PASS if t.rsplit('.', 1)[1] in cut]
-        res = self.run_selftest(
-            'pci_endpoint_test -T LEGACY_IRQ_TEST -T MSIX_TEST %s -V BAR4 2>&1'
-            % ' '.join('-T %s' % t for t in cut),
-            [t for t in STOCK_PASS if t not in alone])
-        res.update(self.run_selftest('pci_endpoint_test %s 2>&1' % ' '.join(
-            '-r %s' % t for t in alone), alone))
+        # cannot do, then BAR4's BAR_TEST alone
+        res = self.selftest_but_series(STOCK_PASS,
+                                       ('LEGACY_IRQ_TEST', 'MSIX_TEST'),
+                                       variant_alone=('BAR4',))
         self.assertEqual(sorted(res), sorted(STOCK_PASS + list(test_soc_rcar.RCAR_SKIP)),
                          'the tests that ran')
         self.assertIn('Using embedded (DMA) doorbell fallback',
@@ -222,18 +232,9 @@ class StockRk3588Selftest(StockEp, test_soc_rk3588.Rk3588Face,
     def test_whole(self):
         self.check_kernels()
         self.check_upstream_driver()
-        # STOCK_NEEDS_SERIES's tests left out by name (-T), their other
-        # variants run alone (-r), as StockRcarSelftest does
-        cut = sorted({t.rsplit('.', 1)[1] for t in STOCK_NEEDS_SERIES})
         want = [t for t in test_soc_rk3588.RK3588_PASS
                 if t not in STOCK_NEEDS_SERIES]
-        alone = [t for t in want if t.rsplit('.', 1)[1] in cut]
-        res = self.run_selftest(
-            'pci_endpoint_test -T LEGACY_IRQ_TEST %s 2>&1'
-            % ' '.join('-T %s' % t for t in cut),
-            [t for t in want if t not in alone])
-        res.update(self.run_selftest('pci_endpoint_test %s 2>&1' % ' '.join(
-            '-r %s' % t for t in alone), alone))
+        res = self.selftest_but_series(want, ('LEGACY_IRQ_TEST',))
         self.assertEqual(sorted(res),
                          sorted(want + list(test_soc_rk3588.RK3588_SKIP)),
                          'the tests that ran')

@@ -129,6 +129,20 @@ MemTxResult dw_pcie_ep_edma_pci_write(DwEdmaPciPort *port, uint64_t addr,
 /* The link's callbacks: the RC's requests, link state, connection. */
 extern const PcieLinkOps dw_pcie_ep_link_ops;
 
+/* ---- dw-pcie-ep-ltssm.c: a face's glue registers ---- */
+
+/*
+ * A face's glue register table on the register API (register_init_block32
+ * with these ops): X(name, reset, read-only bits, write-1-to-clear bits,
+ * reserved bits, post-write hook) as DW_PCIE_EP_APP_REGS and
+ * DW_PCIE_EP_RCAR_APP_REGS give it; 32-bit accesses, each traced
+ * (dw_pcie_ep_app_read/write).
+ */
+#define DW_PCIE_EP_GLUE_REG_INFO(n, rst, ro_, w1c_, rsvd_, hook)  \
+    { .name = #n, .addr = A_##n, .reset = (rst), .ro = (ro_),      \
+      .w1c = (w1c_), .rsvd = (uint32_t)(rsvd_), .post_write = (hook) },
+extern const MemoryRegionOps dw_pcie_ep_glue_regs_ops;
+
 /* ---- dw-pcie-ep-standin.c ---- */
 
 /*

@@ -1,9 +1,10 @@
 /*
  * Synopsys DesignWare PCIe controller, endpoint mode: link training (the
  * LTSSM as the glue enables it and the peer allows), Bus Master Enable
- * for the function's own requests, and the eDMA interrupt line.  The
- * glue registers that drive these are the faces' (dw-pcie-ep-qemu.c,
- * dw-pcie-ep-rcar.c).
+ * for the function's own requests, the eDMA interrupt line, and the ops
+ * the faces' register-API glue blocks share.  The glue registers that
+ * drive these are the faces' (dw-pcie-ep-qemu.c, dw-pcie-ep-rcar.c,
+ * dw-pcie-ep-rk3588.c).
  *
  * Copyright (c) 2026 The dwc-pcie-ep authors
  * SPDX-License-Identifier: GPL-2.0-or-later
@@ -16,6 +17,7 @@
 #include "trace.h"
 #include "dw-pcie-ep-internal.h"
 #include "hw/irq.h"
+#include "hw/register.h"
 
 /* ---- link state ---- */
 
@@ -114,3 +116,28 @@ void dw_pcie_ep_dma_irq(void *opaque, int n, int level)
     s->dma_level = level;
     dw_pcie_ep_update_dma_irq(s);
 }
+
+/* ---- a face's glue registers, on the register API ---- */
+
+static uint64_t dw_pcie_ep_glue_read(void *opaque, hwaddr addr,
+                                     unsigned size)
+{
+    uint64_t val = register_read_memory(opaque, addr, size);
+
+    trace_dw_pcie_ep_app_read(addr, val);
+    return val;
+}
+
+static void dw_pcie_ep_glue_write(void *opaque, hwaddr addr, uint64_t val,
+                                  unsigned size)
+{
+    trace_dw_pcie_ep_app_write(addr, val);
+    register_write_memory(opaque, addr, val, size);
+}
+
+const MemoryRegionOps dw_pcie_ep_glue_regs_ops = {
+    .read = dw_pcie_ep_glue_read,
+    .write = dw_pcie_ep_glue_write,
+    .endianness = DEVICE_LITTLE_ENDIAN,
+    .valid = { .min_access_size = 4, .max_access_size = 4 },
+};

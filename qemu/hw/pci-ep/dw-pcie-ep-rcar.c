@@ -94,35 +94,8 @@ static void dw_pcie_ep_rcar_irq_postw(RegisterInfo *reg, uint64_t val)
     dw_pcie_ep_rcar_update_irq(DW_PCIE_EP_RCAR_S4(reg->opaque));
 }
 
-#define DW_PCIE_EP_RCAR_REG_INFO(n, rst, ro_, w1c_, rsvd_, hook)  \
-    { .name = #n, .addr = A_##n, .reset = (rst), .ro = (ro_),      \
-      .w1c = (w1c_), .rsvd = (uint32_t)(rsvd_), .post_write = (hook) },
-
 static const RegisterAccessInfo dw_pcie_ep_rcar_regs_info[] = {
-    DW_PCIE_EP_RCAR_APP_REGS(DW_PCIE_EP_RCAR_REG_INFO)
-};
-
-static uint64_t dw_pcie_ep_rcar_app_read(void *opaque, hwaddr addr,
-                                         unsigned size)
-{
-    uint64_t val = register_read_memory(opaque, addr, size);
-
-    trace_dw_pcie_ep_app_read(addr, val);
-    return val;
-}
-
-static void dw_pcie_ep_rcar_app_write(void *opaque, hwaddr addr,
-                                      uint64_t val, unsigned size)
-{
-    trace_dw_pcie_ep_app_write(addr, val);
-    register_write_memory(opaque, addr, val, size);
-}
-
-static const MemoryRegionOps dw_pcie_ep_rcar_app_ops = {
-    .read = dw_pcie_ep_rcar_app_read,
-    .write = dw_pcie_ep_rcar_app_write,
-    .endianness = DEVICE_LITTLE_ENDIAN,
-    .valid = { .min_access_size = 4, .max_access_size = 4 },
+    DW_PCIE_EP_RCAR_APP_REGS(DW_PCIE_EP_GLUE_REG_INFO)
 };
 
 /* ---- the face ---- */
@@ -139,7 +112,7 @@ static void dw_pcie_ep_rcar_glue_realize(DwPcieEpState *s)
     regs = register_init_block32(DEVICE(s), dw_pcie_ep_rcar_regs_info,
                                  ARRAY_SIZE(dw_pcie_ep_rcar_regs_info),
                                  r->app_regs_info, r->app_regs,
-                                 &dw_pcie_ep_rcar_app_ops, false,
+                                 &dw_pcie_ep_glue_regs_ops, false,
                                  DW_PCIE_EP_RCAR_APP_SIZE);
     memory_region_add_subregion(&r->app, 0, &regs->mem);
     /* mapped by the S4 driver, never accessed (V4H's PHY is not modelled) */
