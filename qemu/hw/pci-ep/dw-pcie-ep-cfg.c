@@ -146,9 +146,8 @@ uint64_t dw_pcie_ep_bar_size(DwPcieEpState *s, unsigned bar)
     if (bar >= DW_PCIE_EP_NUM_BARS || !(s->bar_mask[bar] & 1)) {
         return 0;
     }
-    if (DW_PCIE_EP_GET_CLASS(s)->face->bar[bar].type ==
-        DW_PCIE_EP_BAR_RESERVED) {
-        return DW_PCIE_EP_GET_CLASS(s)->face->bar[bar].fixed_size;
+    if (dw_pcie_ep_bar_reserved(s, bar)) {
+        return dw_pcie_ep_bar_rule(s, bar)->fixed_size;
     }
     r = rebar_index(s, bar);
     if (r >= 0) {
@@ -170,13 +169,11 @@ uint64_t dw_pcie_ep_bar_size(DwPcieEpState *s, unsigned bar)
 static void dw_pcie_ep_cfg_apply(DwPcieEpState *s, const DwPcieEpCfgReg *r,
                                  unsigned off)
 {
-    unsigned len = r->len ? r->len : 4;
-
-    stn_le_p(s->config + off, len, r->reset);
-    stn_le_p(s->wmask_link + off, len, r->wmask_link);
-    stn_le_p(s->wmask_dbi + off, len, r->wmask_dbi);
-    stn_le_p(s->romask_dbi + off, len, r->romask_dbi);
-    stn_le_p(s->w1cmask + off, len, r->w1c);
+    stn_le_p(s->config + off, r->len, r->reset);
+    stn_le_p(s->wmask_link + off, r->len, r->wmask_link);
+    stn_le_p(s->wmask_dbi + off, r->len, r->wmask_dbi);
+    stn_le_p(s->romask_dbi + off, r->len, r->romask_dbi);
+    stn_le_p(s->w1cmask + off, r->len, r->w1c);
 }
 
 void dw_pcie_ep_config_init(DwPcieEpState *s)
@@ -198,7 +195,7 @@ void dw_pcie_ep_config_init(DwPcieEpState *s)
     /* Resizable BAR: one entry per resizable BAR of the face */
     n = dw_pcie_ep_rebar_num(s);
     for (i = 0; i < DW_PCIE_EP_NUM_BARS; i++) {
-        static const DwPcieEpCfgReg none;
+        static const DwPcieEpCfgReg none = { .len = 4 };
         DwPcieEpCfgReg cap = {
             .off = DW_PCIE_EP_REBAR_CAP(i), .len = 4, .reset = 0x00003ff0,
             .romask_dbi = 0xfffffff0u,
@@ -215,8 +212,7 @@ void dw_pcie_ep_config_init(DwPcieEpState *s)
         dw_pcie_ep_cfg_apply(s, i < n ? &ctrl : &none, ctrl.off);
     }
     for (i = 0; i < DW_PCIE_EP_NUM_BARS; i++) {
-        if (DW_PCIE_EP_GET_CLASS(s)->face->bar[i].type ==
-            DW_PCIE_EP_BAR_RESERVED) {
+        if (dw_pcie_ep_bar_reserved(s, i)) {
             /* a 32-bit memory BAR the DBI cannot retype */
             stl_le_p(s->romask_dbi + PCI_BASE_ADDRESS_0 + 4 * i, 0);
         }
@@ -408,12 +404,16 @@ static void dw_pcie_ep_dbi_write(void *opaque, hwaddr addr, uint64_t val,
     }
     dw_pcie_ep_cfg_write(s, addr, size, val, wmask, true);
     if (s->link_up && ranges_overlap(addr, size, A_GEN2_CTRL, 4)) {
-        /* with the link up, a directed speed change completes at once */
-        uint32_t gen2 = dw_pcie_ep_cfg_get(s, A_GEN2_CTRL, 4);
-
-        dw_pcie_ep_cfg_set(s->config, A_GEN2_CTRL,
-                           FIELD_DP32(gen2, GEN2_CTRL, SPEED_CHANGE, 0), 4);
+        dw_pcie_ep_speed_change_done(s);    /* at once, the link is up */
     }
+}
+
+void dw_pcie_ep_speed_change_done(DwPcieEpState *s)
+{
+    uint32_t gen2 = dw_pcie_ep_cfg_get(s, A_GEN2_CTRL, 4);
+
+    dw_pcie_ep_cfg_set(s->config, A_GEN2_CTRL,
+                       FIELD_DP32(gen2, GEN2_CTRL, SPEED_CHANGE, 0), 4);
 }
 
 const MemoryRegionOps dw_pcie_ep_dbi_ops = {
@@ -438,31 +438,43 @@ static uint64_t dw_pcie_ep_dbi2_read(void *opaque, hwaddr addr, unsigned size)
     return 0;
 }
 
-uint32_t dw_pcie_ep_bar_mask_rule(DwPcieEpState *s, unsigned bar,
-                                  uint32_t val)
+/* What DBI2 holds as the mask of a BAR of rule @r after @val is written. */
+static uint32_t dw_pcie_ep_bar_mask_of(const DwPcieEpBarRule *r,
+                                       uint32_t val)
 {
-    const DwPcieEpBarRule *r = &DW_PCIE_EP_GET_CLASS(s)->face->bar[bar];
-
     switch (r->type) {
     case DW_PCIE_EP_BAR_FIXED:
         return ((r->fixed_size - 1) & ~1u) | (val & 1);
     case DW_PCIE_EP_BAR_RESERVED:
-        if ((val | 1) != (r->fixed_size - 1)) {
-            qemu_log_mask(LOG_GUEST_ERROR, "dw-pcie-ep: BAR%u is reserved by "
-                          "the hardware: its DBI2 mask write 0x%08x is "
-                          "ignored\n", bar, val);
-        }
         return (r->fixed_size - 1) | 1;
     case DW_PCIE_EP_BAR_DISABLED:
-        if (val) {
-            qemu_log_mask(LOG_GUEST_ERROR, "dw-pcie-ep: BAR%u is not "
-                          "implemented on this SoC: its DBI2 mask write "
-                          "0x%08x is ignored\n", bar, val);
-        }
         return 0;
     default:
         return val;
     }
+}
+
+uint32_t dw_pcie_ep_bar_mask_reset(DwPcieEpState *s, unsigned bar)
+{
+    return dw_pcie_ep_bar_mask_of(dw_pcie_ep_bar_rule(s, bar), 0);
+}
+
+uint32_t dw_pcie_ep_bar_mask_rule(DwPcieEpState *s, unsigned bar,
+                                  uint32_t val)
+{
+    const DwPcieEpBarRule *r = dw_pcie_ep_bar_rule(s, bar);
+    uint32_t mask = dw_pcie_ep_bar_mask_of(r, val);
+
+    if (r->type == DW_PCIE_EP_BAR_RESERVED && (val | 1) != mask) {
+        qemu_log_mask(LOG_GUEST_ERROR, "dw-pcie-ep: BAR%u is reserved by "
+                      "the hardware: its DBI2 mask write 0x%08x is "
+                      "ignored\n", bar, val);
+    } else if (r->type == DW_PCIE_EP_BAR_DISABLED && val) {
+        qemu_log_mask(LOG_GUEST_ERROR, "dw-pcie-ep: BAR%u is not "
+                      "implemented on this SoC: its DBI2 mask write "
+                      "0x%08x is ignored\n", bar, val);
+    }
+    return mask;
 }
 
 static void dw_pcie_ep_dbi2_write(void *opaque, hwaddr addr, uint64_t val,

@@ -19,6 +19,19 @@
 /* Address bits an iATU region's limit decodes: the largest is 64 GiB. */
 #define DW_PCIE_EP_IATU_LIMIT_BITS 36
 
+/* The face's rule for BAR @bar (0..5). */
+static inline const DwPcieEpBarRule *dw_pcie_ep_bar_rule(DwPcieEpState *s,
+                                                         unsigned bar)
+{
+    return &DW_PCIE_EP_GET_CLASS(s)->face->bar[bar];
+}
+
+/* Whether the face reserves BAR @bar (0..5) for the hardware. */
+static inline bool dw_pcie_ep_bar_reserved(DwPcieEpState *s, unsigned bar)
+{
+    return dw_pcie_ep_bar_rule(s, bar)->type == DW_PCIE_EP_BAR_RESERVED;
+}
+
 /* ---- dw-pcie-ep.c ---- */
 
 /*
@@ -71,6 +84,15 @@ void dw_pcie_ep_link_cfg_write(DwPcieEpState *s, unsigned off,
  */
 uint32_t dw_pcie_ep_bar_mask_rule(DwPcieEpState *s, unsigned bar,
                                   uint32_t val);
+
+/* BAR @bar's DBI2 mask at reset: off, but a BAR the hardware reserves. */
+uint32_t dw_pcie_ep_bar_mask_reset(DwPcieEpState *s, unsigned bar);
+
+/*
+ * A directed speed change (GEN2_CTRL.SPEED_CHANGE) completes: the bit
+ * clears.  Called with the link up.
+ */
+void dw_pcie_ep_speed_change_done(DwPcieEpState *s);
 
 /* The DBI (config space and port logic) and DBI2 (BAR masks), 4 KiB each. */
 extern const MemoryRegionOps dw_pcie_ep_dbi_ops;

@@ -55,7 +55,7 @@ bool dw_pcie_ep_may_master(DwPcieEpState *s, const char *who,
 static void dw_pcie_ep_set_link(DwPcieEpState *s, bool up)
 {
     DwPcieEpClass *k = DW_PCIE_EP_GET_CLASS(s);
-    uint32_t dbg1, gen2;
+    uint32_t dbg1;
 
     if (s->link_up == up) {
         return;
@@ -71,9 +71,7 @@ static void dw_pcie_ep_set_link(DwPcieEpState *s, bool up)
     dw_pcie_ep_cfg_set(s->config, A_PORT_DEBUG1, dbg1, 4);
     if (up) {
         /* a directed speed change asked for while down completes now */
-        gen2 = dw_pcie_ep_cfg_get(s, A_GEN2_CTRL, 4);
-        dw_pcie_ep_cfg_set(s->config, A_GEN2_CTRL,
-                           FIELD_DP32(gen2, GEN2_CTRL, SPEED_CHANGE, 0), 4);
+        dw_pcie_ep_speed_change_done(s);
     }
     if (k->link_changed) {
         k->link_changed(s);

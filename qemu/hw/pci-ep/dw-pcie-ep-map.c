@@ -29,6 +29,7 @@
 #include "qapi/error.h"
 #include "qemu/range.h"
 #include "trace.h"
+#include "dw-pcie-ep-internal.h"
 
 /*
  * What BAR @bar should be on the RC side: @want (all zero for messages)
@@ -47,8 +48,7 @@ static void dw_pcie_ep_map_want(DwPcieEpState *s, unsigned bar,
 
     memset(want, 0, sizeof(*want));
     *fd = -1;
-    if (DW_PCIE_EP_GET_CLASS(s)->face->bar[bar].type ==
-        DW_PCIE_EP_BAR_RESERVED) {
+    if (dw_pcie_ep_bar_reserved(s, bar)) {
         return;     /* the hardware's registers, whatever the iATU says */
     }
     if (!size || !s->link_up ||

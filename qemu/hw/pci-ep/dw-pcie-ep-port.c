@@ -334,8 +334,7 @@ static PlStatus dw_pcie_ep_inbound(DwPcieEpState *s, const PlMsg *m,
         if (m->u.mem.addr < base) {
             offset = bar_size;      /* outside the BAR: no BAR match */
         }
-        if (DW_PCIE_EP_GET_CLASS(s)->face->bar[bar].type ==
-            DW_PCIE_EP_BAR_RESERVED) {
+        if (dw_pcie_ep_bar_reserved(s, bar)) {
             return dw_pcie_ep_inbound_reserved(s, m, bar, offset, bar_size,
                                                data);
         }

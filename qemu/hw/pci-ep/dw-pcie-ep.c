@@ -39,7 +39,6 @@
 
 void dw_pcie_ep_core_reset(DwPcieEpState *s)
 {
-    DwPcieEpClass *k = DW_PCIE_EP_GET_CLASS(s);
     unsigned i;
 
     if (s->link_up && dw_pcie_ep_has_peer(s)) {
@@ -47,12 +46,7 @@ void dw_pcie_ep_core_reset(DwPcieEpState *s)
     }
     dw_pcie_ep_config_init(s);
     for (i = 0; i < DW_PCIE_EP_NUM_BARS; i++) {
-        const DwPcieEpBarRule *r = &k->face->bar[i];
-
-        /* all off, but a BAR the hardware reserves for itself */
-        s->bar_mask[i] = r->type == DW_PCIE_EP_BAR_RESERVED ?
-                         (r->fixed_size - 1) | 1 :
-                         dw_pcie_ep_bar_mask_rule(s, i, 0);
+        s->bar_mask[i] = dw_pcie_ep_bar_mask_reset(s, i);
     }
     for (i = 0; i < DW_PCIE_EP_MAX_REGIONS; i++) {
         dw_iatu_region_reset(&s->ob[i]);
