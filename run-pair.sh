@@ -50,6 +50,16 @@ Options:
                        still win: with --ep-kernel stock, the EP boots the
                        stock Image unless --kernel is given, and the stock
                        initramfs unless --initrd is given
+  --kernel-flavour F   which flavour of the built kernels both guests boot:
+                       'normal' (default) or 'debug' (scripts/build-kernel.sh
+                       --flavour debug: lockdep, atomic-sleep checks, KASAN,
+                       list and work-object debugging, kmemleak; a slower
+                       boot, see the README); with --ep-kernel stock the EP
+                       boots the stock kernel's debug flavour
+  --smp N|EP,RC        vCPUs of both guests, or of the EP and the RC guest
+                       (1 to 8 each; default 1, the fastest under TCG on
+                       two host cores); more than one runs TCG with one host
+                       thread per vCPU (MTTCG)
   --qemu FILE          run this qemu-system-aarch64 instead of the built one
                        (e.g. the sanitizer build: scripts/build-qemu.sh
                        --sanitize --print-dir)
@@ -191,6 +201,9 @@ ntb_client=netdev
 db_bar=4
 mw_bars=2
 memory=512
+kernel_flavour=normal
+ep_smp=1
+rc_smp=1
 timeout=180
 dry_run=0
 while [ $# -gt 0 ]; do
@@ -269,6 +282,17 @@ while [ $# -gt 0 ]; do
         shift ;;
     --gdb) need_arg "$@"; gdb_port=$2; shift
         case "$gdb_port" in ''|*[!0-9]*) bad_usage "--gdb takes a TCP port number" ;; esac ;;
+    --kernel-flavour) need_arg "$@"
+        case "$2" in normal|debug) kernel_flavour=$2 ;;
+        *) bad_usage "--kernel-flavour takes 'normal' or 'debug' (lockdep, KASAN and the other debug options), not '$2'" ;; esac
+        shift ;;
+    --smp) need_arg "$@"
+        case "$2" in
+        [1-8]) ep_smp=$2; rc_smp=$2 ;;
+        [1-8],[1-8]) ep_smp=${2%,*}; rc_smp=${2#*,} ;;
+        *) bad_usage "--smp takes a vCPU count for both guests (1 to 8, e.g. 2) or one each as EP,RC (e.g. 2,1), not '$2'" ;;
+        esac
+        shift ;;
     --memory) need_arg "$@"; memory=$2; shift
         case "$memory" in ''|*[!0-9]*) bad_usage "--memory takes a size in MiB, e.g. 512" ;; esac ;;
     --timeout) need_arg "$@"; timeout=$2; shift
@@ -300,6 +324,9 @@ if [ "$mode" = foreground ] || [ "$mode" = detach ]; then
         bad_usage "--db-bar and --mw-bars are for --function vntb"
     fi
 fi
+
+# The built kernels' flavour, as build-kernel.sh and build-initramfs.sh take it.
+kflav="--flavour $kernel_flavour"
 
 # The SoC face: the QEMU device, and what its rules forbid.
 # no_window_in_bar4 WHY: refuse a vNTB memory window in BAR4, for WHY.
@@ -493,7 +520,7 @@ if [ "$dry_run" = 1 ]; then
     # SCRIPT [FLAG] --print-dir names (plus SUFFIX), else PLACEHOLDER and a
     # "would fail".
     dry_built() {
-        # shellcheck disable=SC2086 # FLAG: one word or none
+        # shellcheck disable=SC2086 # FLAGS: split on white space
         if d=$("$DWC_EP_TOP/scripts/$2" ${5:-} --print-dir 2>&1); then
             dry_path=$d$3
             dry_uses "$1" "$dry_path"
@@ -511,13 +538,13 @@ if [ "$dry_run" = 1 ]; then
     if [ -n "$kernel" ]; then
         dry_uses kernel "$kernel"
     else
-        dry_built kernel build-kernel.sh /arch/arm64/boot/Image IMAGE
+        dry_built kernel build-kernel.sh /arch/arm64/boot/Image IMAGE "$kflav"
         kernel=$dry_path
     fi
-    # dry_initramfs WHAT PLACEHOLDER [FLAG]: dry_path is the cpio that
-    # build-initramfs.sh [FLAG] --print-path names, else PLACEHOLDER.
+    # dry_initramfs WHAT PLACEHOLDER [FLAGS]: dry_path is the cpio that
+    # build-initramfs.sh [FLAGS] --print-path names, else PLACEHOLDER.
     dry_initramfs() {
-        # shellcheck disable=SC2086 # FLAG: one word or none
+        # shellcheck disable=SC2086 # FLAGS: split on white space
         if d=$("$DWC_EP_TOP/scripts/build-initramfs.sh" ${3:-} --print-path 2>&1); then
             dry_path=$d
             dry_uses "$1" "$dry_path"
@@ -533,7 +560,7 @@ if [ "$dry_run" = 1 ]; then
     if [ -n "$initrd" ]; then
         dry_uses initramfs "$initrd"
     else
-        dry_initramfs initramfs INITRAMFS
+        dry_initramfs initramfs INITRAMFS "$kflav"
         initrd=$dry_path
     fi
     ep_kernel=$kernel
@@ -542,13 +569,13 @@ if [ "$dry_run" = 1 ]; then
         if [ -n "$kernel_opt" ]; then
             dry "EP kernel: --kernel $kernel wins over --ep-kernel stock"
         else
-            dry_built "EP kernel (stock)" build-kernel.sh /arch/arm64/boot/Image STOCK-IMAGE --stock
+            dry_built "EP kernel (stock)" build-kernel.sh /arch/arm64/boot/Image STOCK-IMAGE "--stock $kflav"
             ep_kernel=$dry_path
         fi
         if [ -n "$initrd_opt" ]; then
             dry "EP initramfs: --initrd $initrd wins over --ep-kernel stock"
         else
-            dry_initramfs "EP initramfs (stock)" STOCK-INITRAMFS --stock
+            dry_initramfs "EP initramfs (stock)" STOCK-INITRAMFS "--stock $kflav"
             ep_initrd=$dry_path
         fi
     fi
@@ -558,11 +585,15 @@ else
         "$DWC_EP_TOP/scripts/bootstrap.sh" --check >/dev/null 2>&1 ||
             "$DWC_EP_TOP/scripts/bootstrap.sh"
         [ -n "$qemu" ] || "$DWC_EP_TOP/scripts/build-qemu.sh"
-        [ -n "$kernel" ] || "$DWC_EP_TOP/scripts/build-kernel.sh"
-        [ -n "$initrd" ] || "$DWC_EP_TOP/scripts/build-initramfs.sh"
+        # shellcheck disable=SC2086 # kflav: two words or none
+        [ -n "$kernel" ] || "$DWC_EP_TOP/scripts/build-kernel.sh" $kflav
+        # shellcheck disable=SC2086
+        [ -n "$initrd" ] || "$DWC_EP_TOP/scripts/build-initramfs.sh" $kflav
         if [ "$ep_kernel_kind" = stock ]; then
-            [ -n "$kernel" ] || "$DWC_EP_TOP/scripts/build-kernel.sh" --stock
-            [ -n "$initrd" ] || "$DWC_EP_TOP/scripts/build-initramfs.sh" --stock
+            # shellcheck disable=SC2086
+            [ -n "$kernel" ] || "$DWC_EP_TOP/scripts/build-kernel.sh" --stock $kflav
+            # shellcheck disable=SC2086
+            [ -n "$initrd" ] || "$DWC_EP_TOP/scripts/build-initramfs.sh" --stock $kflav
         fi
     fi
     # The EP guest's Image and initramfs: the RC's, or with --ep-kernel
@@ -570,13 +601,18 @@ else
     ep_kernel=$kernel
     ep_initrd=$initrd
     if [ "$ep_kernel_kind" = stock ]; then
-        [ -n "$ep_kernel" ] || ep_kernel=$("$DWC_EP_TOP/scripts/build-kernel.sh" --stock --print-dir)/arch/arm64/boot/Image
-        [ -n "$ep_initrd" ] || ep_initrd=$("$DWC_EP_TOP/scripts/build-initramfs.sh" --stock --print-path) ||
-            die "no stock kernel build for --ep-kernel stock: run without --no-build (or scripts/build-kernel.sh --stock)"
+        # shellcheck disable=SC2086
+        [ -n "$ep_kernel" ] || ep_kernel=$("$DWC_EP_TOP/scripts/build-kernel.sh" --stock $kflav --print-dir)/arch/arm64/boot/Image
+        # shellcheck disable=SC2086
+        [ -n "$ep_initrd" ] || ep_initrd=$("$DWC_EP_TOP/scripts/build-initramfs.sh" --stock $kflav --print-path) ||
+            die "no stock kernel build for --ep-kernel stock: run without --no-build (or scripts/build-kernel.sh --stock $kflav)"
     fi
     [ -n "$qemu" ] || qemu=$("$DWC_EP_TOP/scripts/build-qemu.sh" --print-dir)/qemu-system-aarch64
-    [ -n "$kernel" ] || kernel=$("$DWC_EP_TOP/scripts/build-kernel.sh" --print-dir)/arch/arm64/boot/Image
-    [ -n "$initrd" ] || initrd=$("$DWC_EP_TOP/scripts/build-initramfs.sh" --print-path)
+    # shellcheck disable=SC2086
+    [ -n "$kernel" ] || kernel=$("$DWC_EP_TOP/scripts/build-kernel.sh" $kflav --print-dir)/arch/arm64/boot/Image
+    # shellcheck disable=SC2086
+    [ -n "$initrd" ] || initrd=$("$DWC_EP_TOP/scripts/build-initramfs.sh" $kflav --print-path) ||
+        die "no $kernel_flavour kernel build: run without --no-build (or scripts/build-kernel.sh $kflav)"
     [ -n "$ep_kernel" ] || ep_kernel=$kernel
     [ -n "$ep_initrd" ] || ep_initrd=$initrd
     for f in "$qemu" "$kernel" "$initrd" "$ep_kernel" "$ep_initrd"; do
@@ -615,8 +651,8 @@ fi
 start_guest() {
     g=$1; extra=$2
     # The EP's Image and initramfs can be the stock ones (--ep-kernel).
-    gkernel=$kernel; ginitrd=$initrd
-    [ "$g" = rc ] || { gkernel=$ep_kernel; ginitrd=$ep_initrd; }
+    gkernel=$kernel; ginitrd=$initrd; smp=$rc_smp
+    [ "$g" = rc ] || { gkernel=$ep_kernel; ginitrd=$ep_initrd; smp=$ep_smp; }
     # The endpoint arrives after boot, behind a hot-plug root port: Linux
     # sizes that port's windows at boot from pci=hpmemsize (2 MiB by
     # default, too small for four 1 MiB BARs), as on a board whose EP
@@ -633,7 +669,7 @@ start_guest() {
     set -- "$qemu" -machine virt,gic-version=3,memory-backend=ram \
         -object "memory-backend-memfd,id=ram,size=${memory}M,share=on" \
         -cpu cortex-a57 -accel tcg \
-        -smp 1 -m "$memory" -nodefaults -display none -no-reboot \
+        -smp "$smp" -m "$memory" -nodefaults -display none -no-reboot \
         -kernel "$gkernel" -initrd "$ginitrd" \
         -append "console=ttyAMA0 rdinit=/init panic=-1 dwc_ep.role=$g$kargs$append" \
         -chardev "socket,id=con,path=$run_dir/$g-console.sock,server=on,wait=off,logfile=$run_dir/$g-console.log" \

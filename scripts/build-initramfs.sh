@@ -6,7 +6,8 @@ DWC_EP_TOP=$(cd "$(dirname "$0")/.." && pwd)
 
 usage() {
     cat <<USAGE
-Usage: scripts/build-initramfs.sh [--help] [--stock] [--print-path]
+Usage: scripts/build-initramfs.sh [--help] [--stock] [--flavour normal|debug]
+                                  [--tree NAME] [--print-path]
 
 Packs one initramfs (newc cpio, uncompressed) used by both guests:
   * /bin/busybox from Debian's busybox-static:arm64 (downloaded into the
@@ -21,12 +22,16 @@ The kernel must be built first (scripts/build-kernel.sh).  Output:
 \$DWC_EP_CACHE/initramfs/<hash of inputs>.cpio; rebuilt only when an input
 changes.  The hash covers the kernel's release and modules, so the cpio of
 the stock kernel and that of the patched one have names of their own and
-are kept side by side (the five newest cpios are kept).
+are kept side by side (the eight newest cpios are kept).
 
   --stock        the same initramfs for the stock kernel (scripts/
                  build-kernel.sh --stock): its modules and release, and the
                  selftest built from its tree and headers; what run-pair.sh
                  --ep-kernel stock boots in the EP guest
+  --flavour F    the initramfs of that flavour of the kernel (scripts/
+                 build-kernel.sh --flavour F): 'normal' (default) or 'debug'
+  --tree NAME    the initramfs of the kernel built in that tree (scripts/
+                 build-kernel.sh --tree NAME)
   --print-path   print the path of the cpio for the current inputs (of the
                  stock kernel with --stock) and exit
 
@@ -38,21 +43,27 @@ USAGE
 }
 
 print_path=0
-stock=
-for a in "$@"; do
-    case "$a" in
+# The options that pick the kernel, passed on to build-kernel.sh.
+kopts=
+while [ $# -gt 0 ]; do
+    case "$1" in
     -h|--help) usage; exit 0 ;;
     --print-path) print_path=1 ;;
-    --stock) stock=--stock ;;
-    *) echo "build-initramfs.sh: unknown option '$a' (see --help)" >&2; exit 2 ;;
+    --stock) kopts="$kopts --stock" ;;
+    --flavour|--tree)
+        [ $# -ge 2 ] || { echo "build-initramfs.sh: $1 needs a value (see --help)" >&2; exit 2; }
+        kopts="$kopts $1 $2"; shift ;;
+    *) echo "build-initramfs.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
     esac
+    shift
 done
 
 BUSYBOX_PKG=${BUSYBOX_PKG:-busybox-static:arm64}
 SELFTEST_TIMEOUT=${SELFTEST_TIMEOUT:-180}
-kbuild=$("$DWC_EP_TOP/scripts/build-kernel.sh" $stock --print-dir)
+# shellcheck disable=SC2086
+kbuild=$("$DWC_EP_TOP/scripts/build-kernel.sh" $kopts --print-dir) || exit 2
 [ -f "$kbuild/include/config/kernel.release" ] ||
-    die "no kernel build in $kbuild: run scripts/build-kernel.sh${stock:+ $stock} first"
+    die "no kernel build in $kbuild: run scripts/build-kernel.sh$kopts first"
 krel=$(cat "$kbuild/include/config/kernel.release")
 ksrc=$(readlink -f "$kbuild/source" 2>/dev/null || true)
 [ -d "$ksrc/tools/testing/selftests/pci_endpoint" ] ||
@@ -155,7 +166,7 @@ list=$work/list
 mkdir -p "$(dirname "$out")"
 run_logged sh -c "'$kbuild/usr/gen_init_cpio' '$list' > '$out.tmp'"
 mv "$out.tmp" "$out"
-# Keep the five newest images; older inputs are gone.
-ls -t "$DWC_EP_CACHE"/initramfs/*.cpio | tail -n +6 | xargs -r rm -f
+# Keep the eight newest images; older inputs are gone.
+ls -t "$DWC_EP_CACHE"/initramfs/*.cpio | tail -n +9 | xargs -r rm -f
 rm -rf "$work"
 step_done "$out ($(du -h "$out" | cut -f1))"

@@ -7,7 +7,8 @@ DWC_EP_TOP=$(cd "$(dirname "$0")/.." && pwd)
 
 usage() {
     cat <<USAGE
-Usage: scripts/build-kernel.sh [--help] [--stock] [--print-dir]
+Usage: scripts/build-kernel.sh [--help] [--stock] [--flavour normal|debug]
+                               [--tree NAME] [--print-dir]
 
 Builds an arm64 Image for both guests:
   1. downloads the Debian binary package \$LINUX_SOURCE_PKG (default
@@ -16,49 +17,76 @@ Builds an arm64 Image for both guests:
      applies kernel-patches/series (patch -p1, in order); files no patch
      touches keep their timestamps, so rebuilds are incremental;
   3. configures with 'make allnoconfig' plus kernel-patches/config.fragment
-     and checks that every option of the fragment took;
+     (and, for the debug flavour, kernel-patches/config-debug.fragment) and
+     checks that every option of the fragments took;
   4. builds Image and modules, and installs headers (for the selftest) and
      modules (for the initramfs) into the build directory.
 Fragment lines with a trailing comment '# series only ...' set options that
 only kernel-patches/ adds (CONFIG_PCIE_QEMU_EP); the comment is stripped
 before configuring.
 
-With --stock it builds Linux 7.2 as Debian ships it instead: the same
-tarball, unpacked into a tree of its own (\$DWC_EP_CACHE/kernel/
-\$LINUX_SOURCE_PKG-stock/{src,build}) where no patch is ever applied, with
-the fragment minus its '# series only' lines (every other line is still
-checked), and LOCALVERSION=-stock, so its release reads <version>-dwc-ep-stock.
-run-pair.sh --ep-kernel stock boots it in the EP guest of a SoC face, whose
-stock driver (pcie-rcar-gen4) needs none of our series.  The two trees and
-their builds are separate: building one never rebuilds the other.
+Each configuration builds in a directory of its own, keyed by its flavour
+and the hash of its effective fragment: \$DWC_EP_CACHE/kernel/<tree>/
+build-<flavour>-<hash>.  Switching flavour, or back to a fragment built
+before, rebuilds nothing; the two newest directories of each flavour are
+kept.  The source tree (and so the series applied to it) is shared by the
+flavours of one tree.
+
+  --flavour normal   the guests' kernel (default)
+  --flavour debug    the same plus kernel-patches/config-debug.fragment
+                     (lockdep, atomic-sleep checks, generic KASAN, list and
+                     work-object debugging, DEBUG_SHIRQ, kmemleak); its
+                     release ends in -debug
+  --stock       build Linux 7.2 as Debian ships it instead: the same
+                tarball, unpacked into a tree of its own (\$DWC_EP_CACHE/
+                kernel/\$LINUX_SOURCE_PKG-stock) where no patch is ever
+                applied, with the fragment minus its '# series only' lines,
+                and a release ending in -stock.  run-pair.sh --ep-kernel
+                stock boots it in the EP guest of a SoC face, whose stock
+                driver needs none of our series
+  --tree NAME   use a source tree of its own, \$DWC_EP_CACHE/kernel/
+                \$LINUX_SOURCE_PKG-NAME (NAME: letters, digits, '-'), which
+                KERNEL_SERIES_DIR patches without touching the main tree;
+                tests/regressions/run.sh builds its variants there
+  --print-dir   print the build directory of the other options and exit,
+                building nothing
 
 Environment:
   LINUX_SOURCE_PKG   Debian package carrying the kernel tarball
   KERNEL_SRC         use this kernel tree instead (yours: it is built
                      out of tree with O=, and the series is NOT applied;
                      apply your series there yourself); not with --stock
+                     or --tree
   KERNEL_SERIES_DIR  directory with a 'series' file and patches
                      (default kernel-patches/); applied to the Debian tree
   DWC_EP_CACHE       cache root (default ~/.cache/dwc-pcie-ep)
   JOBS               make -j (default: number of CPUs)
-
-  --stock       build stock Linux 7.2 (no series) in its own cache
-                directory, as above
-  --print-dir   print the build directory (of the stock build with
-                --stock) and exit, building nothing
 USAGE
 }
 
 print_dir=0
 stock=0
-for a in "$@"; do
-    case "$a" in
+flavour=normal
+tree=
+while [ $# -gt 0 ]; do
+    case "$1" in
     -h|--help) usage; exit 0 ;;
     --print-dir) print_dir=1 ;;
     --stock) stock=1 ;;
-    *) echo "build-kernel.sh: unknown option '$a' (see --help)" >&2; exit 2 ;;
+    --flavour)
+        case "${2:-}" in normal|debug) flavour=$2 ;;
+        *) echo "build-kernel.sh: --flavour takes 'normal' or 'debug', not '${2:-}'" >&2; exit 2 ;; esac
+        shift ;;
+    --tree)
+        case "${2:-}" in ''|-*|*[!A-Za-z0-9-]*)
+            echo "build-kernel.sh: --tree takes a name of letters, digits and '-', not '${2:-}'" >&2; exit 2 ;; esac
+        tree=$2; shift ;;
+    *) echo "build-kernel.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
     esac
+    shift
 done
+[ "$stock" = 0 ] || [ -z "$tree" ] ||
+    { echo "build-kernel.sh: --stock has its own tree; it does not take --tree" >&2; exit 2; }
 
 series_dir=${KERNEL_SERIES_DIR:-$DWC_EP_TOP/kernel-patches}
 fragment=$DWC_EP_TOP/kernel-patches/config.fragment
@@ -67,25 +95,26 @@ jobs=${JOBS:-$(nproc)}
 series_list() {
     sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$1/series"
 }
-# The stock build's release gets "-stock" (after CONFIG_LOCALVERSION): its
-# modules' directory, and so its initramfs, differ from the patched one's.
-# Unset for the patched build, which is then configured and built as before.
-if [ "$stock" = 1 ]; then
-    kmake() {
-        make -C "$ksrc" O="$kbuild" ARCH=arm64 CROSS_COMPILE="$CROSS_COMPILE" \
-            LOCALVERSION=-stock "$@"
-    }
-    sfx=-stock
-else
-    kmake() {
-        make -C "$ksrc" O="$kbuild" ARCH=arm64 CROSS_COMPILE="$CROSS_COMPILE" "$@"
-    }
-    sfx=
-fi
+# The release gets "-stock" for the stock tree and "-debug" for the debug
+# flavour (after CONFIG_LOCALVERSION): their modules' directories, and so
+# their initramfs, differ from the normal patched build's, whose release
+# is unchanged.
+sfx=
+[ "$stock" = 1 ] && sfx=-stock
+localversion=$sfx
+[ "$flavour" = debug ] && localversion=$localversion-debug
+kmake() {
+    make -C "$ksrc" O="$kbuild" ARCH=arm64 CROSS_COMPILE="$CROSS_COMPILE" \
+        ${localversion:+LOCALVERSION=$localversion} "$@"
+}
 
 if [ "$stock" = 1 ] && [ -n "${KERNEL_SRC:-}" ]; then
     die "--stock builds Debian's $LINUX_SOURCE_PKG as shipped; it does not take KERNEL_SRC (your tree: build it without --stock)"
 fi
+if [ -n "$tree" ] && [ -n "${KERNEL_SRC:-}" ]; then
+    die "--tree makes a Debian tree of its own; it does not take KERNEL_SRC (your tree: build it without --tree)"
+fi
+[ -n "$tree" ] && sfx=-$tree
 if [ -n "${KERNEL_SRC:-}" ]; then
     [ -f "$KERNEL_SRC/Makefile" ] && [ -d "$KERNEL_SRC/arch/arm64" ] ||
         die "KERNEL_SRC=$KERNEL_SRC does not look like a Linux tree"
@@ -95,7 +124,28 @@ else
     kroot=$DWC_EP_CACHE/kernel/$LINUX_SOURCE_PKG$sfx
     ksrc=$kroot/src
 fi
-kbuild=$kroot/build
+
+# The effective fragment: config.fragment with the '# series only'
+# comments stripped (patched trees) or those lines dropped (stock), plus
+# config-debug.fragment for the debug flavour.  Its hash names the build
+# directory.
+effective_fragment() {
+    if [ "$stock" = 1 ]; then
+        sed -e '/^CONFIG_[^#]*#[[:space:]]*series only/d' "$fragment"
+    else
+        sed -e 's/^\(CONFIG_[^#]*[^#[:space:]]\)[[:space:]]*#[[:space:]]*series only.*$/\1/' "$fragment"
+    fi
+    [ "$flavour" = normal ] || cat "$DWC_EP_TOP/kernel-patches/config-$flavour.fragment"
+}
+# It is kept beside the tree, not in it (an unpack starts the tree afresh),
+# under the name config.fragment whatever the flavour, so the hash is the
+# one the normal build had before directories were keyed.
+fragdir=$kroot.fragment-$flavour
+mkdir -p "$fragdir"
+effective_fragment >"$fragdir/new"
+mv "$fragdir/new" "$fragdir/config.fragment"
+frag_hash=$(hash_inputs "$fragdir/config.fragment")
+kbuild=$kroot/build-$flavour-$frag_hash
 if [ "$print_dir" = 1 ]; then
     echo "$kbuild"
     exit 0
@@ -163,21 +213,18 @@ if [ -z "${KERNEL_SRC:-}" ] && [ "$stock" = 0 ]; then
     fi
 fi
 
-# 3: configuration, redone when the fragment changes (kbuild then rebuilds
-# only what the changed options touch).  What is used is the fragment's
-# effective copy, under the same name: the patched build's with the
-# '# series only' comments stripped (the same text, and so the same hash,
-# as before lines were marked), the stock build's without those lines.
-mkdir -p "$kbuild" "$kroot/fragment"
-if [ "$stock" = 1 ]; then
-    sed -e '/^CONFIG_[^#]*#[[:space:]]*series only/d' "$fragment"
-else
-    sed -e 's/^\(CONFIG_[^#]*[^#[:space:]]\)[[:space:]]*#[[:space:]]*series only.*$/\1/' "$fragment"
-fi >"$kroot/fragment/config.fragment"
-fragment=$kroot/fragment/config.fragment
-frag_hash=$(hash_inputs "$fragment")
+# 3: configuration, in the directory of this fragment (kbuild then builds
+# it from scratch once).  A build directory from before directories were
+# keyed ($kroot/build) is taken over when its fragment matches.
+fragment=$fragdir/config.fragment
+if [ ! -d "$kbuild" ] && [ "$flavour" = normal ] && [ -d "$kroot/build" ] &&
+    [ "$(cat "$kroot/build/.config-fragment" 2>/dev/null)" = "$frag_hash" ]; then
+    mv "$kroot/build" "$kbuild"
+fi
+mkdir -p "$kbuild"
+touch "$kbuild"
 if [ "$(cat "$kbuild/.config-fragment" 2>/dev/null)" != "$frag_hash" ]; then
-    step kernel$sfx-config "allnoconfig + $(basename "$fragment")"
+    step kernel$sfx-$flavour-config "allnoconfig + $(basename "$fragment")"
     : >"$_step_log"
     rm -f "$kbuild/.config-fragment"
     run_logged kmake KCONFIG_ALLCONFIG="$fragment" allnoconfig
@@ -190,9 +237,14 @@ if [ "$(cat "$kbuild/.config-fragment" 2>/dev/null)" != "$frag_hash" ]; then
     echo "$frag_hash" >"$kbuild/.config-fragment"
     step_done
 fi
+# Keep the two newest build directories of this flavour.
+# shellcheck disable=SC2012
+ls -dt "$kroot"/build-"$flavour"-* 2>/dev/null | tail -n +3 | while IFS= read -r old; do
+    rm -rf "$old"
+done
 
 # 4: build.
-step kernel$sfx-build "make Image modules (about 10 minutes from scratch on 2 cores)"
+step kernel$sfx-$flavour-build "make Image modules (about 10 minutes from scratch on 2 cores, more for debug)"
 : >"$_step_log"
 run_logged kmake -j"$jobs" Image modules
 rm -rf "$kbuild/modules-install" "$kbuild/headers-install"

@@ -122,6 +122,9 @@ if want avocado; then
     # the SoC faces' tests boot the EP on stock Linux 7.2 (--ep-kernel stock)
     "$DWC_EP_TOP/scripts/build-kernel.sh" --stock || setup_failed "scripts/build-kernel.sh --stock"
     "$DWC_EP_TOP/scripts/build-initramfs.sh" --stock || setup_failed "scripts/build-initramfs.sh --stock"
+    # the debug tests boot both guests on the debug flavour (tag 'debug')
+    "$DWC_EP_TOP/scripts/build-kernel.sh" --flavour debug || setup_failed "scripts/build-kernel.sh --flavour debug"
+    "$DWC_EP_TOP/scripts/build-initramfs.sh" --flavour debug || setup_failed "scripts/build-initramfs.sh --flavour debug"
 fi
 
 # count_results MODE MANIFEST ARGS...: scripts/count_results.py MODE ARGS,

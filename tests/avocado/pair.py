@@ -17,6 +17,12 @@ Environment:
   DWC_EP_SOC=qemu|rcar-s4|rk3588
                       pass --soc to run-pair.sh the same way (a test that
                       needs a face names it)
+  DWC_EP_KERNEL_FLAVOUR=normal|debug, DWC_EP_SMP=N|EP,RC
+                      pass --kernel-flavour and --smp the same way (the
+                      debug suite and tests/regressions/run.sh)
+  DWC_EP_KERNEL=FILE, DWC_EP_INITRD=FILE
+                      pass --kernel FILE and --initrd FILE (both guests: a
+                      kernel of tests/regressions/run.sh)
 
 What every test is held to, besides its own claim (checked in tearDown,
 after the pair is stopped; a failure names the file and its lines):
@@ -113,6 +119,11 @@ def run_pair_env_args():
     if os.environ.get('DWC_EP_SOC'):
         # before the test's own arguments: a test that needs a face names it
         args += ['--soc', os.environ['DWC_EP_SOC']]
+    for env, opt in (('DWC_EP_KERNEL_FLAVOUR', '--kernel-flavour'),
+                     ('DWC_EP_SMP', '--smp'), ('DWC_EP_KERNEL', '--kernel'),
+                     ('DWC_EP_INITRD', '--initrd')):
+        if os.environ.get(env):
+            args += [opt, os.environ[env]]
     return args
 
 
@@ -131,7 +142,11 @@ KERNEL_SPLATS = re.compile(
     r'Unable to handle kernel|Internal error|Kernel panic|'
     r'list_del corruption|possible circular locking|'
     r'sleeping function called from invalid context|\bKASAN: |\bUBSAN: |'
-    r'general protection|Call trace:')
+    r'general protection|Call trace:|'
+    # the debug flavour's reports: every lockdep report prints the first,
+    # the object debugger (DEBUG_OBJECTS_*) the second, kmemleak the third
+    r'other info that might help us debug this|\bODEBUG: |'
+    r'suspected memory leak')
 
 # scripts/guest_exec.py types its markers split by "" (the echo of a typed
 # command starts at TYPED_BEGIN and ends after TYPED_END's "@@") and tags

@@ -29,7 +29,8 @@ class Options(Test):
                                '--db-bar', '4', '--mw-bars', '2', '--doorbell', 'its',
                                '--link', 'tcp', '--link-port', '4321', '--memory', '512',
                                '--timeout', '60', '--gdb', '1234', '--soc', 'qemu',
-                               '--ep-kernel', 'series',
+                               '--ep-kernel', 'series', '--kernel-flavour', 'normal',
+                               '--smp', '1',
                                '--bogus')
         self.assertEqual(status, 2, out)
         self.assertIn("unknown option '--bogus'", out)
@@ -40,7 +41,12 @@ class Options(Test):
                           (['--mw-bars', '2,x'], "not '2,x'"),
                           (['--ntb-client', 'tool'], "not 'tool'"),
                           (['--function', 'ntb'], "not 'ntb'"),
-                          (['--soc', 'rk3399'], "not 'rk3399'")):
+                          (['--soc', 'rk3399'], "not 'rk3399'"),
+                          (['--kernel-flavour', 'kasan'], "not 'kasan'"),
+                          (['--smp', '0'], "not '0'"),
+                          (['--smp', '9'], "not '9'"),
+                          (['--smp', '2,'], "not '2,'"),
+                          (['--smp', '2,2,2'], "not '2,2,2'")):
             status, out = run_pair(*args)
             self.assertEqual(status, 2, '%s: %s' % (args, out))
             self.assertIn(msg, out, args)
@@ -72,3 +78,25 @@ class Options(Test):
         status, out = run_pair('--soc', 'rcar-s4', '--dry-run')
         self.assertEqual(status, 0, out)
         self.assertIn('-device dw-pcie-ep-rcar-s4,id=dwc0', out)
+
+    def test_smp_and_kernel_flavour_reach_each_guest(self):
+        # --smp EP,RC gives each QEMU its own count; --kernel-flavour debug
+        # boots the debug build directory (keyed by its fragment's hash)
+        # in both guests, and its own initramfs.
+        status, out = run_pair('--dry-run', '--smp', '2,1', '--kernel-flavour', 'debug')
+        self.assertEqual(status, 0, out)
+        ep = [l for l in out.splitlines() if l.startswith('==> [dry-run] ep QEMU: ')]
+        rc = [l for l in out.splitlines() if l.startswith('==> [dry-run] rc QEMU: ')]
+        self.assertEqual((len(ep), len(rc)), (1, 1), out)
+        self.assertIn(' -smp 2 ', ep[0])
+        self.assertIn(' -smp 1 ', rc[0])
+        kdir = subprocess.run([os.path.join(TOP, 'scripts', 'build-kernel.sh'),
+                               '--flavour', 'debug', '--print-dir'],
+                              stdout=subprocess.PIPE, text=True, check=True).stdout.strip()
+        self.assertRegex(kdir, r'/build-debug-[0-9a-f]{12}$')
+        for line in ep + rc:
+            self.assertIn('-kernel %s/arch/arm64/boot/Image ' % kdir, line)
+        status, out = run_pair('--dry-run', '--smp', '2')
+        self.assertEqual(status, 0, out)
+        self.assertEqual(out.count(' -smp 2 '), 2, out)
+        self.assertNotIn('build-debug-', out)
