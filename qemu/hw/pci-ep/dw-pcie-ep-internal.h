@@ -197,6 +197,34 @@ uint32_t dw_pcie_ep_fdt_clock(SysBusDevice *sbd, void *fdt,
 void dw_pcie_ep_init_unimp(DwPcieEpState *s, MemoryRegion *mr,
                            const char *name, uint64_t size);
 
+/* ---- dw-pcie-ep-fault.c ---- */
+
+/* The x-fault-* properties of the core (every face has them). */
+void dw_pcie_ep_fault_class_init(ObjectClass *oc);
+
+/*
+ * dw_pcie_ep_fault_parse_msi: x-fault-msi's value @str into *@f (its
+ * count of MSIs seen left 0); false with @errp set on bad input.
+ */
+bool dw_pcie_ep_fault_parse_msi(const char *str, DwPcieEpMsiFault *f,
+                                Error **errp);
+
+/*
+ * How many times the function's memory write of @size bytes of @buf at
+ * PCI address @pci goes out: 1, or under x-fault-msi 0 (dropped) or 2
+ * (doubled) when it is an MSI or MSI-X message the fault takes.  BQL.
+ */
+unsigned dw_pcie_ep_msi_copies(DwPcieEpState *s, uint64_t pci,
+                               const void *buf, uint64_t size);
+
+/*
+ * The link's callbacks for LINK from the RC: PERST# (asserted or not),
+ * then the RC's hold (@up false: the RC holds the link down).  Each
+ * traces a change; the link follows (dw_pcie_ep_train).  BQL held.
+ */
+void dw_pcie_ep_link_perst(void *opaque, bool asserted);
+void dw_pcie_ep_link_rc_state(void *opaque, bool up);
+
 /* ---- dw-pcie-ep-fdt.c ---- */
 
 /* The CPU address at which @pbus mapped @sbd's MMIO region @n. */

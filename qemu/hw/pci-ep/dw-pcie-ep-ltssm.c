@@ -81,12 +81,14 @@ static void dw_pcie_ep_set_link(DwPcieEpState *s, bool up)
 
 /*
  * Bring the link to what LTSSM_EN and the peer allow: up when training is
- * enabled and (with a link configured) the peer is connected.  The peer
- * learns our state through LINK messages.
+ * enabled and (with a link configured) the peer is connected, and held
+ * down by no fault: x-fault-link=down here, the RC's hold or PERST# (see
+ * dw-pcie-ep-fault.c).  The peer learns our state through LINK messages.
  */
 void dw_pcie_ep_train(DwPcieEpState *s)
 {
-    bool want = s->ltssm_en;
+    bool want = s->ltssm_en && !s->fault_link_down && !s->rc_hold &&
+                !s->perst;
 
     if (dw_pcie_ep_has_peer(s)) {
         want = want && pcie_link_connected(&s->link);

@@ -171,8 +171,11 @@ static void dw_pcie_ep_addr_space_write(void *opaque, hwaddr addr,
             trace_dw_pcie_ep_outbound_nolink(pci, size, true);
         } else if (dw_pcie_ep_may_master(s, "outbound", pci, size, true)) {
             uint64_t le = cpu_to_le64(val);
+            unsigned n = dw_pcie_ep_msi_copies(s, pci, &le, size);
 
-            pcie_link_mem_write(&s->link, PL_BAR_NONE, pci, &le, size);
+            while (n--) {
+                pcie_link_mem_write(&s->link, PL_BAR_NONE, pci, &le, size);
+            }
         }
     }
 }
@@ -232,6 +235,7 @@ MemTxResult dw_pcie_ep_edma_pci_write(DwEdmaPciPort *port, uint64_t addr,
                                       const void *buf, uint64_t len)
 {
     DwPcieEpState *s = DW_PCIE_EP(port);
+    unsigned n;
     void *ram;
 
     if (!dw_pcie_ep_link_usable(s) ||
@@ -243,8 +247,10 @@ MemTxResult dw_pcie_ep_edma_pci_write(DwEdmaPciPort *port, uint64_t addr,
         memcpy(ram, buf, len);      /* the RC's RAM, shared */
         return MEMTX_OK;
     }
-    if (!pcie_link_mem_write(&s->link, PL_BAR_NONE, addr, buf, len)) {
-        return MEMTX_ERROR;
+    for (n = dw_pcie_ep_msi_copies(s, addr, buf, len); n; n--) {
+        if (!pcie_link_mem_write(&s->link, PL_BAR_NONE, addr, buf, len)) {
+            return MEMTX_ERROR;
+        }
     }
     /* A peer that went away while we sent did not get all of it. */
     return pcie_link_connected(&s->link) ? MEMTX_OK : MEMTX_ERROR;
@@ -405,13 +411,23 @@ static PlStatus dw_pcie_ep_link_request(void *opaque, const PlMsg *m,
     }
 }
 
+/*
+ * A connection began or ended: a new RC starts with the link released
+ * and PERST# deasserted, until it says otherwise.
+ */
 static void dw_pcie_ep_link_connected(void *opaque, bool connected)
 {
-    dw_pcie_ep_map_connected(opaque);
-    dw_pcie_ep_train(opaque);
+    DwPcieEpState *s = opaque;
+
+    dw_pcie_ep_map_connected(s);
+    dw_pcie_ep_link_perst(s, false);
+    s->rc_hold = false;
+    dw_pcie_ep_train(s);
 }
 
 const PcieLinkOps dw_pcie_ep_link_ops = {
     .request = dw_pcie_ep_link_request,
+    .link_state = dw_pcie_ep_link_rc_state,
     .connected = dw_pcie_ep_link_connected,
+    .perst = dw_pcie_ep_link_perst,
 };

@@ -94,6 +94,8 @@ static void dw_pcie_ep_qemu_glue_reset(DwPcieEpState *s)
     for (i = 0; i < ARRAY_SIZE(q->app_regs_info); i++) {
         register_reset(&q->app_regs_info[i]);
     }
+    /* PERST# is the RC's: a reset of the controller does not change it */
+    ARRAY_FIELD_DP32(q->app_regs, APP_STATUS, PERST, s->perst);
     dw_pcie_ep_qemu_update_irq(q);
 }
 
@@ -107,6 +109,14 @@ static void dw_pcie_ep_qemu_link_changed(DwPcieEpState *s)
                                      R_APP_IRQ_STATUS_LINK_UP_MASK :
                                      R_APP_IRQ_STATUS_LINK_DOWN_MASK;
     dw_pcie_ep_qemu_update_irq(q);
+}
+
+/* APP_STATUS.PERST follows PERST# from the RC. */
+static void dw_pcie_ep_qemu_perst_changed(DwPcieEpState *s)
+{
+    DwPcieEpQemuState *q = DW_PCIE_EP_QEMU(s);
+
+    ARRAY_FIELD_DP32(q->app_regs, APP_STATUS, PERST, s->perst);
 }
 
 /* "qemu,dw-pcie-ep": dts/qemu,dw-pcie-ep.yaml is its binding. */
@@ -159,6 +169,7 @@ static void dw_pcie_ep_qemu_class_init(ObjectClass *klass, void *data)
     k->glue_realize = dw_pcie_ep_qemu_glue_realize;
     k->glue_reset = dw_pcie_ep_qemu_glue_reset;
     k->link_changed = dw_pcie_ep_qemu_link_changed;
+    k->perst_changed = dw_pcie_ep_qemu_perst_changed;
     k->add_fdt_node = dw_pcie_ep_qemu_add_fdt_node;
 }
 

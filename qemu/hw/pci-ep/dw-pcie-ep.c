@@ -338,6 +338,11 @@ static void dw_pcie_ep_realize(DeviceState *dev, Error **errp)
  *      that RAM directly: give the fast path only to a peer you trust with
  *      all of this QEMU's RAM (the descriptor is of the whole backend).
  */
+/*
+ * And, as QOM properties settable at run time, the injected link faults
+ * x-fault-link, x-fault-perst (read-only), x-fault-cpl, x-fault-delay-us
+ * and x-fault-msi: see dw-pcie-ep-fault.c.
+ */
 static const Property dw_pcie_ep_properties[] = {
     DEFINE_PROP_UINT32("num-ib-windows", DwPcieEpState, num_ib, 8),
     DEFINE_PROP_UINT32("num-ob-windows", DwPcieEpState, num_ob, 8),
@@ -372,6 +377,7 @@ static void dw_pcie_ep_class_init(ObjectClass *klass, void *data)
     device_class_set_props(dc, dw_pcie_ep_properties);
     pc->read_async = dw_pcie_ep_edma_pci_read_async;
     pc->write = dw_pcie_ep_edma_pci_write;
+    dw_pcie_ep_fault_class_init(klass);
 }
 
 static const TypeInfo dw_pcie_ep_info = {

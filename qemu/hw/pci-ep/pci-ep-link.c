@@ -229,10 +229,23 @@ static void link_plug(PciEpLink *l)
     pcie_cap_slot_plugged_without_button(port);
 }
 
-/* The endpoint is there and has trained the link. */
+/*
+ * The endpoint is there and has trained the link, and no injected fault
+ * holds it down.
+ */
 static bool link_wanted(PciEpLink *l)
 {
-    return l->up && pcie_link_connected(&l->link);
+    return l->up && pcie_link_connected(&l->link) && !l->fault_down &&
+           !l->perst;
+}
+
+/*
+ * Tell the endpoint what this side does to the link: held down (by
+ * x-fault-link=down, or PERST# asserted) or released.  BQL held.
+ */
+static void link_send_hold(PciEpLink *l)
+{
+    pcie_link_send_hold(&l->link, l->fault_down || l->perst, l->perst);
 }
 
 /*
@@ -377,6 +390,8 @@ static void link_connected(void *opaque, bool connected)
         l->up = false;
         l->ram_shared = false;      /* the endpoint dropped it with us */
         map_drop_all(l);
+    } else if (l->fault_down || l->perst) {
+        link_send_hold(l);          /* a new endpoint starts released */
     }
     qemu_bh_schedule(l->bh);
 }
@@ -472,6 +487,24 @@ static void link_unrealize(DeviceState *dev)
  *      every BAR access is a message.  A MAP that cannot be taken (not in
  *      host pages, over 16 GiB, a descriptor that does not map) is
  *      refused with UR and logged, and that range stays on messages.
+ *
+ * Injected faults (experimental QOM properties, set at run time with
+ * qom-set or on the command line; readable with qom-get; kept across
+ * device reset, as they model the link, not the device; see
+ * docs/link-faults.md):
+ *  x-fault-link: "down" holds the link down from the RC's side (the
+ *      function is surprise-removed, the endpoint sees its link drop),
+ *      "up" releases it (the endpoint trains again and the function
+ *      arrives anew); other strings are refused.
+ *  x-fault-perst: true asserts PERST# to the endpoint (the link drops
+ *      and stays down, the endpoint's glue shows PERST#), false releases
+ *      it.
+ *  x-fault-cpl: the endpoint's memory requests (DMA, MSI) overlapping an
+ *      address range, "ur|ca|timeout:ADDR+LEN", get UR, CA or no
+ *      completion (writes are dropped); "none" ends it.  "bar=N" is
+ *      refused: this end completes no BAR requests.
+ *  x-fault-delay-us: 0..1000000 microseconds by which every message this
+ *      side sends is held back (order kept); larger values are refused.
  */
 static const Property link_properties[] = {
     DEFINE_PROP_CHR("chardev", PciEpLink, chr),
@@ -479,6 +512,74 @@ static const Property link_properties[] = {
     DEFINE_PROP_UINT32("timeout-ms", PciEpLink, timeout_ms, 5000),
     DEFINE_PROP_BOOL("fast-path", PciEpLink, fast_path, true),
 };
+
+/* ---- injected faults (docs/link-faults.md) ---- */
+
+static char *link_get_fault_link(Object *obj, Error **errp)
+{
+    return g_strdup(PCI_EP_LINK(obj)->fault_down ? "down" : "up");
+}
+
+/* x-fault-link: "down" holds the link down from this side, "up" not. */
+static void link_set_fault_link(Object *obj, const char *str, Error **errp)
+{
+    PciEpLink *l = PCI_EP_LINK(obj);
+    bool down;
+
+    if (!strcmp(str, "down") || !strcmp(str, "up")) {
+        down = !strcmp(str, "down");
+    } else {
+        error_setg(errp, "x-fault-link: '%s' is not 'up' or 'down'", str);
+        return;
+    }
+    trace_pci_ep_link_fault_link(down);
+    if (l->fault_down != down) {
+        l->fault_down = down;
+        if (DEVICE(obj)->realized) {
+            link_send_hold(l);
+            qemu_bh_schedule(l->bh);
+        }
+    }
+}
+
+static bool link_get_perst(Object *obj, Error **errp)
+{
+    return PCI_EP_LINK(obj)->perst;
+}
+
+/* x-fault-perst: PERST# asserted (true) or released (false). */
+static void link_set_perst(Object *obj, bool value, Error **errp)
+{
+    PciEpLink *l = PCI_EP_LINK(obj);
+
+    trace_pci_ep_link_perst(value);
+    if (l->perst != value) {
+        l->perst = value;
+        if (DEVICE(obj)->realized) {
+            link_send_hold(l);
+            qemu_bh_schedule(l->bh);
+        }
+    }
+}
+
+static PcieLink *link_link_of(Object *obj)
+{
+    return &PCI_EP_LINK(obj)->link;
+}
+
+static void link_fault_class_init(ObjectClass *oc)
+{
+    object_class_property_add_str(oc, "x-fault-link", link_get_fault_link,
+                                  link_set_fault_link);
+    object_class_property_set_description(oc, "x-fault-link",
+        "Injected fault (experimental): 'down' holds the link down from "
+        "the RC's side (surprise link down), 'up' releases it");
+    object_class_property_add_bool(oc, "x-fault-perst", link_get_perst,
+                                   link_set_perst);
+    object_class_property_set_description(oc, "x-fault-perst",
+        "Injected fault (experimental): PERST# to the endpoint asserted");
+    pcie_link_fault_class_props(oc, link_link_of, false);
+}
 
 static void link_class_init(ObjectClass *oc, void *data)
 {
@@ -491,6 +592,7 @@ static void link_class_init(ObjectClass *oc, void *data)
     dc->hotpluggable = false;
     device_class_set_props(dc, link_properties);
     set_bit(DEVICE_CATEGORY_MISC, dc->categories);
+    link_fault_class_init(oc);
 }
 
 static const TypeInfo pci_ep_link_info = {

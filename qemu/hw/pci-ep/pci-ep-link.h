@@ -74,6 +74,9 @@ struct PciEpLink {
     bool ram_shared;         /* the endpoint was given this QEMU's RAM */
     bool ram_syncing;
     Error *migration_blocker;
+    /* Injected faults (x-fault-link, x-fault-perst; see pci-ep-link.c) */
+    bool fault_down;         /* the RC's side holds the link down */
+    bool perst;              /* PERST# asserted */
 };
 
 typedef struct PciEpRemoteBar {

@@ -75,6 +75,9 @@ void pcie_link_send_hello(PcieLink *link);
 /* link->tx_timer (I/O thread): the queue has not drained in time. */
 void pcie_link_tx_timeout(void *opaque);
 
+/* link->delay_timer (I/O thread): a delayed message may go now. */
+void pcie_link_delay_due(void *opaque);
+
 /* ---- pcie-link-request.c ---- */
 
 /* Serve one decoded message from the peer.  I/O thread, BQL held. */

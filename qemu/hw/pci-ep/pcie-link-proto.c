@@ -271,7 +271,10 @@ int pl_decode(const uint8_t *buf, size_t len, PlMsg *msg)
         break;
     case PL_MSG_LINK:
         m.u.link.up = b[0];
-        ret = (b[0] <= 1 && all_zero(b + 1, 3)) ? 0 : PL_ERR_FIELD;
+        m.u.link.perst = b[1];
+        /* PERST# goes with a link held down only */
+        ret = (b[0] <= 1 && b[1] <= 1 && !(b[0] && b[1]) &&
+               all_zero(b + 2, 2)) ? 0 : PL_ERR_FIELD;
         break;
     case PL_MSG_CFG_RD:
     case PL_MSG_CFG_WR:
@@ -388,7 +391,8 @@ size_t pl_encode(const PlMsg *msg, uint8_t *buf, size_t cap)
         break;
     case PL_MSG_LINK:
         b[0] = msg->u.link.up;
-        memset(b + 1, 0, 3);
+        b[1] = msg->u.link.perst;
+        memset(b + 2, 0, 2);
         break;
     case PL_MSG_CFG_RD:
     case PL_MSG_CFG_WR:

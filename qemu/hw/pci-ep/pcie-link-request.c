@@ -350,6 +350,55 @@ bool pcie_link_mem_read_async(PcieLink *link, uint8_t bar, uint64_t addr,
     return true;
 }
 
+/*
+ * x-fault-cpl: whether the peer's request @m is a memory request the
+ * fault takes (see PcieLinkCplFault).  If so it is traced and not served:
+ * a read is completed here with UR or CA, or not at all; a write is
+ * dropped.  I/O thread, BQL held.
+ */
+static bool pcie_link_cpl_fault(PcieLink *link, const PlMsg *m)
+{
+    const PcieLinkCplFault *f = &link->faults.cpl;
+    PlMsg cpl = { .type = PL_MSG_CPL, .tag = m->tag };
+    uint64_t last;
+    static const char *const what[] = {
+        [PL_FAULT_CPL_UR] = "UR", [PL_FAULT_CPL_CA] = "CA",
+        [PL_FAULT_CPL_TIMEOUT] = "no completion",
+    };
+
+    if (f->kind == PL_FAULT_CPL_NONE ||
+        (m->type != PL_MSG_MEM_RD && m->type != PL_MSG_MEM_WR) ||
+        (f->by_bar && m->u.mem.bar != f->bar)) {
+        return false;
+    }
+    last = m->u.mem.addr + (m->u.mem.size - 1);
+    if (!f->by_bar && (last < f->addr ||
+                       m->u.mem.addr > f->addr + (f->len - 1))) {
+        return false;
+    }
+    trace_pcie_link_fault_cpl_hit(link->name, pl_msg_name(m->type),
+                                  m->u.mem.bar, m->u.mem.addr,
+                                  m->u.mem.size,
+                                  m->type == PL_MSG_MEM_WR ? "dropped"
+                                                           : what[f->kind]);
+    if (m->type == PL_MSG_MEM_RD && f->kind != PL_FAULT_CPL_TIMEOUT) {
+        cpl.status = f->kind == PL_FAULT_CPL_CA ? PL_STATUS_CA : PL_STATUS_UR;
+        pcie_link_send(link, &cpl);
+    }
+    return true;
+}
+
+/* LINK from the peer: PERST# first, then the link state.  BQL held. */
+static void pcie_link_got_link(PcieLink *link, const PlMsg *m)
+{
+    if (link->ops->perst) {
+        link->ops->perst(link->opaque, m->u.link.perst);
+    }
+    if (link->ops->link_state) {
+        link->ops->link_state(link->opaque, m->u.link.up);
+    }
+}
+
 /* I/O thread, BQL held: one message from the peer. */
 void pcie_link_handle(PcieLink *link, const PlMsg *m)
 {
@@ -381,20 +430,23 @@ void pcie_link_handle(PcieLink *link, const PlMsg *m)
         }
         return;
     case PL_MSG_LINK:
-        if (link->ops->link_state) {
-            link->ops->link_state(link->opaque, m->u.link.up);
-        }
+        pcie_link_got_link(link, m);
         return;
     case PL_MSG_CPL:
         pcie_link_complete(link, m);
         return;
     case PL_MSG_MEM_WR:
     case PL_MSG_INTX:
-        link->ops->request(link->opaque, m, NULL);
+        if (!pcie_link_cpl_fault(link, m)) {
+            link->ops->request(link->opaque, m, NULL);
+        }
         return;
     case PL_MSG_CFG_RD:
     case PL_MSG_CFG_WR:
     case PL_MSG_MEM_RD:
+        if (pcie_link_cpl_fault(link, m)) {
+            return;
+        }
         st = link->ops->request(link->opaque, m, data);
         cpl.status = st;
         if (st == PL_STATUS_SC && m->type != PL_MSG_CFG_WR) {
@@ -589,6 +641,17 @@ void pcie_link_send_state(PcieLink *link, bool up)
 
     if (link->reported) {
         m.u.link.up = up;
+        pcie_link_send(link, &m);
+    }
+}
+
+void pcie_link_send_hold(PcieLink *link, bool held, bool perst)
+{
+    PlMsg m = { .type = PL_MSG_LINK };
+
+    if (link->reported) {
+        m.u.link.up = !held;
+        m.u.link.perst = held && perst;
         pcie_link_send(link, &m);
     }
 }

@@ -29,6 +29,78 @@
 static gboolean pcie_link_tx_ready(void *do_not_use, GIOCondition cond,
                                    void *opaque);
 
+/* ---- x-fault-delay-us: gates in the queue ---- */
+
+/*
+ * Hold the @len bytes about to be queued back by the link's delay, if
+ * any: a gate at their start, due no earlier than the gate before it (so
+ * that messages keep their order when the delay shrinks).  link->lock.
+ */
+static void pcie_link_gate_add(PcieLink *link, size_t len)
+{
+    uint32_t us = qatomic_read(&link->faults.delay_us);
+
+    if (us) {
+        PcieLinkGate g = {
+            .start = link->tx_queued,
+            .due_ns = qemu_clock_get_ns(QEMU_CLOCK_REALTIME) +
+                      (int64_t)us * SCALE_US,
+        };
+
+        if (link->tx_gates->len) {
+            PcieLinkGate *last = &g_array_index(link->tx_gates, PcieLinkGate,
+                                                link->tx_gates->len - 1);
+
+            g.due_ns = MAX(g.due_ns, last->due_ns);
+        }
+        g_array_append_val(link->tx_gates, g);
+    }
+    link->tx_queued += len;
+}
+
+/*
+ * How many queued bytes may be written now: those before the first gate
+ * that is not due yet, or all of them (UINT64_MAX).  Gates that are due
+ * are dropped; with 0, link->delay_timer is armed for the first gate.
+ * link->lock held.
+ */
+static uint64_t pcie_link_gate_room(PcieLink *link)
+{
+    int64_t now = qemu_clock_get_ns(QEMU_CLOCK_REALTIME);
+    PcieLinkGate *g;
+    unsigned due = 0;
+
+    while (due < link->tx_gates->len &&
+           g_array_index(link->tx_gates, PcieLinkGate, due).due_ns <= now) {
+        due++;
+    }
+    if (due) {
+        g_array_remove_range(link->tx_gates, 0, due);
+    }
+    if (!link->tx_gates->len) {
+        return UINT64_MAX;
+    }
+    g = &g_array_index(link->tx_gates, PcieLinkGate, 0);
+    if (g->start <= link->tx_written) {
+        timer_mod(link->delay_timer, g->due_ns);
+        return 0;
+    }
+    return g->start - link->tx_written;
+}
+
+/* Whether the queue waits for a gate, not for the peer.  link->lock. */
+static bool pcie_link_gate_holds(PcieLink *link)
+{
+    PcieLinkGate *g;
+
+    if (!link->tx_gates->len) {
+        return false;
+    }
+    g = &g_array_index(link->tx_gates, PcieLinkGate, 0);
+    return g->start <= link->tx_written &&
+           g->due_ns > qemu_clock_get_ns(QEMU_CLOCK_REALTIME);
+}
+
 /*
  * Write what the queue holds, as far as the chardev takes it, from any
  * thread; one thread at a time (link->tx_busy): a sender writes its own
@@ -46,7 +118,7 @@ static void pcie_link_flush(PcieLink *link)
     }
     link->tx_busy = true;
     for (;;) {
-        uint64_t gen;
+        uint64_t gen, room;
         size_t n;
         int done, fd = -1;
 
@@ -54,6 +126,11 @@ static void pcie_link_flush(PcieLink *link)
         if (!n || !link->open) {
             break;
         }
+        room = pcie_link_gate_room(link);
+        if (!room) {
+            break;      /* held back: delay_timer goes on */
+        }
+        n = MIN(n, room);
         if (link->tx_fd >= 0 && link->tx_fd_at) {
             n = MIN(n, link->tx_fd_at);   /* its message starts a write */
         } else if (link->tx_fd >= 0) {
@@ -86,6 +163,7 @@ static void pcie_link_flush(PcieLink *link)
             }
         }
         if (done > 0) {
+            link->tx_written += done;
             g_byte_array_remove_range(link->txq, 0, done);
             link->tx_progress_ms = pcie_link_now_ms();
             qemu_cond_broadcast(&link->cond);
@@ -126,7 +204,8 @@ void pcie_link_tx_timeout(void *opaque)
     bool stuck;
 
     qemu_mutex_lock(&link->lock);
-    stuck = link->open && link->txq->len;
+    /* a queue held back by x-fault-delay-us waits for its gate */
+    stuck = link->open && link->txq->len && !pcie_link_gate_holds(link);
     if (stuck) {
         stuck_since = link->tx_progress_ms;
     }
@@ -141,6 +220,20 @@ void pcie_link_tx_timeout(void *opaque)
     bql_lock();
     pcie_link_fail(link, "the peer does not read");
     bql_unlock();
+}
+
+/*
+ * link->delay_timer (I/O thread): the first gate is due.  The time spent
+ * held back is no lack of progress of the peer.
+ */
+void pcie_link_delay_due(void *opaque)
+{
+    PcieLink *link = opaque;
+
+    qemu_mutex_lock(&link->lock);
+    link->tx_progress_ms = pcie_link_now_ms();
+    qemu_mutex_unlock(&link->lock);
+    pcie_link_flush(link);
 }
 
 /*
@@ -187,6 +280,7 @@ static bool pcie_link_queue(PcieLink *link, const uint8_t *buf, size_t len,
                 link->tx_fd_at = link->txq->len;
                 fd = -1;
             }
+            pcie_link_gate_add(link, len);
             g_byte_array_append(link->txq, buf, len);
             ok = true;
         }

@@ -126,6 +126,8 @@ static void pcie_link_down_locked(PcieLink *link)
         }
     }
     g_byte_array_set_size(link->txq, 0);
+    g_array_set_size(link->tx_gates, 0);
+    link->tx_queued = link->tx_written = 0;
     if (link->tx_fd >= 0) {
         close(link->tx_fd);
         link->tx_fd = -1;
@@ -360,6 +362,7 @@ bool pcie_link_init(PcieLink *link, CharBackend *chr, PlRole role,
     static unsigned count;
     Chardev *c = qemu_chr_fe_get_driver(chr);
     g_autofree char *id = NULL;
+    PcieLinkFaults faults;
     AioContext *ctx;
 
     if (!c) {
@@ -372,7 +375,9 @@ bool pcie_link_init(PcieLink *link, CharBackend *chr, PlRole role,
                    "socket,host=...,port=...)", name, c->label);
         return false;
     }
+    faults = link->faults;      /* set before realize: kept */
     memset(link, 0, sizeof(*link));
+    link->faults = faults;
     id = g_strdup_printf("pcie-link-%u", count++);
     link->iothread = iothread_create(id, errp);
     if (!link->iothread) {
@@ -390,6 +395,7 @@ bool pcie_link_init(PcieLink *link, CharBackend *chr, PlRole role,
     link->rx = g_malloc(RX_CAP);
     link->tx_chunk = g_malloc(TX_CHUNK);
     link->txq = g_byte_array_new();
+    link->tx_gates = g_array_new(false, false, sizeof(PcieLinkGate));
     qemu_mutex_init(&link->lock);
     qemu_cond_init(&link->cond);
     QLIST_INIT(&link->waits);
@@ -401,6 +407,8 @@ bool pcie_link_init(PcieLink *link, CharBackend *chr, PlRole role,
     link->report_bh = aio_bh_new(ctx, pcie_link_report_bh, link);
     link->read_timer = aio_timer_new(ctx, QEMU_CLOCK_REALTIME, SCALE_MS,
                                      pcie_link_read_timeout, link);
+    link->delay_timer = aio_timer_new(ctx, QEMU_CLOCK_REALTIME, SCALE_NS,
+                                      pcie_link_delay_due, link);
     QLIST_INIT(&link->reads);
     qemu_chr_fe_set_handlers(chr, pcie_link_can_read, pcie_link_read,
                              pcie_link_event, NULL, link,
@@ -483,6 +491,7 @@ void pcie_link_cleanup(PcieLink *link)
     qemu_mutex_unlock(&link->lock);
     timer_free(link->tx_timer);
     timer_free(link->read_timer);
+    timer_free(link->delay_timer);
     qemu_bh_delete(link->read_bh);
     qemu_bh_delete(link->report_bh);
     qemu_bh_delete(link->cut_bh);
@@ -491,6 +500,7 @@ void pcie_link_cleanup(PcieLink *link)
     qemu_mutex_destroy(&link->lock);
     qemu_cond_destroy(&link->cond);
     g_byte_array_free(link->txq, true);
+    g_array_free(link->tx_gates, true);
     if (link->tx_fd >= 0) {
         close(link->tx_fd);
         link->tx_fd = -1;

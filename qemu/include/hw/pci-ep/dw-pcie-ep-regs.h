@@ -19,13 +19,17 @@
  * APP_IRQ_STATUS & APP_IRQ_ENABLE.  With a "chardev" (the link to the RC
  * QEMU), LTSSM_EN trains the link when the peer is there, and again
  * whenever it comes back; without one, LTSSM_EN brings the link up at
- * once.  Clearing LTSSM_EN takes it down.
+ * once.  Clearing LTSSM_EN takes it down.  APP_STATUS.PERST follows the
+ * PERST# the RC drives (docs/link-faults.md): the link stays down while
+ * it is set; the controller's registers are kept (no event: the Linux
+ * driver has no PERST# handling, it sees the link go down and up).
  */
 REG32(APP_ID, 0x00)                     /* RO "DWEP" */
 REG32(APP_CTRL, 0x04)
     FIELD(APP_CTRL, LTSSM_EN, 0, 1)     /* start link training */
 REG32(APP_STATUS, 0x08)                 /* RO */
     FIELD(APP_STATUS, LINK_UP, 0, 1)
+    FIELD(APP_STATUS, PERST, 1, 1)      /* PERST# from the RC asserted */
 REG32(APP_IRQ_STATUS, 0x0c)             /* W1C events */
     FIELD(APP_IRQ_STATUS, LINK_UP, 0, 1)
     FIELD(APP_IRQ_STATUS, LINK_DOWN, 1, 1)

@@ -163,6 +163,12 @@ struct DwPcieEpClass {
     void (*glue_train)(DwPcieEpState *s);
     void (*link_changed)(DwPcieEpState *s);
     /*
+     * perst_changed (may be NULL): PERST# from the RC (the core's perst)
+     * was asserted or released; the glue's status follows.  The link is
+     * held down while it is asserted, whatever the glue does.
+     */
+    void (*perst_changed)(DwPcieEpState *s);
+    /*
      * dma_irq_enabled: whether the glue lets the eDMA's interrupt reach
      * the "dma" line (NULL: always).
      */
@@ -183,6 +189,19 @@ struct DwPcieEpClass {
                                        ResettableChildCallback cb,
                                        void *opaque, ResetType type);
 };
+
+/* x-fault-msi (dw-pcie-ep-fault.c): every Nth MSI dropped or doubled. */
+typedef enum DwPcieEpMsiFaultKind {
+    DW_PCIE_EP_MSI_FAULT_NONE,
+    DW_PCIE_EP_MSI_FAULT_DROP,
+    DW_PCIE_EP_MSI_FAULT_DUP,
+} DwPcieEpMsiFaultKind;
+
+typedef struct DwPcieEpMsiFault {
+    DwPcieEpMsiFaultKind kind;
+    uint32_t every;          /* 1..UINT32_MAX */
+    uint64_t seen;           /* MSIs since it was set */
+} DwPcieEpMsiFault;
 
 /* What the RC was told about one BAR (dw-pcie-ep-map.c). */
 typedef struct DwPcieEpMap {
@@ -227,6 +246,12 @@ struct DwPcieEpState {
 
     bool ltssm_en;           /* the glue enables link training */
     bool link_up;
+
+    /* Injected faults and the RC's hold (dw-pcie-ep-fault.c) */
+    bool fault_link_down;    /* x-fault-link=down */
+    bool rc_hold;            /* the RC holds the link down (LINK up 0) */
+    bool perst;              /* the RC asserts PERST# */
+    DwPcieEpMsiFault msi_fault;
 
     CharBackend chr;
     PcieLink link;

@@ -17,7 +17,8 @@
  *   HELLO   0 u32 magic PL_MAGIC, 4 u16 version PL_VERSION, 6 u16 role
  *           (PL_ROLE_EP/RC), 8 u32 max_payload, 12 u32 features
  *           (PL_FEAT_*; other bits must be 0)                  (16 bytes)
- *   LINK    0 u8 up (0 or 1), 1..3 reserved                    (4 bytes)
+ *   LINK    0 u8 up (0 or 1), 1 u8 perst (0 or 1; 1 only with up 0),
+ *           2..3 reserved                                      (4 bytes)
  *   CFG_RD  0 u16 offset, 2 u8 size (1, 2, 4), 3 reserved      (4 bytes)
  *   CFG_WR  as CFG_RD, then 4 u32 data                         (8 bytes)
  *   MEM_RD  0 u64 addr, 8 u32 size (1..PL_MAX_PAYLOAD), 12 u8 bar
@@ -50,6 +51,13 @@
  * RC sends it only while the function has Bus Master Enable set and no
  * IOMMU translates its requests, and withdraws it (enable 0, waiting for
  * the CPL) before either changes.
+ *
+ * LINK from the EP is its link state (its LTSSM in L0 or not; perst 0).
+ * LINK from the RC is what the RC's side does to the link: up 0 holds it
+ * down (a surprise link down injected at the RC, see docs/link-faults.md),
+ * with perst 1 because the RC asserts PERST#; up 1 (perst 0) releases
+ * both.  The EP's link stays down while the RC holds it; a new connection
+ * starts released.
  *
  * CFG_RD, CFG_WR, MEM_RD and MAP are non-posted (answered by a CPL with
  * the same tag); MEM_WR, INTX, LINK and HELLO are posted.  A config
@@ -121,6 +129,7 @@ typedef struct PlMsg {
         } hello;
         struct {
             uint8_t up;
+            uint8_t perst;      /* from the RC only: PERST# asserted */
         } link;
         struct {
             uint16_t offset;

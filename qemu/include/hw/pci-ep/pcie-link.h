@@ -50,7 +50,53 @@ typedef struct PcieLinkOps {
      * before) then true.  BQL held.
      */
     void (*connected)(void *opaque, bool connected);
+    /*
+     * LINK from the peer, before link_state: PERST# as the peer drives it
+     * (only an RC asserts it; may be NULL).  BQL held.
+     */
+    void (*perst)(void *opaque, bool asserted);
 } PcieLinkOps;
+
+/*
+ * Injected faults (docs/link-faults.md): what this end of the link does
+ * wrong on purpose, set from QOM properties (pcie-link-fault.c).  They
+ * are the environment's, not the device's: pcie_link_init keeps them,
+ * and a device reset leaves them alone.
+ *
+ * PcieLinkCplFault: the peer's memory requests that match (MEM_RD and
+ * MEM_WR to BAR @bar when @by_bar, else overlapping the @len bytes at
+ * @addr) are not carried out: a MEM_RD completes with UR or CA, or gets
+ * no completion at all (TIMEOUT, so the requester's completion timeout
+ * expires); a MEM_WR is dropped.
+ */
+typedef enum PcieLinkCplKind {
+    PL_FAULT_CPL_NONE,
+    PL_FAULT_CPL_UR,
+    PL_FAULT_CPL_CA,
+    PL_FAULT_CPL_TIMEOUT,
+} PcieLinkCplKind;
+
+typedef struct PcieLinkCplFault {
+    PcieLinkCplKind kind;
+    bool by_bar;
+    uint8_t bar;             /* 0..5 */
+    uint64_t addr;           /* @len >= 1, addr + len - 1 <= UINT64_MAX */
+    uint64_t len;
+} PcieLinkCplFault;
+
+/* Largest x-fault-delay-us: one second. */
+#define PL_FAULT_DELAY_MAX_US   1000000u
+
+typedef struct PcieLinkFaults {
+    PcieLinkCplFault cpl;    /* BQL */
+    uint32_t delay_us;       /* atomic: every message sent waits this long */
+} PcieLinkFaults;
+
+/* One held-back stretch of the transmit queue (x-fault-delay-us). */
+typedef struct PcieLinkGate {
+    uint64_t start;          /* stream offset of its first byte */
+    int64_t due_ns;          /* QEMU_CLOCK_REALTIME when it may go */
+} PcieLinkGate;
 
 typedef struct PcieLinkWait PcieLinkWait;
 typedef struct PcieLinkRead PcieLinkRead;
@@ -77,6 +123,8 @@ typedef struct PcieLink {
     QEMUBH *read_bh;         /* deliver finished asynchronous reads */
     QEMUBH *report_bh;       /* report a chardev event (I/O thread) */
     QEMUTimer *read_timer;   /* the next asynchronous read's deadline */
+    QEMUTimer *delay_timer;  /* the next delayed message is due */
+    PcieLinkFaults faults;
 
     /* Receiving: the I/O thread's alone. */
     uint8_t *rx;             /* bytes received, not yet decoded */
@@ -110,6 +158,14 @@ typedef struct PcieLink {
     int64_t tx_progress_ms;  /* when the queue last drained some bytes */
     guint tx_watch;          /* chardev writable again (I/O thread) */
     bool tx_busy;            /* a thread is writing the queue out */
+    /*
+     * x-fault-delay-us: a gate per delayed message, oldest first; no byte
+     * at or past a gate's start is written before it is due.  Stream
+     * offsets count the bytes ever queued and written on this connection.
+     */
+    GArray *tx_gates;        /* PcieLinkGate */
+    uint64_t tx_queued;
+    uint64_t tx_written;
     uint64_t malformed;      /* messages that took the link down */
     uint64_t timeouts;
 } PcieLink;
@@ -193,6 +249,13 @@ void pcie_link_intx(PcieLink *link, uint8_t pin, bool level);
 void pcie_link_send_state(PcieLink *link, bool up);
 
 /*
+ * pcie_link_send_hold: LINK from the RC (see pcie-link-proto.h): the RC
+ * holds the link down (@held), with PERST# asserted (@perst, only with
+ * @held), or releases it.  Nothing without a connected peer.
+ */
+void pcie_link_send_hold(PcieLink *link, bool held, bool perst);
+
+/*
  * pcie_link_shm: whether the shared-memory fast path is on for this
  * connection: both HELLOs offered PL_FEAT_SHM, and the chardev passes
  * file descriptors.  Any thread.
@@ -240,6 +303,38 @@ PcieLinkRegion *pcie_link_region_ram(const char *name, uint64_t size, int fd,
 PcieLinkRegion *pcie_link_region_alias(const char *name, PcieLinkRegion *of,
                                        uint64_t offset, uint64_t size);
 MemoryRegion *pcie_link_region_mr(PcieLinkRegion *r);
+
+/*
+ * Injected faults (pcie-link-fault.c; see PcieLinkFaults and
+ * docs/link-faults.md).  The parsers check every number and set @errp
+ * (the text names the property, the bad part and what is allowed) on bad
+ * input, leaving their output alone.
+ *
+ * pcie_link_fault_parse_cpl: "none", or "KIND:bar=N" or "KIND:ADDR+LEN",
+ * KIND one of "ur", "ca", "timeout"; N 0..5 (refused unless @bars: the
+ * RC end completes no BAR requests); ADDR and LEN decimal or 0x-hex,
+ * LEN >= 1, ADDR + LEN - 1 at most 2^64 - 1.  pcie_link_fault_cpl_str:
+ * the canonical text of @f (the caller frees it).
+ *
+ * pcie_link_fault_class_props: add x-fault-cpl (string, above) and
+ * x-fault-delay-us (uint32, 0..PL_FAULT_DELAY_MAX_US microseconds by
+ * which every message this end sends is held back) to class @oc, whose
+ * objects' link @link_of returns.  Both are readable (the active fault)
+ * and settable at any time, also before realize.
+ */
+bool pcie_link_fault_parse_cpl(const char *str, bool bars,
+                               PcieLinkCplFault *f, Error **errp);
+char *pcie_link_fault_cpl_str(const PcieLinkCplFault *f);
+void pcie_link_fault_class_props(ObjectClass *oc,
+                                 PcieLink *(*link_of)(Object *obj),
+                                 bool bars);
+
+/*
+ * pcie_link_fault_parse_u64: the unsigned number @str (decimal, or hex
+ * after "0x"; no sign, no space, at least one digit) into *@val; false on
+ * anything else or a value past 2^64 - 1.
+ */
+bool pcie_link_fault_parse_u64(const char *str, uint64_t *val);
 
 /*
  * pcie_link_fail: cut the link after a protocol violation: log @why,
