@@ -30,6 +30,15 @@ Options:
   --restart GUEST      start GUEST (ep or rc) of a detached pair again, after
                        its QEMU was stopped (e.g. to test surprise removal);
                        waits for its shell; --run-dir as for --stop
+  --fault SPEC         inject a link fault into the pair of --run-dir
+                       (default: the latest) and exit, or 'show' the faults
+                       in force, or 'clear' them all (repeatable, applied
+                       in order).  SPEC: link=down|up, perst=on|off,
+                       cpl=ur|ca|timeout:bar=N, cpl=ur|ca|timeout:ADDR+LEN,
+                       cpl=none, delay-us=N, msi=drop|dup[:every=N],
+                       msi=none, each optionally prefixed 'ep:' or 'rc:'
+                       for the side that acts; scripts/link_fault.py --help
+                       and docs/link-faults.md say what each one does
   --interactive GUEST  attach this terminal to GUEST's console (ep or rc)
                        once booted; Ctrl-] detaches and stops the pair
   --run-dir DIR        where sockets, logs and pid files go (default: a new
@@ -176,6 +185,7 @@ dry() {
 }
 
 mode=foreground
+faults=
 interactive=
 run_dir=
 build=1
@@ -211,6 +221,8 @@ while [ $# -gt 0 ]; do
     -h|--help) usage; exit 0 ;;
     --detach) mode=detach ;;
     --stop) mode=stop ;;
+    --fault) need_arg "$@"; mode=fault; faults="${faults:+$faults
+}$2"; shift ;;
     --restart) need_arg "$@"; mode=restart; restart_which=$2; shift
         case "$restart_which" in ep|rc) ;; *)
             bad_usage "--restart takes 'ep' or 'rc', not '$restart_which'" ;; esac ;;
@@ -473,6 +485,24 @@ if [ "$dry_run" = 1 ] && { [ "$mode" = stop ] || [ "$mode" = restart ]; }; then
         dry "would start $restart_which's QEMU again from <run-dir>/$restart_which.cmdline, if it is not running, and wait up to ${timeout}s for its shell: $where"
     fi
     exit 0
+fi
+
+if [ "$mode" = fault ]; then
+    [ -n "$run_dir" ] || run_dir=$(readlink -f "$runs/latest" 2>/dev/null || true)
+    [ "$dry_run" = 1 ] || { [ -n "$run_dir" ] && [ -d "$run_dir" ]; } ||
+        bad_usage "no run directory for --fault (give --run-dir)"
+    # One spec a line (a spec has no newline): each an argument.
+    _ifs=$IFS; IFS='
+'
+    # shellcheck disable=SC2086
+    set -- $faults
+    IFS=$_ifs
+    if [ "$dry_run" = 1 ]; then
+        "$DWC_EP_TOP/scripts/link_fault.py" --check "$@" || exit 2
+        dry "would set, over QMP in ${run_dir:-the latest pair (none now)}: $*"
+        exit 0
+    fi
+    exec "$DWC_EP_TOP/scripts/link_fault.py" --run-dir "$run_dir" "$@"
 fi
 
 if [ "$mode" = stop ]; then

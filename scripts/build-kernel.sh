@@ -95,6 +95,12 @@ jobs=${JOBS:-$(nproc)}
 series_list() {
     sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$1/series"
 }
+# series_touches DIR: the files the patches of DIR/series change (-p1).
+series_touches() {
+    for _p in $(series_list "$1"); do
+        sed -n -e 's#^+++ b/\([^[:space:]]*\).*#\1#p' -e 's#^--- a/\([^[:space:]]*\).*#\1#p' "$1/$_p"
+    done
+}
 # The release gets "-stock" for the stock tree and "-debug" for the debug
 # flavour (after CONFIG_LOCALVERSION): their modules' directories, and so
 # their initramfs, differ from the normal patched build's, whose release
@@ -186,6 +192,17 @@ if [ -z "${KERNEL_SRC:-}" ] && [ "$stock" = 0 ]; then
     if [ "$(cat "$kroot/.series" 2>/dev/null)" != "$series_hash" ]; then
         step kernel-series "applying $series_dir/series"
         : >"$_step_log"
+        # The files either series touches, with their content hash and
+        # time before: one that ends with the same content gets its time
+        # back, so kbuild rebuilds only what the change of series changed
+        # (reverting and applying a patch that stays touches its files).
+        stamps=$kroot/.series-stamps
+        { [ ! -d "$kroot/applied" ] || series_touches "$kroot/applied"
+          series_touches "$series_dir"; } | sort -u | while IFS= read -r f; do
+            [ -f "$ksrc/$f" ] || continue
+            printf '%s %s %s\n' "$(sha256sum <"$ksrc/$f" | cut -c1-64)" \
+                "$(stat -c %Y "$ksrc/$f")" "$f"
+        done >"$stamps"
         if [ -d "$kroot/applied" ]; then
             for p in $(series_list "$kroot/applied" | sed '1!G;h;$!d'); do
                 echo "  reverting $p" >>"$_step_log"
@@ -208,8 +225,15 @@ if [ -z "${KERNEL_SRC:-}" ] && [ "$stock" = 0 ]; then
                 die "[kernel-series] $p does not apply to $LINUX_SOURCE_PKG; log: $_step_log"
             }
         done
+        kept=0
+        while read -r sum mtime f; do
+            [ -f "$ksrc/$f" ] || continue
+            [ "$(sha256sum <"$ksrc/$f" | cut -c1-64)" = "$sum" ] || continue
+            touch -d "@$mtime" "$ksrc/$f"
+            kept=$((kept + 1))
+        done <"$stamps"
         echo "$series_hash" >"$kroot/.series"
-        step_done
+        step_done "$kept unchanged file(s) kept their times"
     fi
 fi
 

@@ -81,6 +81,8 @@ static void check_rules(const PlMsg *m)
         break;
     case PL_MSG_LINK:
         FUZZ_CHECK(m->u.link.up <= 1);
+        FUZZ_CHECK(m->u.link.perst <= 1 &&
+                   !(m->u.link.up && m->u.link.perst));
         break;
     case PL_MSG_CFG_RD:
     case PL_MSG_CFG_WR:
@@ -318,6 +320,7 @@ static void check_same(const PlMsg *a, const PlMsg *b)
         break;
     case PL_MSG_LINK:
         FUZZ_CHECK(a->u.link.up == b->u.link.up);
+        FUZZ_CHECK(a->u.link.perst == b->u.link.perst);
         break;
     case PL_MSG_CFG_WR:
         FUZZ_CHECK(a->u.cfg.data == b->u.cfg.data);
@@ -400,6 +403,7 @@ static void fuzz_encoder(const uint8_t *data, size_t size)
         break;
     case PL_MSG_LINK:
         m.u.link.up = fuzz_u8(&in);
+        m.u.link.perst = fuzz_u8(&in);
         break;
     case PL_MSG_CFG_RD:
     case PL_MSG_CFG_WR:

@@ -782,6 +782,9 @@ static void test_field_errors(void)
     for (i = 1; i < 4; i++) {
         EXPECT_PATCHED(2, PL_ERR_FIELD, b[i] = 1);
     }
+    /* PERST# rides only on a link down (sample 3: LINK up=0) */
+    EXPECT_PATCHED(3, 16, b[1] = 1);
+    EXPECT_PATCHED(3, PL_ERR_FIELD, b[1] = 2);
 
     /* header reserved u16, both bytes */
     EXPECT_PATCHED(2, PL_ERR_FIELD, buf[2] = 1);
