@@ -155,7 +155,9 @@ static bool peer_handle(Peer *p, const PlMsg *m, PlMsg *cpl, uint8_t *data)
         }
         p->cpl_status = m->status;
         p->cpl_len = m->u.cpl.len;
-        memcpy(p->cpl_data, m->u.cpl.data, m->u.cpl.len);
+        if (m->u.cpl.len) {     /* a UR/CA completion carries no data */
+            memcpy(p->cpl_data, m->u.cpl.data, m->u.cpl.len);
+        }
         p->cpl_done = true;
         return false;
     default:
