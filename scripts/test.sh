@@ -6,7 +6,7 @@ DWC_EP_TOP=$(cd "$(dirname "$0")/.." && pwd)
 
 usage() {
     cat <<USAGE
-Usage: scripts/test.sh [--help] [--suite unit|qtest|asan|fuzz|patches|avocado]...
+Usage: scripts/test.sh [--help] [--suite unit|qtest|asan|fuzz|patches|avocado|regressions]...
                        [--avocado-filter TAGS] [--fast-path on|off]
 
 The project's one test command.  On a fresh Debian 12 machine it installs
@@ -25,7 +25,13 @@ the initramfs into the cache, then runs:
   patches  the kernel series (kernel-patches/, or \$KERNEL_SERIES_DIR):
            checkpatch.pl --strict on each patch and an in-order apply
            check against pristine Linux 7.2 (scripts/check-patches.sh)
-  avocado  end-to-end tests on booted pairs (tests/avocado/test_*.py)
+  avocado  end-to-end tests on booted pairs (tests/avocado/test_*.py),
+           the debug-kernel SMP run among them (tag 'debug')
+and, only when named with --suite (it builds a kernel per entry; about an
+hour the first time):
+  regressions  tests/regressions/run.sh: each entry of the corpus puts one
+           known bug back and must be caught by its test; one test per
+           entry, passed when caught
 and ends with one line: 'N passed, N failed' (', N skipped' when some were).
 Exit status 0 only if nothing failed.  Logs: \$DWC_EP_CACHE/logs/.
 
@@ -62,8 +68,8 @@ while [ $# -gt 0 ]; do
     case "$1" in
     -h|--help) usage; exit 0 ;;
     --suite) [ $# -ge 2 ] || { echo "test.sh: --suite needs a name" >&2; exit 2; }
-        case "$2" in unit|qtest|asan|fuzz|patches|avocado) suites="$suites $2" ;;
-        *) echo "test.sh: unknown suite '$2' (unit, qtest, asan, fuzz, patches, avocado)" >&2; exit 2 ;; esac
+        case "$2" in unit|qtest|asan|fuzz|patches|avocado|regressions) suites="$suites $2" ;;
+        *) echo "test.sh: unknown suite '$2' (unit, qtest, asan, fuzz, patches, avocado, regressions)" >&2; exit 2 ;; esac
         shift ;;
     --avocado-filter) [ $# -ge 2 ] || { echo "test.sh: --avocado-filter needs tags" >&2; exit 2; }
         tags=$2; shift ;;
@@ -107,17 +113,17 @@ setup_failed() {
 }
 
 "$DWC_EP_TOP/scripts/bootstrap.sh" || setup_failed "scripts/bootstrap.sh"
-if want qtest || want avocado || want fuzz; then
+if want qtest || want avocado || want fuzz || want regressions; then
     "$DWC_EP_TOP/scripts/build-qemu.sh" || setup_failed "scripts/build-qemu.sh"
 fi
 if want asan; then
     "$DWC_EP_TOP/scripts/build-qemu.sh" --sanitize || setup_failed "scripts/build-qemu.sh --sanitize"
 fi
-if want avocado || want patches; then
+if want avocado || want patches || want regressions; then
     # the patches suite reads the unpacked tree and its checkpatch.pl
     "$DWC_EP_TOP/scripts/build-kernel.sh" || setup_failed "scripts/build-kernel.sh"
 fi
-if want avocado; then
+if want avocado || want regressions; then
     "$DWC_EP_TOP/scripts/build-initramfs.sh" || setup_failed "scripts/build-initramfs.sh"
     # the SoC faces' tests boot the EP on stock Linux 7.2 (--ep-kernel stock)
     "$DWC_EP_TOP/scripts/build-kernel.sh" --stock || setup_failed "scripts/build-kernel.sh --stock"
@@ -357,6 +363,23 @@ if want avocado; then
         grep --line-buffered -E '^ *\(.*(PASS|FAIL|ERROR|SKIP|CANCEL|INTERRUPT|WARN)|^JOB (LOG|HTML)|^RESULTS'
     av_rc=$(cat "$rcfile" 2>/dev/null || echo missing)
     avocado_count avocado avocado "$json" "$av_rc" "$tags"
+fi
+
+if want regressions; then
+    step regressions "the regression corpus (tests/regressions/run.sh)"
+    : >"$_step_log"
+    _rc=0
+    "$DWC_EP_TOP/tests/regressions/run.sh" 2>&1 | tee -a "$_step_log" |
+        grep --line-buffered -E '^ *[0-9][0-9]-|^caught ' || true
+    n=$(sed -n 's/^caught \([0-9]*\) of \([0-9]*\).*/\1 \2/p' "$_step_log" | tail -1)
+    if [ -n "$n" ]; then
+        # shellcheck disable=SC2086
+        set -- $n
+        count regressions "$1" $(($2 - $1)) 0
+    else
+        echo "==> [regressions] run.sh printed no 'caught N of M' line (log: $_step_log)" >&2
+        count regressions 0 1 0
+    fi
 fi
 
 echo "==> all suites done in $(( $(date +%s) - t_all ))s"
