@@ -266,8 +266,12 @@ class LinkDownVntb(NtbNet):
         if 'ep' in flood_from:
             # The EP's flood (its interface stays) ran through it all:
             # stop it before the counted pings.
-            self.check_in('ep', 'kill $(cat /tmp/flood.pid); '
+            # (ping itself: killing the subshell that waits for it
+            # leaves it running.)
+            self.check_in('ep', 'kill $(pidof ping); '
                                 'grep -c "bytes from" /tmp/flood.out; true')
+            self.wait_in('ep', 'grep -q "ping exit=" /tmp/flood.out',
+                         'the EP ping flood did not end when killed', 30)
         self.net_up_both()
         self.check_link(self.net_names())
         self.ping('rc', EP_ADDR, 50)
@@ -278,6 +282,18 @@ class LinkDownVntb(NtbNet):
 
     def test_ep_link_down_during_ping(self):
         self.link_cycle('ep', ('rc',))
+
+    def test_rc_link_down_during_ep_ping(self):
+        """The EP guest sends through the fault: its ntb_netdev interface
+        stays (only the RC's device goes) and the EP's ntb_transport keeps
+        sending into the gone host's memory window.
+
+        Linux 7.2 fails it: after the link is back, the new host's queue
+        pair and the EP's exchange no packet (the EP's qp says Link Up
+        again, never Link Down: pci-epf-vntb had no link-down handling,
+        so the EP's ntb_transport kept its queue state).  kernel-patches
+        0013 reports the NTB link down on the PCIe link down."""
+        self.link_cycle('rc', ('rc', 'ep'))
 
 
 class DelayVntb(NtbNet):
