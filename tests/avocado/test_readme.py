@@ -226,7 +226,8 @@ class ReadmeCommands(Test):
                 status, out = run([program_path(argv[0])] + words)
                 self.assertEqual(status, 0, 'README line %d: %s\n%s' % (n, line, out))
                 continue
-            if ('--stop' in words or '--restart' in words) and '--run-dir' not in words:
+            acts_on_running = any(w in words for w in ('--stop', '--restart', '--fault'))
+            if acts_on_running and '--run-dir' not in words:
                 # which pair they act on is the running one: give them one
                 words += ['--run-dir', tempfile.mkdtemp(prefix='dwcep-readme-',
                                                         dir=self.workdir)]
@@ -241,7 +242,7 @@ class ReadmeCommands(Test):
             self.assertEqual(status, 0, '%s exited %d:\n%s' % (where, status, out))
             self.assertIn('==> [dry-run]', out, '%s printed no dry run:\n%s' % (where, out))
             self.assertNotIn('would fail', out, '%s:\n%s' % (where, out))
-            if '--stop' in words or '--restart' in words:
+            if acts_on_running:
                 continue
             guests = ['ep', 'rc']
             if '--only' in words:
