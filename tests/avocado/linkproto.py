@@ -1,13 +1,14 @@
 """The link protocol, as the Python fake peers of the avocado tests speak
 it: the header, the message types and HELLO (pcie-link-proto.h is the
-reference; version 2: HELLO carries a features word)."""
+reference; version 3: HELLO carries a features word, LINK from the RC
+PERST#)."""
 
 import socket
 import struct
 import threading
 
 HDR = struct.Struct('<BBHII')        # type, status, reserved, length, tag
-MAGIC, VERSION = 0x4b4e4c50, 2
+MAGIC, VERSION = 0x4b4e4c50, 3
 HELLO, LINK, CFG_RD, CFG_WR, MEM_RD, MEM_WR, INTX, CPL, MAP = range(1, 10)
 ROLE_EP, ROLE_RC = 1, 2
 MAX_PAYLOAD = 4096

@@ -81,13 +81,17 @@ bool dw_pcie_ep_fault_parse_msi(const char *str, DwPcieEpMsiFault *f,
 /*
  * The message address of the MSI-X table entry at offset @off of BAR
  * @bir, read from EP memory through the BAR's inbound translation; false
- * if the BAR or the translation does not reach it.
+ * if the BAR or the translation does not reach it, or reaches anything but
+ * RAM: the table is the guest's choice, and this check must never
+ * dispatch an MMIO access (a read of the outbound window would go out on
+ * the link, one of a read-to-clear register would clear it).
  */
 static bool dw_pcie_ep_msix_addr(DwPcieEpState *s, unsigned bir,
                                  uint64_t off, uint64_t *addr)
 {
     uint64_t bar_size = dw_pcie_ep_bar_size(s, bir), ep, room;
-    uint8_t e[8];
+    hwaddr xlat, len = 8;
+    MemoryRegion *mr;
     int idx;
 
     if (!bar_size || off >= bar_size || bar_size - off < PCI_MSIX_ENTRY_SIZE) {
@@ -96,12 +100,16 @@ static bool dw_pcie_ep_msix_addr(DwPcieEpState *s, unsigned bir,
     idx = dw_iatu_translate_inbound(s->ib, s->num_ib, bir, bar_size, off,
                                     dw_pcie_ep_bar_addr(s, bir) + off, &ep,
                                     &room);
-    if (idx < 0 || room < sizeof(e) ||
-        address_space_read(s->ep_as, ep, MEMTXATTRS_UNSPECIFIED, e,
-                           sizeof(e)) != MEMTX_OK) {
+    if (idx < 0 || room < len) {
         return false;
     }
-    *addr = ldq_le_p(e);
+    RCU_READ_LOCK_GUARD();
+    mr = address_space_translate(s->ep_as, ep, &xlat, &len, false,
+                                 MEMTXATTRS_UNSPECIFIED);
+    if (!memory_region_is_ram(mr) || len < 8) {
+        return false;
+    }
+    *addr = ldq_le_p((uint8_t *)qemu_map_ram_ptr(mr->ram_block, xlat));
     return true;
 }
 
@@ -122,8 +130,10 @@ static bool dw_pcie_ep_is_msi(DwPcieEpState *s, uint64_t pci, uint64_t size)
     }
     if (flags & PCI_MSI_FLAGS_ENABLE) {
         a = dw_pcie_ep_cfg_get(s, DW_PCIE_EP_CAP_MSI + PCI_MSI_ADDRESS_LO, 4);
-        a |= (uint64_t)dw_pcie_ep_cfg_get(s, DW_PCIE_EP_CAP_MSI +
-                                          PCI_MSI_ADDRESS_HI, 4) << 32;
+        if (flags & PCI_MSI_FLAGS_64BIT) {  /* else offset 8 is the data */
+            a |= (uint64_t)dw_pcie_ep_cfg_get(s, DW_PCIE_EP_CAP_MSI +
+                                              PCI_MSI_ADDRESS_HI, 4) << 32;
+        }
         if (a == pci) {
             return true;
         }
@@ -207,10 +217,7 @@ static void dw_pcie_ep_set_fault_link(Object *obj, const char *str,
     DwPcieEpState *s = DW_PCIE_EP(obj);
     bool down;
 
-    if (!strcmp(str, "down") || !strcmp(str, "up")) {
-        down = !strcmp(str, "down");
-    } else {
-        error_setg(errp, "x-fault-link: '%s' is not 'up' or 'down'", str);
+    if (!pcie_link_fault_parse_link(str, &down, errp)) {
         return;
     }
     s->fault_link_down = down;

@@ -526,10 +526,7 @@ static void link_set_fault_link(Object *obj, const char *str, Error **errp)
     PciEpLink *l = PCI_EP_LINK(obj);
     bool down;
 
-    if (!strcmp(str, "down") || !strcmp(str, "up")) {
-        down = !strcmp(str, "down");
-    } else {
-        error_setg(errp, "x-fault-link: '%s' is not 'up' or 'down'", str);
+    if (!pcie_link_fault_parse_link(str, &down, errp)) {
         return;
     }
     trace_pci_ep_link_fault_link(down);

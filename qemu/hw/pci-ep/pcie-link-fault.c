@@ -17,6 +17,16 @@
 #include "hw/pci-ep/pcie-link.h"
 #include "trace.h"
 
+bool pcie_link_fault_parse_link(const char *str, bool *down, Error **errp)
+{
+    if (strcmp(str, "down") && strcmp(str, "up")) {
+        error_setg(errp, "x-fault-link: '%s' is not 'up' or 'down'", str);
+        return false;
+    }
+    *down = !strcmp(str, "down");
+    return true;
+}
+
 bool pcie_link_fault_parse_u64(const char *str, uint64_t *val)
 {
     unsigned base = 10;

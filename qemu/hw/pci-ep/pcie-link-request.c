@@ -388,9 +388,17 @@ static bool pcie_link_cpl_fault(PcieLink *link, const PlMsg *m)
     return true;
 }
 
-/* LINK from the peer: PERST# first, then the link state.  BQL held. */
+/*
+ * LINK from the peer: PERST# first, then the link state.  Only the RC
+ * drives PERST#: an endpoint that asserts it breaks the protocol.  BQL
+ * held.
+ */
 static void pcie_link_got_link(PcieLink *link, const PlMsg *m)
 {
+    if (m->u.link.perst && link->role == PL_ROLE_RC) {
+        pcie_link_fail(link, "PERST# from the endpoint");
+        return;
+    }
     if (link->ops->perst) {
         link->ops->perst(link->opaque, m->u.link.perst);
     }

@@ -250,7 +250,9 @@ static bool pcie_link_queue(PcieLink *link, const uint8_t *buf, size_t len,
                             int fd)
 {
     bool in_io = pcie_link_in_io(link);
-    int64_t deadline = pcie_link_now_ms() + link->timeout_ms;
+    /* messages held back by x-fault-delay-us are no peer's fault */
+    int64_t deadline = pcie_link_now_ms() + link->timeout_ms +
+                       qatomic_read(&link->faults.delay_us) / 1000;
     bool dropped = false, ok = false;
     const char *why = NULL;
 

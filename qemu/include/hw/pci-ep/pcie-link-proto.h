@@ -69,7 +69,7 @@
 #define HW_PCI_EP_PCIE_LINK_PROTO_H
 
 #define PL_MAGIC        0x4b4e4c50u     /* "PLNK" */
-#define PL_VERSION      2
+#define PL_VERSION      3       /* 3: LINK from the RC, with PERST# */
 #define PL_HDR_SIZE     12
 #define PL_MAX_PAYLOAD  4096
 #define PL_MAX_BODY     (16 + PL_MAX_PAYLOAD)

@@ -337,6 +337,13 @@ void pcie_link_fault_class_props(ObjectClass *oc,
 bool pcie_link_fault_parse_u64(const char *str, uint64_t *val);
 
 /*
+ * pcie_link_fault_parse_link: x-fault-link's value: "down" sets *@down,
+ * "up" clears it; anything else sets @errp (naming the property) and
+ * returns false, leaving *@down alone.
+ */
+bool pcie_link_fault_parse_link(const char *str, bool *down, Error **errp);
+
+/*
  * pcie_link_fail: cut the link after a protocol violation: log @why,
  * count it, fail what waits, drop the connection (the peer sees it close)
  * and report connected(false).  Call with the BQL held.
