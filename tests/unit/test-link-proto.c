@@ -324,7 +324,7 @@ static void test_wire_format(void)
     static const uint8_t hello[] = {
         0x01, 0x00, 0x00, 0x00, 0x10, 0x00, 0x00, 0x00,
         0x00, 0x00, 0x00, 0x00,
-        'P', 'L', 'N', 'K', 0x02, 0x00, 0x01, 0x00,
+        'P', 'L', 'N', 'K', 0x03, 0x00, 0x01, 0x00,   /* version 3 */
         0x00, 0x10, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00,
     };
     static const uint8_t cfg_wr[] = {
@@ -396,7 +396,7 @@ static void test_wire_format(void)
     g_assert_cmpint(pl_decode(hello, sizeof(hello), &m), ==, sizeof(hello));
     g_assert_cmpuint(m.type, ==, PL_MSG_HELLO);
     g_assert_cmphex(m.u.hello.magic, ==, PL_MAGIC);
-    g_assert_cmpuint(m.u.hello.version, ==, 2);
+    g_assert_cmpuint(m.u.hello.version, ==, 3);
     g_assert_cmpuint(m.u.hello.role, ==, PL_ROLE_EP);
     g_assert_cmpuint(m.u.hello.max_payload, ==, 4096);
     g_assert_cmphex(m.u.hello.features, ==, PL_FEAT_SHM);
@@ -649,7 +649,9 @@ static void test_hello(void)
     g_assert_cmpint(dec(buf, n), ==, PL_ERR_VERSION);
     put16(b + 4, 1);                    /* the version before features */
     g_assert_cmpint(dec(buf, n), ==, PL_ERR_VERSION);
-    put16(b + 4, 3);
+    put16(b + 4, 2);                    /* before LINK carried PERST# */
+    g_assert_cmpint(dec(buf, n), ==, PL_ERR_VERSION);
+    put16(b + 4, 4);
     g_assert_cmpint(dec(buf, n), ==, PL_ERR_VERSION);
     put16(b + 4, 0x101);
     g_assert_cmpint(dec(buf, n), ==, PL_ERR_VERSION);
@@ -937,7 +939,8 @@ static void test_encode_invalid(void)
     EXPECT_ENC_FAILS(2, m.type = 255);
     EXPECT_ENC_FAILS(0, m.u.hello.magic = 0);
     EXPECT_ENC_FAILS(0, m.u.hello.version = 1);
-    EXPECT_ENC_FAILS(0, m.u.hello.version = 3);
+    EXPECT_ENC_FAILS(0, m.u.hello.version = 2);
+    EXPECT_ENC_FAILS(0, m.u.hello.version = 4);
     EXPECT_ENC_FAILS(0, m.u.hello.version = 0);
     EXPECT_ENC_FAILS(0, m.u.hello.role = 0);
     EXPECT_ENC_FAILS(0, m.u.hello.role = 3);
