@@ -143,19 +143,21 @@ effective_fragment() {
     fi
     [ "$flavour" = normal ] || cat "$DWC_EP_TOP/kernel-patches/config-$flavour.fragment"
 }
-# It is kept beside the tree, not in it (an unpack starts the tree afresh),
-# under the name config.fragment whatever the flavour, so the hash is the
-# one the normal build had before directories were keyed.
-fragdir=$kroot.fragment-$flavour
-mkdir -p "$fragdir"
-effective_fragment >"$fragdir/new"
-mv "$fragdir/new" "$fragdir/config.fragment"
-frag_hash=$(hash_inputs "$fragdir/config.fragment")
+# Hashed as hash_inputs hashes a file named config.fragment (the hash the
+# normal build had before directories were keyed), from the text itself:
+# --print-dir writes nothing, as tests run it side by side.
+frag_hash=$({ echo config.fragment; effective_fragment; } | sha256sum | cut -c1-12)
 kbuild=$kroot/build-$flavour-$frag_hash
 if [ "$print_dir" = 1 ]; then
     echo "$kbuild"
     exit 0
 fi
+# The file configure reads is kept beside the tree, not in it (an unpack
+# starts the tree afresh); written to a name of this run's own first.
+fragdir=$kroot.fragment-$flavour
+mkdir -p "$fragdir"
+effective_fragment >"$fragdir/new.$$"
+mv -f "$fragdir/new.$$" "$fragdir/config.fragment"
 
 # 1: pristine tree.
 if [ -z "${KERNEL_SRC:-}" ] && [ ! -f "$kroot/.src-ready" ]; then

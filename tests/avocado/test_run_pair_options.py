@@ -100,3 +100,18 @@ class Options(Test):
         self.assertEqual(status, 0, out)
         self.assertEqual(out.count(' -smp 2 '), 2, out)
         self.assertNotIn('build-debug-', out)
+
+    def test_kernel_print_dir_side_by_side(self):
+        # The avocado tests run build-kernel.sh --print-dir side by side
+        # (through run-pair.sh): it must write nothing, so no run trips on
+        # another's file, and name the same directory every time.
+        script = os.path.join(TOP, 'scripts', 'build-kernel.sh')
+        for flavour in ('normal', 'debug'):
+            procs = [subprocess.Popen([script, '--flavour', flavour, '--print-dir'],
+                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                      text=True) for _ in range(16)]
+            outs = [(p.communicate(timeout=60)[0], p.returncode) for p in procs]
+            for out, rc in outs:
+                self.assertEqual(rc, 0, out)
+            self.assertEqual(len({out for out, rc in outs}), 1, outs)
+            self.assertRegex(outs[0][0], r'/build-%s-[0-9a-f]{12}\n$' % flavour)
