@@ -91,10 +91,6 @@ done
 series_dir=${KERNEL_SERIES_DIR:-$DWC_EP_TOP/kernel-patches}
 fragment=$DWC_EP_TOP/kernel-patches/config.fragment
 jobs=${JOBS:-$(nproc)}
-# series_list DIR: the patch names of DIR/series, in order.
-series_list() {
-    sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$1/series"
-}
 # series_touches DIR: the files the patches of DIR/series change (-p1).
 series_touches() {
     for _p in $(series_list "$1"); do
@@ -190,7 +186,9 @@ if [ -z "${KERNEL_SRC:-}" ] && [ "$stock" = 0 ]; then
     [ -f "$series_dir/series" ] || die "no series file in $series_dir"
     # Keyed by the series and its patches only: the config fragment and
     # other files beside them do not make the tree be patched again.
-    series_hash=$(cd "$series_dir" && hash_inputs series $(series_list .))
+    series_hash=$(cd "$series_dir" && hash_inputs series $(series_list .) \
+        $(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' series | while read -r e; do
+            [ ! -d "$e" ] || echo "$e/series"; done))
     if [ "$(cat "$kroot/.series" 2>/dev/null)" != "$series_hash" ]; then
         step kernel-series "applying $series_dir/series"
         : >"$_step_log"
@@ -217,9 +215,11 @@ if [ -z "${KERNEL_SRC:-}" ] && [ "$stock" = 0 ]; then
         fi
         rm -f "$kroot/.series"
         mkdir -p "$kroot/applied"
-        cp "$series_dir/series" "$kroot/applied/series"
+        # The applied copy's series file is flat: each patch by its path.
+        series_list "$series_dir" >"$kroot/applied/series"
         for p in $(series_list "$series_dir"); do
             echo "  $p"
+            mkdir -p "$(dirname "$kroot/applied/$p")"
             cp "$series_dir/$p" "$kroot/applied/$p"
             patch -d "$ksrc" -p1 --forward --batch -s -i "$series_dir/$p" >>"$_step_log" 2>&1 || {
                 tail -n 20 "$_step_log" >&2

@@ -12,7 +12,10 @@ Usage: scripts/check-patches.sh [--help] [--tap] [SERIES_DIR]
 Checks the kernel series in SERIES_DIR (default: \$KERNEL_SERIES_DIR, else
 kernel-patches/), the way a maintainer's tooling would:
   apply      the patches of SERIES_DIR/series apply, in order, with no
-             fuzz (git apply), to the pristine $LINUX_SOURCE_PKG tree;
+             fuzz (git apply), to the pristine $LINUX_SOURCE_PKG tree; a
+             line of that file may name a directory with its own series
+             file (kernel-patches/ has one per tree), and each such series
+             must also apply alone to the pristine tree, as posted;
   checkpatch each patch passes the tree's scripts/checkpatch.pl --strict
              with no error, warning or check, except those listed in
              SERIES_DIR/checkpatch-accepted (lines 'PATCH TYPE reason...',
@@ -51,9 +54,6 @@ if [ ! -f "$kroot/.src-ready" ] || [ ! -x "$ksrc/scripts/checkpatch.pl" ]; then
     exit 2
 fi
 
-series_list() {
-    sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$1/series"
-}
 # touched PATCH...: the files a patch names (a/ and b/ sides), one a line.
 touched() {
     sed -n -e 's|^--- a/\([^[:space:]]*\).*|\1|p' -e 's|^+++ b/\([^[:space:]]*\).*|\1|p' "$@"
@@ -102,7 +102,13 @@ for p in $(printf '%s\n' $applied | sed '1!G;h;$!d'); do
     fi
 done
 
-[ "$tap" = 1 ] && echo "1..$(( $(printf '%s\n' $mine | wc -l) * 2 ))"
+# The series directories of SERIES_DIR/series (one per tree); each must
+# also apply alone, as it would be posted.
+groups=$(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$series_dir/series" | while read -r e; do
+    [ ! -d "$series_dir/$e" ] || echo "$e"; done)
+cp -a "$scratch/tree" "$scratch/pristine"
+
+[ "$tap" = 1 ] && echo "1..$(( $(printf '%s\n' $mine | wc -l) * 2 + $(printf '%s\n' $groups | grep -c .) ))"
 [ "$tap" = 1 ] || echo "check-patches: $series_dir against pristine $LINUX_SOURCE_PKG"
 
 # apply, in order, no fuzz
@@ -115,6 +121,22 @@ for p in $mine; do
     else
         broken=$p
         result FAIL "apply $p" "$out"
+    fi
+done
+
+# each series alone on pristine 7.2, in its own order
+for gname in $groups; do
+    rm -rf "$scratch/alone"
+    cp -a "$scratch/pristine" "$scratch/alone"
+    bad_p= out=
+    for p in $(series_list "$series_dir/$gname"); do
+        out=$(cd "$scratch/alone" && git apply --whitespace=nowarn "$series_dir/$gname/$p" 2>&1) ||
+            { bad_p=$p; break; }
+    done
+    if [ -z "$bad_p" ]; then
+        result OK "apply series $gname alone"
+    else
+        result FAIL "apply series $gname alone" "$gname/$bad_p: $out"
     fi
 done
 
@@ -135,7 +157,7 @@ for p in $mine; do
         continue
     fi
     found=$(printf '%s\n' "$out" | sed -n -E 's/.*: (ERROR|WARNING|CHECK):([A-Z0-9_]+):.*/\2/p' | LC_ALL=C sort -u)
-    ok=$(sed -n "s/^$p[[:space:]]\{1,\}\([A-Z0-9_]*\)[[:space:]].*/\1/p" "$accepted" 2>/dev/null | LC_ALL=C sort -u)
+    ok=$(awk -v p="$p" '$1 == p { print $2 }' "$accepted" 2>/dev/null | LC_ALL=C sort -u)
     unexpected=
     for t in $found; do
         printf '%s\n' $ok | grep -qx "$t" || unexpected="$unexpected $t"

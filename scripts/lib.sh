@@ -61,6 +61,21 @@ hash_inputs() {
     done | sha256sum | cut -c1-12
 }
 
+# series_list DIR: the patches of the kernel series DIR/series, in order,
+# as paths relative to DIR.  A line of a series file names a patch, or a
+# directory with a series file of its own (kernel-patches/ has one per
+# tree), whose patches come in its place as DIR/patch; one level deep.
+series_list() {
+    sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$1/series" | while read -r _e; do
+        if [ -d "$1/$_e" ]; then
+            [ -f "$1/$_e/series" ] || { echo "series_list: no series file in $1/$_e" >&2; exit 1; }
+            sed -e 's/#.*//' -e '/^[[:space:]]*$/d' -e "s|^|$_e/|" "$1/$_e/series"
+        else
+            printf '%s\n' "$_e"
+        fi
+    done
+}
+
 # apt_fetch DESC CMD...: run an apt download command in $DWC_EP_DL, with a
 # clear message if the package or version is gone from the registry.
 apt_fetch() {

@@ -46,7 +46,8 @@ link fault that no test drives yet ('fault:' other than none) are
 listed, not run, and count as not caught.
 
 Entry file (NN-name/entry), 'key: value' lines, '#' comments:
-  revert:     a patch of kernel-patches/series to drop (our own fixes)
+  revert:     a patch of kernel-patches/ to drop (our own fixes), as
+              tree/patch (e.g. ntb/0001-....patch)
   fixed-by:   the upstream commit or our kernel-patch that fixed the bug
   mirrors:    the code of 7.2 (with the series) the bug undoes
   test:       avocado test id(s), space-separated, or 'none'
@@ -134,25 +135,27 @@ echo $$ >"$lock/pid"
 trap 'rm -rf "$lock"' EXIT
 trap 'exit 130' INT TERM
 
-# make_series ENTRY DIR: the variant's series directory.
+# make_series ENTRY DIR: the variant's series directory, flat: its series
+# file names each patch by its path under kernel-patches/ (tree/patch).
 make_series() {
     _f=$CORPUS/$1/entry
     _rev=$(field "$_f" revert)
     rm -rf "$2"; mkdir -p "$2"
+    _all=$(series_list "$DWC_EP_TOP/kernel-patches")
     if [ -n "$_rev" ]; then
-        grep -qxF "$_rev" "$DWC_EP_TOP/kernel-patches/series" ||
-            die "$1: 'revert: $_rev' is not a line of kernel-patches/series"
+        printf '%s\n' "$_all" | grep -qxF "$_rev" ||
+            die "$1: 'revert: $_rev' is not a patch of kernel-patches/series (tree/patch)"
     fi
     {
         echo "# kernel-patches/series for regression entry $1 (tests/regressions/run.sh)"
-        sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$DWC_EP_TOP/kernel-patches/series" |
-            grep -vxF "${_rev:-/nothing/}"
+        printf '%s\n' "$_all" | grep -vxF "${_rev:-/nothing/}"
         if [ -f "$CORPUS/$1/bug.patch" ]; then echo "9999-regress-$1.patch"; fi
     } >"$2/series"
-    for _p in $(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$2/series"); do
+    for _p in $(series_list "$2"); do
         case "$_p" in
         9999-regress-*) cp "$CORPUS/$1/bug.patch" "$2/$_p" ;;
-        *) cp "$DWC_EP_TOP/kernel-patches/$_p" "$2/$_p" ;;
+        *) mkdir -p "$2/$(dirname "$_p")"
+           cp "$DWC_EP_TOP/kernel-patches/$_p" "$2/$_p" ;;
         esac
     done
 }
