@@ -3,7 +3,7 @@
 usage() {
     cat <<'EOF2'
 Usage: bench/bringup.sh [--count N] [--doorbell B]... [--soc FACE] [--keep DIR]
-                         [--no-build]
+                         [--no-build] [--kernel FILE] [--initrd FILE]
 
 Boots the default pair (run-pair.sh --detach: pci_epf_vntb <-> ntb_hw_epf,
 ntb_netdev up on both sides) N times per EP doorbell backend, the backends
@@ -25,6 +25,10 @@ Options:
   --soc FACE      run-pair.sh's --soc: qemu (default), rcar-s4 or rk3588
                   (rcar-s4 has no its backend: skipped there)
   --no-build      pass --no-build to run-pair.sh
+  --kernel FILE   boot this Image (run-pair.sh --kernel), e.g. a build of
+                  another series, to compare bring-ups
+  --initrd FILE   boot this initramfs (run-pair.sh --initrd), its modules
+                  those of --kernel
   -h, --help      this text
 EOF2
 }
@@ -36,6 +40,7 @@ backends=
 keep=
 build=
 soc=qemu
+image=
 while [ $# -gt 0 ]; do
     case $1 in
     --count) [ $# -ge 2 ] || { echo "bringup.sh: --count needs a number" >&2; exit 2; }
@@ -50,6 +55,9 @@ while [ $# -gt 0 ]; do
         *) echo "bringup.sh: --soc takes 'qemu', 'rcar-s4' or 'rk3588'" >&2; exit 2 ;; esac
         shift 2 ;;
     --no-build) build=--no-build; shift ;;
+    --kernel|--initrd) [ $# -ge 2 ] && [ -f "$2" ] ||
+            { echo "bringup.sh: $1 needs an existing file" >&2; exit 2; }
+        image="$image $1 $2"; shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) echo "bringup.sh: unknown option '$1'; see bench/bringup.sh --help" >&2; exit 2 ;;
     esac
@@ -87,7 +95,7 @@ while [ "$i" -lt "$count" ]; do
         t0=$(date +%s.%N)
         ok=1 why=
         if ! "$top/run-pair.sh" --detach --no-build --soc "$soc" --doorbell "$b" \
-                --run-dir "$run_dir" >"$run_dir/run-pair.out" 2>&1; then
+                $image --run-dir "$run_dir" >"$run_dir/run-pair.out" 2>&1; then
             ok=0 why="run-pair.sh: $(grep -m1 '^error:' "$run_dir/run-pair.out" || tail -n 1 "$run_dir/run-pair.out")"
         elif ! "$top/scripts/guest_exec.py" --run-dir "$run_dir" --timeout 60 rc \
                 'ping -c 3 -W 5 192.168.77.1' >"$run_dir/ping.out" 2>&1; then

@@ -16,6 +16,9 @@ kernel-patches/), the way a maintainer's tooling would:
              line of that file may name a directory with its own series
              file (kernel-patches/ has one per tree), and each such series
              must also apply alone to the pristine tree, as posted;
+  git        (kernel-patches/ only) the series is what git format-patch
+             makes of it: scripts/kernel-series.sh check, in a git tree
+             of its own ($DWC_EP_CACHE/kernel/git-check, ~1.4 GB);
   checkpatch each patch passes the tree's scripts/checkpatch.pl --strict
              with no error, warning or check, except those listed in
              SERIES_DIR/checkpatch-accepted (lines 'PATCH TYPE reason...',
@@ -108,7 +111,13 @@ groups=$(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$series_dir/series" | while re
     [ ! -d "$series_dir/$e" ] || echo "$e"; done)
 cp -a "$scratch/tree" "$scratch/pristine"
 
-[ "$tap" = 1 ] && echo "1..$(( $(printf '%s\n' $mine | wc -l) * 2 + $(printf '%s\n' $groups | grep -c .) ))"
+# The project's own series is made by git format-patch from branches
+# (scripts/kernel-series.sh): check that it still is, in a git tree of the
+# check's own.  A series of yours elsewhere is not checked for that.
+own=0
+[ "$series_dir" != "$(cd "$DWC_EP_TOP/kernel-patches" && pwd)" ] || own=1
+
+[ "$tap" = 1 ] && echo "1..$(( $(printf '%s\n' $mine | wc -l) * 2 + $(printf '%s\n' $groups | grep -c .) + own ))"
 [ "$tap" = 1 ] || echo "check-patches: $series_dir against pristine $LINUX_SOURCE_PKG"
 
 # apply, in order, no fuzz
@@ -139,6 +148,14 @@ for gname in $groups; do
         result FAIL "apply series $gname alone" "$gname/$bad_p: $out"
     fi
 done
+
+if [ "$own" = 1 ]; then
+    if out=$("$DWC_EP_TOP/scripts/kernel-series.sh" --git "$DWC_EP_CACHE/kernel/git-check" check 2>&1); then
+        result OK "series made by git format-patch"
+    else
+        result FAIL "series made by git format-patch" "$(printf '%s\n' "$out" | tail -n 15)"
+    fi
+fi
 
 # checkpatch --strict, with the accepted list
 accepted=$series_dir/checkpatch-accepted

@@ -9,7 +9,8 @@ DWC_EP_TOP=$(cd "$(dirname "$0")/.." && pwd)
 usage() {
     cat <<USAGE
 Usage: scripts/kernel-series.sh [--help] [--git DIR] import [--force] [SERIES...]
-       scripts/kernel-series.sh [--help] [--git DIR] export [SERIES...]
+       scripts/kernel-series.sh [--help] [--git DIR] export [--out DIR] [SERIES...]
+       scripts/kernel-series.sh [--help] [--git DIR] check
 
 kernel-patches/ holds one series per tree a maintainer would take it
 through, each in a directory of its own (listed in order in
@@ -27,7 +28,13 @@ a real branch, never by hand; this script keeps that branch:
   export   writes each branch back to kernel-patches/SERIES/: 'git
            format-patch --cover-letter --cover-from-description=subject
            --zero-commit base..SERIES', and the 'series' file; patches the
-           branch no longer has are removed.
+           branch no longer has are removed.  --out DIR writes DIR/SERIES/
+           instead.
+  check    proves kernel-patches/ is what git makes of it: imports every
+           series afresh (--force) into the git tree, exports it into a
+           scratch directory and compares; exit 1 and the difference if a
+           file differs (a patch edited by hand, a stale series file).
+           Use a git tree of its own (--git), not the one you edit in.
 
 With no SERIES, every series of kernel-patches/series.  To change a patch:
   scripts/kernel-series.sh import
@@ -56,6 +63,7 @@ BASE_DATE='2026-01-01T00:00:00Z'
 git_dir=$DWC_EP_CACHE/kernel/git
 cmd=
 force=0
+out_root=
 series=
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -63,17 +71,44 @@ while [ $# -gt 0 ]; do
     --git) [ $# -ge 2 ] || { echo "kernel-series.sh: --git needs a directory" >&2; exit 2; }
            git_dir=$2; shift ;;
     --force) force=1 ;;
-    import|export) [ -z "$cmd" ] || { echo "kernel-series.sh: one command only" >&2; exit 2; }
+    --out) [ $# -ge 2 ] || { echo "kernel-series.sh: --out needs a directory" >&2; exit 2; }
+           out_root=$2; shift ;;
+    import|export|check) [ -z "$cmd" ] || { echo "kernel-series.sh: one command only" >&2; exit 2; }
            cmd=$1 ;;
     -*) echo "kernel-series.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
     *) [ -n "$cmd" ] || { echo "kernel-series.sh: unknown command '$1' (import or export; see --help)" >&2; exit 2; }
        series="$series $1" ;;
-    esac
+    check)
+    make_base
+    step kernel-git-check "kernel-patches/ against git format-patch of its own import ($git_dir)"
+    : >"$_step_log"
+    force=1
+    for s in $series; do import_one "$s" >>"$_step_log"; done
+    out_root=$(mktemp -d)
+    trap 'rm -rf "$out_root"' EXIT
+    for s in $series; do export_one "$s" >>"$_step_log"; done
+    bad=0
+    for s in $series; do
+        if ! diff -ru "$patches/$s" "$out_root/$s" >>"$_step_log" 2>&1; then
+            echo "  $s: kernel-patches/$s is not what git format-patch makes of it (diff in $_step_log)" >&2
+            bad=1
+        else
+            echo "  $s: as git makes it"
+        fi
+    done
+    [ "$bad" = 0 ] || { tail -n 30 "$_step_log" >&2; exit 1; }
+    step_done
+    ;;
+esac
     shift
 done
 [ -n "$cmd" ] || { echo "kernel-series.sh: say import or export (see --help)" >&2; exit 2; }
 [ "$force" = 0 ] || [ "$cmd" = import ] ||
     { echo "kernel-series.sh: --force is for import only" >&2; exit 2; }
+[ -z "$out_root" ] || [ "$cmd" = export ] ||
+    { echo "kernel-series.sh: --out is for export only" >&2; exit 2; }
+[ "$cmd" != check ] || [ -z "$series" ] ||
+    { echo "kernel-series.sh: check takes no SERIES: it checks them all" >&2; exit 2; }
 
 patches=$DWC_EP_TOP/kernel-patches
 all_series=$(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$patches/series")
@@ -85,7 +120,7 @@ done
 
 g() {
     git -C "$git_dir" -c user.name="$AUTHOR_NAME" -c user.email="$AUTHOR_EMAIL" \
-        -c core.autocrlf=false -c advice.detachedHead=false "$@"
+        -c core.autocrlf=false -c core.abbrev=12 -c advice.detachedHead=false "$@"
 }
 
 # make_base: the git tree with the pristine tarball as commit 'base'.
@@ -157,7 +192,7 @@ import_one() {
 
 export_one() {
     s=$1
-    d=$patches/$s
+    d=${out_root:-$patches}/$s
     g rev-parse -q --verify "refs/heads/$s" >/dev/null ||
         die "no branch $s in $git_dir (run: scripts/kernel-series.sh import $s)"
     n=$(g rev-list --count base.."$s")
@@ -179,7 +214,7 @@ export_one() {
         (cd "$out" && ls [0-9]*.patch | grep -v '^0000-')
     } >"$d/series"
     rm -rf "$out"
-    echo "  $s: $n patch(es) and a cover letter in kernel-patches/$s/"
+    echo "  $s: $n patch(es) and a cover letter in $d/"
 }
 
 case "$cmd" in
@@ -195,6 +230,27 @@ export)
     step kernel-git-export "branches of $git_dir to kernel-patches/"
     : >"$_step_log"
     for s in $series; do export_one "$s"; done
+    step_done
+    ;;
+check)
+    make_base
+    step kernel-git-check "kernel-patches/ against git format-patch of its own import ($git_dir)"
+    : >"$_step_log"
+    force=1
+    for s in $series; do import_one "$s" >>"$_step_log"; done
+    out_root=$(mktemp -d)
+    trap 'rm -rf "$out_root"' EXIT
+    for s in $series; do export_one "$s" >>"$_step_log"; done
+    bad=0
+    for s in $series; do
+        if ! diff -ru "$patches/$s" "$out_root/$s" >>"$_step_log" 2>&1; then
+            echo "  $s: kernel-patches/$s is not what git format-patch makes of it (diff in $_step_log)" >&2
+            bad=1
+        else
+            echo "  $s: as git makes it"
+        fi
+    done
+    [ "$bad" = 0 ] || { tail -n 30 "$_step_log" >&2; exit 1; }
     step_done
     ;;
 esac
