@@ -76,33 +76,12 @@ while [ $# -gt 0 ]; do
     import|export|check) [ -z "$cmd" ] || { echo "kernel-series.sh: one command only" >&2; exit 2; }
            cmd=$1 ;;
     -*) echo "kernel-series.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
-    *) [ -n "$cmd" ] || { echo "kernel-series.sh: unknown command '$1' (import or export; see --help)" >&2; exit 2; }
+    *) [ -n "$cmd" ] || { echo "kernel-series.sh: unknown command '$1' (import, export or check; see --help)" >&2; exit 2; }
        series="$series $1" ;;
-    check)
-    make_base
-    step kernel-git-check "kernel-patches/ against git format-patch of its own import ($git_dir)"
-    : >"$_step_log"
-    force=1
-    for s in $series; do import_one "$s" >>"$_step_log"; done
-    out_root=$(mktemp -d)
-    trap 'rm -rf "$out_root"' EXIT
-    for s in $series; do export_one "$s" >>"$_step_log"; done
-    bad=0
-    for s in $series; do
-        if ! diff -ru "$patches/$s" "$out_root/$s" >>"$_step_log" 2>&1; then
-            echo "  $s: kernel-patches/$s is not what git format-patch makes of it (diff in $_step_log)" >&2
-            bad=1
-        else
-            echo "  $s: as git makes it"
-        fi
-    done
-    [ "$bad" = 0 ] || { tail -n 30 "$_step_log" >&2; exit 1; }
-    step_done
-    ;;
-esac
+    esac
     shift
 done
-[ -n "$cmd" ] || { echo "kernel-series.sh: say import or export (see --help)" >&2; exit 2; }
+[ -n "$cmd" ] || { echo "kernel-series.sh: say import, export or check (see --help)" >&2; exit 2; }
 [ "$force" = 0 ] || [ "$cmd" = import ] ||
     { echo "kernel-series.sh: --force is for import only" >&2; exit 2; }
 [ -z "$out_root" ] || [ "$cmd" = export ] ||

@@ -10,7 +10,7 @@ APP_LTSSM_ENABLE, traced by the model), then:
   - the whole pci_endpoint_test selftest, where every test passes but
     those that R-Car S4's rules make impossible (RCAR_IMPOSSIBLE, each
     left out with its rule) and the skips the selftest makes itself for
-    the absent BARs;
+    the absent BARs and for the DMA copy the eDMA cannot do;
   - vNTB with ntb_netdev pings both ways on each doorbell backend the face
     has (the eDMA's embedded doorbell, and none: polling), with the R-Car
     layout of the upstream work (control BAR0, doorbell BAR4, a 1 MiB
@@ -37,7 +37,8 @@ RCAR_IMPOSSIBLE = {
         'window of the iATU\'s 4 KiB alignment',
 }
 # The selftest's own skips on this face: BAR1, BAR3 and BAR5 are not
-# implemented (BAR_DISABLED), BAR0 holds the test registers.
+# implemented (BAR_DISABLED), BAR0 holds the test registers, the eDMA has
+# no MEMCPY channel (the DMA COPY_TEST, from test_link.EXPECTED_SKIP).
 RCAR_SKIP = dict(test_link.EXPECTED_SKIP)
 RCAR_SKIP.update({
     'pci_ep_bar.BAR5.BAR_TEST': 'BAR is disabled',
