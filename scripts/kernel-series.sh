@@ -99,7 +99,7 @@ done
 
 g() {
     git -C "$git_dir" -c user.name="$AUTHOR_NAME" -c user.email="$AUTHOR_EMAIL" \
-        -c core.autocrlf=false -c core.abbrev=12 -c advice.detachedHead=false "$@"
+        -c core.autocrlf=false -c core.abbrev=12 -c gc.auto=0 -c advice.detachedHead=false "$@"
 }
 
 # make_base: the git tree with the pristine tarball as commit 'base'.
@@ -213,6 +213,9 @@ export)
     ;;
 check)
     make_base
+    # The check's tree is its own: a lock left by a check that was killed
+    # (test.sh interrupted) would fail every later one.
+    rm -f "$git_dir/.git/index.lock" "$git_dir/.git/HEAD.lock"
     step kernel-git-check "kernel-patches/ against git format-patch of its own import ($git_dir)"
     : >"$_step_log"
     force=1

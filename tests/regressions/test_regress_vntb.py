@@ -10,16 +10,16 @@ tests of tests/avocado/ (same base class, same environment: pair.py).
     drivers/pci/endpoint/functions/pci-epf-vntb.c: -EOPNOTSUPP), so that
     nothing changes db_count, the windows or the BARs under a running
     function.  Entry 07.
-  * VntbCommandLatency: the endpoint answers the host's commands within
-    a few polling periods while the host sends them (kernel-patches/0007:
-    5 ms while the NTB link is down and for 2 s after a command); without
-    0007 it polls every 500 ms whenever its doorbells are
-    interrupt-driven, and a command sent just after another waits the
-    whole period.  Entry 12.
+  * VntbCommandLatency: the endpoint answers the host's commands at once:
+    the host rings doorbell slot 1 after writing each command and the
+    endpoint's doorbell handler runs the command work then
+    (kernel-patches/pci/0006 and ntb/0006); without the endpoint's half it
+    polls every 500 ms whenever its doorbells are interrupt-driven, and a
+    command sent just after another waits the whole period.  Entry 12.
   * TransportLoadTogether: ntb_transport and ntb_netdev loaded on both
     sides at the same time, several times over, link up every time
-    (kernel-patches/0009: a stale link-down cleanup cancelled the link-up
-    work now and then).  A race: a round that misses it proves nothing,
+    (kernel-patches/ntb/0003: 7.2 handles link events in two works, and a
+    stale link-down cleanup tore a live link down now and then).  A race: a round that misses it proves nothing,
     so it runs ROUNDS of them.  Entry 14.
 """
 
@@ -98,9 +98,9 @@ class VntbCommandLatency(PairTest):
     # An unbind and a bind of ntb_hw_epf send two commands back to back
     # (CMD_TEARDOWN_DOORBELL in ntb_epf_cleanup_isr(), then
     # CMD_CONFIGURE_DOORBELL in ntb_epf_init_isr()): the second lands just
-    # after the endpoint's handler ran for the first.  At 5 ms polling the
-    # cycle is the drivers' own work (tens of ms under TCG); at 500 ms it
-    # takes at least 500 ms.
+    # after the endpoint's handler ran for the first.  Kicked by the
+    # doorbell, the cycle is the drivers' own work (tens of ms under TCG);
+    # on the 500 ms poll it takes at least 500 ms.
     LIMIT_MS = 350
 
     def test_probe_commands_answered_fast(self):
