@@ -38,7 +38,7 @@ command handler, one work on one CPU, so 7.2's two link works seldom
 overlap.
 """
 
-from test_link_faults import EP_ADDR, RC_ADDR, RC_FN, RC_NTB, NtbNet
+from test_link_faults import EP_ADDR, RC_ADDR, RC_FN, RC_NTB, LinkDownVntb, NtbNet
 
 
 class LinkFlapVntb(NtbNet):
@@ -51,27 +51,10 @@ class LinkFlapVntb(NtbNet):
     FLAPS = 5
     timeout = 1500
 
-    def start_flood(self, guest, addr):
-        """A ping flood from @guest to @addr in the background (its output
-        and exit status in /tmp/flood.out); waits for 20 replies."""
-        self.check_in(guest, "sh -c '(ping -i 0.02 %s; echo \"ping exit=$?\") "
-                             "</dev/null >/tmp/flood.out 2>&1 & "
-                             "echo $! > /tmp/flood.pid'" % addr)
-        self.wait_in(guest, '[ $(grep -c "bytes from" /tmp/flood.out) -ge 20 ]',
-                     'the ping flood to %s got no 20 replies' % addr, 60)
-
-    def net_up_both(self):
-        """ntb-net up on both sides (the EP's in the background: the NTB
-        link comes up once both are up); the RC's waits for the link."""
-        self.check_in('ep', "sh -c '(ntb-net up %s/24 --timeout 120; "
-                            "echo \"net-up exit=$?\") </dev/null "
-                            ">/tmp/net-up.out 2>&1 &'" % EP_ADDR)
-        self.check_in('rc', 'ntb-net up %s/24 --timeout 120' % RC_ADDR,
-                      timeout=150)
-        self.wait_in('ep', 'grep -q "net-up exit=" /tmp/net-up.out',
-                     'ntb-net up did not end in the EP guest', 150)
-        self.check_in('ep', 'cat /tmp/net-up.out; grep -q "net-up exit=0" '
-                            '/tmp/net-up.out')
+    # The flood and the bring-up of ntb_netdev on both sides, as the
+    # surprise link down tests do them.
+    start_flood = LinkDownVntb.start_flood
+    net_up_both = LinkDownVntb.net_up_both
 
     def test_flap_under_ping_flood(self):
         self.check_link(self.net_names())
@@ -163,14 +146,6 @@ class FlapBeforeLinkUp(NtbNet):
                               'of %d link downs' % (self.cleanups() - cleanups0,
                                                     self.FLAPS), 30)
 
-        self.check_in('ep', "sh -c '(ntb-net up %s/24 --timeout 120; "
-                            "echo \"net-up exit=$?\") </dev/null "
-                            ">/tmp/net-up.out 2>&1 &'" % EP_ADDR)
-        self.check_in('rc', 'ntb-net up %s/24 --timeout 120' % RC_ADDR,
-                      timeout=150)
-        self.wait_in('ep', 'grep -q "net-up exit=" /tmp/net-up.out',
-                     'ntb-net up did not end in the EP guest', 150)
-        self.check_in('ep', 'cat /tmp/net-up.out; grep -q "net-up exit=0" '
-                            '/tmp/net-up.out')
+        LinkDownVntb.net_up_both(self)
         self.ping('rc', EP_ADDR, 20)
         self.ping('ep', RC_ADDR, 20)

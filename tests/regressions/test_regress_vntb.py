@@ -24,7 +24,6 @@ tests of tests/avocado/ (same base class, same environment: pair.py).
 """
 
 import os
-import re
 import statistics
 import sys
 import threading
@@ -33,6 +32,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 '..', 'avocado'))
 
 from pair import PairTest  # noqa: E402
+from test_vntb_cmd_kick import bind_cycles_ms  # noqa: E402
 
 CFS = '/sys/kernel/config/pci_ep'
 VNTB = CFS + '/functions/pci_epf_vntb/func1/pci_epf_vntb.0'
@@ -41,8 +41,6 @@ VNTB = CFS + '/functions/pci_epf_vntb/func1/pci_epf_vntb.0'
 # them for one memory window.
 VNTB_ATTRS = ('spad_count', 'db_count', 'num_mws', 'mw1', 'vbus_number',
               'vntb_pid', 'vntb_vid', 'ctrl_bar', 'db_bar', 'mw1_bar')
-RC_FN = '0000:01:00.0'
-RC_DRV = '/sys/bus/pci/drivers/ntb_hw_epf'
 
 
 class VntbConfigfsLocked(PairTest):
@@ -104,17 +102,7 @@ class VntbCommandLatency(PairTest):
     LIMIT_MS = 350
 
     def test_probe_commands_answered_fast(self):
-        self.check_in('rc', 'test -e %s/%s' % (RC_DRV, RC_FN))
-        # /proc/uptime has 10 ms steps: good enough against 500 ms.
-        script = ('for i in $(seq %d); do read a _ < /proc/uptime; '
-                  'echo %s > %s/unbind; echo %s > %s/bind || break; '
-                  'read b _ < /proc/uptime; echo "cycle_ms=$(echo "$a $b" | '
-                  "awk '{printf \"%%d\", ($2 - $1) * 1000}')\"; done"
-                  % (self.CYCLES, RC_FN, RC_DRV, RC_FN, RC_DRV))
-        out = self.check_in('rc', script, timeout=120)
-        cycles = [int(x) for x in re.findall(r'cycle_ms=(\d+)', out)]
-        self.assertEqual(len(cycles), self.CYCLES, '[rc] unbind/bind cycles: %r' % out)
-        self.check_in('rc', 'test -e %s/%s' % (RC_DRV, RC_FN))
+        cycles = bind_cycles_ms(self, self.CYCLES)
         median = statistics.median(cycles)
         self.log.info('unbind+bind of ntb_hw_epf (two commands): %s ms, median %s',
                       cycles, median)
