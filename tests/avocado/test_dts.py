@@ -84,7 +84,7 @@ class GeneratedNode(Test):
     def test_binding_matches_kernel_series(self):
         with open(os.path.join(TOP, 'dts', 'qemu,dw-pcie-ep.yaml')) as f:
             ours = f.read()
-        series = os.path.join(TOP, 'kernel-patches')
+        series = os.path.join(TOP, 'kernel-patches', 'dwc-qemu')
         patch = [p for p in os.listdir(series) if 'dt-bindings' in p]
         self.assertEqual(len(patch), 1)
         with open(os.path.join(series, patch[0])) as f:
