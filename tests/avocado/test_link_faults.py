@@ -266,12 +266,20 @@ class LinkDownVntb(NtbNet):
         if 'ep' in flood_from:
             # The EP's flood (its interface stays) ran through it all:
             # stop it before the counted pings.
-            # (ping itself: killing the subshell that waits for it
-            # leaves it running.)
-            self.check_in('ep', 'kill $(pidof ping); '
-                                'grep -c "bytes from" /tmp/flood.out; true')
-            self.wait_in('ep', 'grep -q "ping exit=" /tmp/flood.out',
-                         'the EP ping flood did not end when killed', 30)
+            self.stop_ep_flood()
+        self.net_up_and_ping()
+
+    def stop_ep_flood(self):
+        """Stop the EP's ping flood (ping itself: killing the subshell
+        that waits for it leaves it running) and wait until it ended."""
+        self.check_in('ep', 'kill $(pidof ping); '
+                            'grep -c "bytes from" /tmp/flood.out; true')
+        self.wait_in('ep', 'grep -q "ping exit=" /tmp/flood.out',
+                     'the EP ping flood did not end when killed', 30)
+
+    def net_up_and_ping(self):
+        """ntb_netdev up on both sides again, then 50 pings each way, none
+        lost."""
         self.net_up_both()
         self.check_link(self.net_names())
         self.ping('rc', EP_ADDR, 50)
